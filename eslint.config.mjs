@@ -1,0 +1,57 @@
+// Lint: typescript-eslint everywhere; n8n's own rule sets on the parts n8n loads (nodes/,
+// credentials/, package.json). One rule is off on purpose: @n8n/community-nodes/
+// no-runtime-dependencies. Our IMAP, MIME, MSAL and Graph clients (imapflow, mailparser,
+// @azure/msal-node, @microsoft/microsoft-graph-client, graphql-request, luxon) are runtime
+// dependencies by the user's choice: the pack targets self-hosted n8n (see README).
+import tseslint from 'typescript-eslint';
+import jsoncParser from 'jsonc-eslint-parser';
+import n8nNodesBase from 'eslint-plugin-n8n-nodes-base';
+import { n8nCommunityNodesPlugin } from '@n8n/eslint-plugin-community-nodes';
+
+const community = n8nCommunityNodesPlugin.configs.recommended;
+const n8nParts = ['nodes/**/*.ts', 'credentials/**/*.ts', 'index.ts'];
+
+export default tseslint.config(
+	{
+		ignores: ['dist/**', 'node_modules/**', 'test/e2e/node_modules/**', 'test/e2e/.cache/**', 'coverage/**', '.bench/**', 'test/.lab/**'],
+	},
+	{
+		files: ['**/*.ts'],
+		extends: [tseslint.configs.recommended],
+		rules: {
+			'@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+		},
+	},
+	{
+		files: ['**/*.js', '**/*.cjs'],
+		languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
+		rules: { '@typescript-eslint/no-require-imports': 'off' },
+		extends: [tseslint.configs.recommended],
+	},
+	{
+		files: [...n8nParts, 'package.json'],
+		...community,
+		rules: {
+			...community.rules,
+			'@n8n/community-nodes/no-runtime-dependencies': 'off',
+		},
+	},
+	{
+		files: ['package.json'],
+		languageOptions: { parser: jsoncParser },
+		plugins: { 'n8n-nodes-base': n8nNodesBase },
+		rules: { ...n8nNodesBase.configs.community.rules },
+	},
+	{
+		files: ['credentials/**/*.ts'],
+		plugins: { 'n8n-nodes-base': n8nNodesBase },
+		rules: {
+			...n8nNodesBase.configs.credentials.rules,
+		},
+	},
+	{
+		files: ['nodes/**/*.ts'],
+		plugins: { 'n8n-nodes-base': n8nNodesBase },
+		rules: { ...n8nNodesBase.configs.nodes.rules },
+	},
+);

@@ -1,0 +1,12 @@
+/** Unit and real-Dovecot tests. The real-n8n tests have their own config (jest.e2e.config.js). */
+module.exports = {
+	testEnvironment: 'node',
+	roots: ['<rootDir>/test'],
+	testMatch: ['**/*.test.ts'],
+	testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'],
+	transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }] },
+	globalSetup: '<rootDir>/test/imap/global-setup.js',
+	globalTeardown: '<rootDir>/test/imap/global-teardown.js',
+	testTimeout: 60000,
+	maxWorkers: 2,
+};

@@ -1,0 +1,54 @@
+/**
+ * The one error type of the core. Nodes map it to NodeApiError / NodeOperationError; the
+ * retry policy reads `retryable` and `retryAfterMs` instead of guessing from messages.
+ */
+export type ErrorSource = 'imap' | 'graph' | 'gmail' | 'opencti' | 'dsx' | 'mail' | 'config';
+
+export interface MailIntelErrorOptions {
+	source: ErrorSource;
+	/** HTTP status, or undefined for non-HTTP failures. */
+	status?: number;
+	/** Machine-readable code: `AUTH_FAILED`, `TLS_SELF_SIGNED`, `syncStateNotFound`, ... */
+	code?: string;
+	requestId?: string;
+	retryable?: boolean;
+	/** Server-requested wait (Retry-After), in milliseconds. */
+	retryAfterMs?: number;
+	/** The parameter or credential field the user should change, when one is to blame. */
+	field?: string;
+	/** What to do about it, shown to the user as the error description. */
+	hint?: string;
+	cause?: unknown;
+}
+
+export class MailIntelError extends Error {
+	readonly source: ErrorSource;
+	readonly status?: number;
+	readonly code?: string;
+	readonly requestId?: string;
+	readonly retryable: boolean;
+	readonly retryAfterMs?: number;
+	readonly field?: string;
+	readonly hint?: string;
+
+	constructor(message: string, options: MailIntelErrorOptions) {
+		super(message, options.cause === undefined ? undefined : { cause: options.cause });
+		this.name = 'MailIntelError';
+		this.source = options.source;
+		this.status = options.status;
+		this.code = options.code;
+		this.requestId = options.requestId;
+		this.retryable = options.retryable ?? false;
+		this.retryAfterMs = options.retryAfterMs;
+		this.field = options.field;
+		this.hint = options.hint;
+	}
+}
+
+export function isMailIntelError(error: unknown): error is MailIntelError {
+	return error instanceof MailIntelError;
+}
+
+export function errorMessage(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,30 @@
+import { DateTime } from 'luxon';
+
+/**
+ * Date header -> ISO-8601 UTC, or undefined when the header is missing or unparseable.
+ * mailparser silently replaces an invalid Date with "now"; we parse the raw header so the
+ * caller can fall back to the server's received time and say so (`dateFromReceived`).
+ */
+export function parseHeaderDate(value: string | undefined): string | undefined {
+	if (!value) return undefined;
+	// RFC 5322 allows comments such as "(UTC)" and obsolete zone names; drop the comments.
+	const cleaned = value.replace(/\([^)]*\)/g, ' ').replace(/\s+/g, ' ').trim();
+	let parsed = DateTime.fromRFC2822(cleaned, { zone: 'utc' });
+	if (!parsed.isValid) parsed = DateTime.fromISO(cleaned, { zone: 'utc' });
+	if (!parsed.isValid) {
+		// Last resort for the many almost-RFC forms in the wild ("Tue, 3 Jun 2025 10:00:00 +0200 (CEST)").
+		const millis = Date.parse(cleaned);
+		if (Number.isNaN(millis)) return undefined;
+		parsed = DateTime.fromMillis(millis, { zone: 'utc' });
+	}
+	const year = parsed.year;
+	if (year < 1970 || year > 9999) return undefined;
+	return parsed.toUTC().toISO({ suppressMilliseconds: true }) ?? undefined;
+}
+
+export function toUtcIso(value: Date | string): string {
+	const parsed =
+		typeof value === 'string' ? DateTime.fromISO(value, { zone: 'utc' }) : DateTime.fromJSDate(value, { zone: 'utc' });
+	if (!parsed.isValid) throw new RangeError(`not a valid date: ${String(value)}`);
+	return parsed.toUTC().toISO({ suppressMilliseconds: true }) as string;
+}

@@ -1,0 +1,313 @@
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+import { MailParser, type AddressObject, type HeaderLines } from 'mailparser';
+
+import { errorMessage } from '../errors';
+import { parseHeaderDate, toUtcIso } from './dates';
+import { normalizeAddress, normalizeAddressList } from './addresses';
+import { skipReasonFor, type AttachmentPolicy } from './policy';
+import type { AttachmentInfo, NormalizedEmail, ProviderName } from './types';
+
+/** What the provider knows about a message before its source is parsed. */
+export interface EmailIdentity {
+	provider: ProviderName;
+	account: string;
+	mailbox: string;
+	id: string;
+	locator: string;
+	uid?: number;
+	uidValidity?: string;
+	threadId?: string;
+	size?: number;
+	flags?: string[];
+	labels?: string[];
+	categories?: string[];
+	/** The server's received time (IMAP INTERNALDATE, Graph receivedDateTime): the date fallback. */
+	receivedAt?: Date | string;
+}
+
+/**
+ * Receives the decoded bytes of one kept attachment and stores them somewhere (memory,
+ * n8n's binary data store). It must consume `content`; if `content` errors (the size cap
+ * or a decoding failure) the sink must reject and clean up what it wrote.
+ */
+export type AttachmentSink<T> = (info: AttachmentInfo, content: Readable) => Promise<T>;
+
+export interface KeptAttachment<T> {
+	/** `attachment_0`, `attachment_1`, ...: the n8n binary property name. */
+	binaryProperty: string;
+	info: AttachmentInfo;
+	stored: T;
+}
+
+export interface ParsedEmail<T = BufferedAttachment> {
+	email: NormalizedEmail;
+	attachments: KeptAttachment<T>[];
+	/** The raw source, when it was a Buffer and either asked for or needed (parse error). */
+	raw?: Buffer;
+}
+
+export interface BufferedAttachment {
+	data: Buffer;
+	fileName: string;
+	mimeType: string;
+}
+
+export interface ParseOptions<T> {
+	policy: AttachmentPolicy;
+	sink?: AttachmentSink<T>;
+	/** Return the raw source with the result (n8n's "include raw .eml"). */
+	keepRaw?: boolean;
+}
+
+export class AttachmentTooLargeError extends Error {
+	constructor(readonly limit: number) {
+		super(`attachment exceeds the ${limit}-byte size cap`);
+		this.name = 'AttachmentTooLargeError';
+	}
+}
+
+/** Keeps everything in memory: for tests, previews and small messages. */
+export const bufferSink: AttachmentSink<BufferedAttachment> = async (info, content) => {
+	const chunks: Buffer[] = [];
+	for await (const chunk of content) chunks.push(chunk as Buffer);
+	return { data: Buffer.concat(chunks), fileName: info.filename, mimeType: info.contentType };
+};
+
+/** Counts decoded bytes and fails the stream once the cap is passed, so a sink never holds more. */
+class SizeCap extends Transform {
+	bytes = 0;
+	constructor(private readonly limit: number) {
+		super();
+	}
+	override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+		this.bytes += chunk.length;
+		if (this.bytes > this.limit) callback(new AttachmentTooLargeError(this.limit));
+		else callback(null, chunk);
+	}
+}
+
+/** mailparser's streaming attachment object (its typings only describe the simpleParser shape). */
+interface StreamedAttachment {
+	type: 'attachment';
+	content: Readable;
+	contentType: string;
+	partId: string | null;
+	contentDisposition?: string;
+	filename?: string;
+	contentId?: string;
+	related?: boolean;
+	checksum?: string;
+	size?: number;
+	release: (() => void) | null;
+}
+
+interface StreamedText {
+	type: 'text';
+	text?: string;
+	html?: string | false;
+}
+
+/**
+ * Turns one RFC 822 source into a normalized email. Never throws for bad mail: a source
+ * that cannot be parsed yields an item with `parseError` (and the raw source, when the
+ * caller gave a Buffer), so one broken message cannot stop a poll.
+ */
+export async function parseEmail<T = BufferedAttachment>(
+	source: Buffer | Readable,
+	identity: EmailIdentity,
+	options: ParseOptions<T>,
+): Promise<ParsedEmail<T>> {
+	const sink = (options.sink ?? bufferSink) as AttachmentSink<T>;
+	const email = emptyEmail(identity);
+	const attachments: KeptAttachment<T>[] = [];
+	const raw = Buffer.isBuffer(source) ? source : undefined;
+
+	const parser = new MailParser({
+		checksumAlgo: 'sha256',
+		skipImageLinks: true,
+		skipTextToHtml: true,
+		skipTextLinks: true,
+	});
+	let headerLines: HeaderLines = [];
+	parser.on('headerLines', (lines: HeaderLines) => (headerLines = lines));
+
+	parser.on('data', (data: StreamedAttachment | StreamedText) => {
+		if (data.type === 'text') {
+			email.text = data.text ?? '';
+			email.html = typeof data.html === 'string' ? data.html : '';
+			return;
+		}
+		const stored = storeAttachment(data, email.attachments.length, options.policy, sink)
+			.then((kept) => {
+				if (kept) attachments.push(kept);
+			})
+			.finally(() => data.release?.());
+		pending.push(stored);
+	});
+	const pending: Promise<void>[] = [];
+
+	try {
+		await pipeline(Buffer.isBuffer(source) ? Readable.from([source]) : source, parser);
+		await Promise.all(pending);
+	} catch (error) {
+		await Promise.allSettled(pending);
+		email.parseError = `could not parse the message as MIME: ${errorMessage(error)}`;
+		return { email, attachments, raw: raw ?? undefined };
+	}
+
+	fillHeaders(email, parser, headerLines, identity);
+	capText(email, options.policy.maxTextChars);
+	return { email, attachments, raw: options.keepRaw ? raw : undefined };
+
+	async function storeAttachment(
+		part: StreamedAttachment,
+		index: number,
+		policy: AttachmentPolicy,
+		store: AttachmentSink<T>,
+	): Promise<KeptAttachment<T> | undefined> {
+		const info: AttachmentInfo = {
+			id: part.partId ?? String(index + 1),
+			filename: part.filename ?? defaultFilename(part.contentType, index),
+			contentType: part.contentType,
+			size: 0,
+			inline: part.contentDisposition !== 'attachment' && (part.contentDisposition === 'inline' || !!part.related),
+			...(part.contentId ? { contentId: part.contentId } : {}),
+		};
+		email.attachments.push(info);
+		const skip = skipReasonFor(info, policy);
+		if (skip) {
+			info.skipped = skip;
+			info.size = await drain(part.content);
+			if (part.checksum) info.sha256 = part.checksum;
+			return undefined;
+		}
+		const cap = new SizeCap(policy.maxAttachmentBytes);
+		const binaryProperty = `attachment_${email.attachments.filter((a) => a.binaryProperty).length}`;
+		info.binaryProperty = binaryProperty;
+		part.content.on('error', (error) => cap.destroy(error));
+		part.content.pipe(cap);
+		try {
+			const stored = await store(info, cap);
+			info.size = cap.bytes;
+			info.sha256 = part.checksum;
+			return { binaryProperty, info, stored };
+		} catch (error) {
+			delete info.binaryProperty;
+			info.skipped = error instanceof AttachmentTooLargeError ? 'size' : 'error';
+			part.content.unpipe(cap);
+			info.size = cap.bytes + (await drain(part.content));
+			return undefined;
+		}
+	}
+}
+
+function emptyEmail(identity: EmailIdentity): NormalizedEmail {
+	const receivedAt = identity.receivedAt === undefined ? undefined : toUtcIso(identity.receivedAt);
+	return {
+		provider: identity.provider,
+		account: identity.account,
+		mailbox: identity.mailbox,
+		id: identity.id,
+		locator: identity.locator,
+		...(identity.uid === undefined ? {} : { uid: identity.uid }),
+		...(identity.uidValidity === undefined ? {} : { uidValidity: identity.uidValidity }),
+		...(identity.threadId === undefined ? {} : { threadId: identity.threadId }),
+		references: [],
+		subject: '',
+		replyTo: [],
+		to: [],
+		cc: [],
+		bcc: [],
+		date: receivedAt ?? new Date(0).toISOString(),
+		...(receivedAt === undefined ? {} : { receivedAt }),
+		...(identity.size === undefined ? {} : { size: identity.size }),
+		flags: identity.flags ?? [],
+		labels: identity.labels ?? [],
+		categories: identity.categories ?? [],
+		text: '',
+		html: '',
+		textTruncated: false,
+		headers: {},
+		attachments: [],
+	};
+}
+
+function fillHeaders(
+	email: NormalizedEmail,
+	parser: MailParser,
+	headerLines: HeaderLines,
+	identity: EmailIdentity,
+): void {
+	email.headers = headerMap(headerLines);
+	const headers = parser as unknown as {
+		subject?: string;
+		from?: AddressObject;
+		to?: AddressObject | AddressObject[];
+		cc?: AddressObject | AddressObject[];
+		bcc?: AddressObject | AddressObject[];
+		replyTo?: AddressObject;
+		messageId?: string;
+		inReplyTo?: string;
+		references?: string | string[];
+	};
+	const parsedHeaders = (parser as unknown as { headers?: Map<string, unknown> }).headers;
+	email.subject = headers.subject ?? '';
+	email.from = normalizeAddressList(headers.from)[0];
+	const sender = normalizeAddress(parsedHeaders?.get('sender') as AddressObject | undefined);
+	if (sender) email.sender = sender;
+	email.replyTo = normalizeAddressList(headers.replyTo);
+	email.to = normalizeAddressList(headers.to);
+	email.cc = normalizeAddressList(headers.cc);
+	email.bcc = normalizeAddressList(headers.bcc);
+	if (headers.messageId) email.messageId = headers.messageId;
+	if (headers.inReplyTo) email.inReplyTo = headers.inReplyTo;
+	email.references = ([] as string[]).concat(headers.references ?? []);
+
+	const headerDate = parseHeaderDate(email.headers.date?.[0]);
+	if (headerDate) {
+		email.date = headerDate;
+	} else {
+		email.dateFromReceived = true;
+		email.date = identity.receivedAt === undefined ? email.date : toUtcIso(identity.receivedAt);
+	}
+}
+
+/** Raw header values by lower-case name, unfolded, in message order (EmailEngine's `headers`). */
+function headerMap(lines: HeaderLines): Record<string, string[]> {
+	const map: Record<string, string[]> = {};
+	for (const { key, line } of lines) {
+		const colon = line.indexOf(':');
+		const value = (colon < 0 ? '' : line.slice(colon + 1)).replace(/\r?\n[ \t]+/g, ' ').trim();
+		(map[key] ??= []).push(value);
+	}
+	return map;
+}
+
+function capText(email: NormalizedEmail, maxChars: number): void {
+	if (email.text.length > maxChars) {
+		email.text = email.text.slice(0, maxChars);
+		email.textTruncated = true;
+	}
+	if (email.html.length > maxChars) {
+		email.html = email.html.slice(0, maxChars);
+		email.textTruncated = true;
+	}
+}
+
+async function drain(stream: Readable): Promise<number> {
+	let bytes = 0;
+	try {
+		for await (const chunk of stream) bytes += (chunk as Buffer).length;
+	} catch {
+		// A broken part is reported through `skipped`; the bytes read so far are what we know.
+	}
+	return bytes;
+}
+
+function defaultFilename(contentType: string, index: number): string {
+	if (contentType === 'message/rfc822') return `message-${index + 1}.eml`;
+	const subtype = contentType.split('/')[1]?.split(/[;+]/)[0] || 'bin';
+	return `attachment-${index + 1}.${subtype}`;
+}

@@ -1,0 +1,81 @@
+/**
+ * The normalized email item: one JSON shape emitted by every trigger (IMAP, Graph, Gmail),
+ * so the action nodes downstream never care where a message came from.
+ * Field names follow what EmailEngine and Microsoft Graph users already know (DESIGN.md §2).
+ */
+
+export type ProviderName = 'imap' | 'gmail' | 'graph';
+
+export interface EmailAddress {
+	name: string;
+	address: string;
+}
+
+/** Why an attachment is listed in `attachments[]` but has no binary property. */
+export type AttachmentSkipReason =
+	| 'size' // larger than the per-attachment cap
+	| 'mimeType' // not on the MIME allow-list
+	| 'inline' // inline part while the policy keeps only real attachments
+	| 'filename' // excluded by the filename include/exclude filter
+	| 'kind' // a Graph item/reference attachment, skipped by policy
+	| 'error'; // the part could not be decoded (broken base64, aborted stream)
+
+export interface AttachmentInfo {
+	/** Stable within the message: the MIME part path for IMAP, the attachment id for Graph/Gmail. */
+	id: string;
+	filename: string;
+	contentType: string;
+	/** Decoded size in bytes (for a skipped part: as far as it was read, or the provider's figure). */
+	size: number;
+	inline: boolean;
+	contentId?: string;
+	/** Hex SHA-256 of the decoded content; absent when the part was not read to the end. */
+	sha256?: string;
+	/** Name of the n8n binary property holding the bytes (`attachment_0`, ...). */
+	binaryProperty?: string;
+	skipped?: AttachmentSkipReason;
+	/** Provider-specific kind (`fileAttachment`, `itemAttachment`, `referenceAttachment`). */
+	kind?: string;
+}
+
+export interface NormalizedEmail {
+	provider: ProviderName;
+	account: string;
+	/** Folder path (IMAP), folder id (Graph) or label (Gmail). */
+	mailbox: string;
+	/** Provider-stable id: `${uidValidity}:${uid}` for IMAP, the immutable id for Graph. */
+	id: string;
+	/** A URI an action node can act on later (see lib/mail/locator.ts). */
+	locator: string;
+	uid?: number;
+	uidValidity?: string;
+	threadId?: string;
+	messageId?: string;
+	inReplyTo?: string;
+	references: string[];
+	subject: string;
+	from?: EmailAddress;
+	sender?: EmailAddress;
+	replyTo: EmailAddress[];
+	to: EmailAddress[];
+	cc: EmailAddress[];
+	bcc: EmailAddress[];
+	/** ISO-8601 UTC. From the Date header; the server's received time when that is missing/invalid. */
+	date: string;
+	/** True when `date` is not the Date header but the received time (header missing or invalid). */
+	dateFromReceived?: boolean;
+	receivedAt?: string;
+	size?: number;
+	flags: string[];
+	labels: string[];
+	categories: string[];
+	text: string;
+	html: string;
+	/** True when `text` or `html` was cut at the configured cap. */
+	textTruncated: boolean;
+	/** Lower-case header name -> every value, in order. */
+	headers: Record<string, string[]>;
+	attachments: AttachmentInfo[];
+	/** Set when the source could not be parsed as MIME; the raw source is kept as binary. */
+	parseError?: string;
+}
