@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// `npm run bench [-- --json] [-- name...]`: compiles the TypeScript benchmarks and runs each
+// `test/bench/*.bench.ts` in its own Node process (so one benchmark's heap never skews the
+// next). Each benchmark prints one JSON line of figures on stdout; `--json` prints only those.
+const { execFileSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '../..');
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const only = args.filter((arg) => !arg.startsWith('--'));
+const out = path.join(root, '.bench/build');
+
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json', '--outDir', out, '--noEmit', 'false', '--declaration', 'false', '--sourceMap', 'false'], {
+	cwd: root,
+	stdio: 'inherit',
+});
+
+const benches = fs
+	.readdirSync(__dirname)
+	.filter((file) => file.endsWith('.bench.ts'))
+	.filter((file) => only.length === 0 || only.some((name) => file.includes(name)))
+	.sort();
+
+let failed = 0;
+for (const file of benches) {
+	const compiled = path.join(out, 'test/bench', file.replace(/\.ts$/, '.js'));
+	if (!json) console.error(`# ${file}`);
+	const run = spawnSync(process.execPath, ['--expose-gc', compiled, ...(json ? ['--json'] : [])], {
+		cwd: root,
+		stdio: ['ignore', 'pipe', json ? 'pipe' : 'inherit'],
+		env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') },
+		maxBuffer: 64 * 1024 * 1024,
+	});
+	const lines = run.stdout.toString().split('\n').filter((line) => line.trim().startsWith('{'));
+	for (const line of lines) console.log(line);
+	if (run.status !== 0) {
+		failed++;
+		console.error(`benchmark ${file} failed (exit ${run.status})`);
+		if (json && run.stderr) process.stderr.write(run.stderr);
+	}
+}
+process.exit(failed ? 1 : 0);
