@@ -25,6 +25,9 @@ export function formatLocator(ref: MessageRef, imap?: ImapLocation): string {
 			return `graph://${encodeURIComponent(ref.account)}/messages/${encodeURIComponent(ref.id)}`;
 		case 'gmail':
 			return `gmail://${encodeURIComponent(ref.account)}/messages/${encodeURIComponent(ref.id)}`;
+		case 'file':
+			// Not actionable: the message lives only in the workflow's data.
+			return `file:///${encodeURIComponent(ref.mailbox)}#${ref.id}`;
 	}
 }
 

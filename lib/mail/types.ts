@@ -4,7 +4,8 @@
  * Field names follow what EmailEngine and Microsoft Graph users already know (DESIGN.md §2).
  */
 
-export type ProviderName = 'imap' | 'gmail' | 'graph';
+/** `file`: parsed from an .eml the workflow already had (the Parse node); no mailbox to act on. */
+export type ProviderName = 'imap' | 'gmail' | 'graph' | 'file';
 
 export interface EmailAddress {
 	name: string;

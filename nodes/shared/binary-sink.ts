@@ -1,0 +1,39 @@
+import type { IBinaryData, IBinaryKeyData, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import type { AttachmentSink, ParsedEmail } from '../../lib/mail/parse';
+
+/** The n8n helpers every context (execute, poll, webhook, trigger) shares for binary data. */
+interface BinaryHelpers {
+	helpers: Pick<IExecuteFunctions['helpers'], 'prepareBinaryData'>;
+}
+
+/**
+ * Stores each kept attachment through n8n's binary data service, from the stream, so with
+ * the filesystem/S3 binary mode a large attachment never sits whole in the heap.
+ */
+export function n8nBinarySink(context: BinaryHelpers): AttachmentSink<IBinaryData> {
+	return async (info, content) => {
+		const binary = await context.helpers.prepareBinaryData(content, info.filename, info.contentType);
+		// prepareBinaryData guesses a name from the path; keep the decoded MIME filename.
+		binary.fileName = info.filename;
+		binary.mimeType = info.contentType;
+		return binary;
+	};
+}
+
+/** One normalized email as an n8n item: json = the item, binary = attachment_0..n (+ raw). */
+export async function toNodeItem(
+	context: BinaryHelpers,
+	parsed: ParsedEmail<IBinaryData>,
+	options: { itemIndex?: number; rawFileName?: string } = {},
+): Promise<INodeExecutionData> {
+	const binary: IBinaryKeyData = {};
+	for (const attachment of parsed.attachments) binary[attachment.binaryProperty] = attachment.stored;
+	if (parsed.raw) {
+		binary.raw = await context.helpers.prepareBinaryData(parsed.raw, options.rawFileName ?? 'message.eml', 'message/rfc822');
+	}
+	const item: INodeExecutionData = { json: parsed.email as unknown as INodeExecutionData['json'] };
+	if (Object.keys(binary).length > 0) item.binary = binary;
+	if (options.itemIndex !== undefined) item.pairedItem = { item: options.itemIndex };
+	return item;
+}
