@@ -4,6 +4,8 @@ module.exports = {
 	roots: ['<rootDir>/test'],
 	testMatch: ['**/*.test.ts'],
 	testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'],
+	// Dovecot lab folders (maildirs of up to 100,000 files) are not part of the module map.
+	modulePathIgnorePatterns: ['<rootDir>/test/.lab/'],
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] },
 	globalSetup: '<rootDir>/test/imap/global-setup.js',
 	globalTeardown: '<rootDir>/test/imap/global-teardown.js',

@@ -19,7 +19,9 @@ export function formatLocator(ref: MessageRef, imap?: ImapLocation): string {
 				throw new TypeError('an IMAP locator needs host, port, uid and uidValidity');
 			}
 			const mailbox = ref.mailbox.split('/').map(encodeURIComponent).join('/');
-			return `imap://${encodeURIComponent(ref.account)}@${imap.host}:${imap.port}/${mailbox};UIDVALIDITY=${ref.uidValidity}/;UID=${ref.uid}`;
+			// RFC 3986: an IPv6 literal host is written in brackets
+			const host = imap.host.includes(':') && !imap.host.startsWith('[') ? `[${imap.host}]` : imap.host;
+			return `imap://${encodeURIComponent(ref.account)}@${host}:${imap.port}/${mailbox};UIDVALIDITY=${ref.uidValidity}/;UID=${ref.uid}`;
 		}
 		case 'graph':
 			return `graph://${encodeURIComponent(ref.account)}/messages/${encodeURIComponent(ref.id)}`;
@@ -36,7 +38,7 @@ export interface ParsedLocator extends MessageRef {
 	port?: number;
 }
 
-const IMAP_LOCATOR = /^imap:\/\/([^@/]+)@([^:/]+):(\d+)\/(.+);UIDVALIDITY=(\d+)\/;UID=(\d+)$/;
+const IMAP_LOCATOR = /^imap:\/\/([^@/]+)@(\[[0-9A-Fa-f:.]+\]|[^:/[\]]+):(\d+)\/(.+);UIDVALIDITY=(\d+)\/;UID=(\d+)$/;
 const API_LOCATOR = /^(graph|gmail):\/\/([^/]+)\/messages\/([^/]+)$/;
 
 /** Inverse of formatLocator; throws a TypeError naming the expected forms. */
@@ -47,7 +49,7 @@ export function parseLocator(locator: string): ParsedLocator {
 		return {
 			provider: 'imap',
 			account: decodeURIComponent(account),
-			host,
+			host: host.startsWith('[') ? host.slice(1, -1) : host,
 			port: Number(port),
 			mailbox: mailbox.split('/').map(decodeURIComponent).join('/'),
 			uidValidity,

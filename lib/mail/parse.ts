@@ -76,7 +76,7 @@ export const bufferSink: AttachmentSink<BufferedAttachment> = async (info, conte
 };
 
 /** Counts decoded bytes and fails the stream once the cap is passed, so a sink never holds more. */
-class SizeCap extends Transform {
+export class SizeCap extends Transform {
 	bytes = 0;
 	constructor(private readonly limit: number) {
 		super();
@@ -153,13 +153,25 @@ export async function parseEmail<T = BufferedAttachment>(
 		await Promise.all(pending);
 	} catch (error) {
 		await Promise.allSettled(pending);
-		email.parseError = `could not parse the message as MIME: ${errorMessage(error)}`;
-		return { email, attachments, raw: raw ?? undefined };
+		return failed(`could not parse the message as MIME: ${errorMessage(error)}`);
+	}
+
+	if (!headerLines.some(isHeaderField)) {
+		// mailparser accepts anything; a source without a single `Name: value` header line is
+		// not an email (a truncated download, a PDF saved as .eml, a line of garbage).
+		return failed('not an RFC 822 message: no header field (Name: value) before the first blank line');
 	}
 
 	fillHeaders(email, parser, headerLines, identity);
 	capText(email, options.policy.maxTextChars);
 	return { email, attachments, raw: options.keepRaw ? raw : undefined };
+
+	function failed(reason: string): ParsedEmail<T> {
+		email.parseError = reason;
+		// No header was read, so `date` is the received time (or the epoch when unknown).
+		email.dateFromReceived = true;
+		return { email, attachments, raw };
+	}
 
 	async function storeAttachment(
 		part: StreamedAttachment,
@@ -173,7 +185,7 @@ export async function parseEmail<T = BufferedAttachment>(
 			contentType: part.contentType,
 			size: 0,
 			inline: part.contentDisposition !== 'attachment' && (part.contentDisposition === 'inline' || !!part.related),
-			...(part.contentId ? { contentId: part.contentId } : {}),
+			...(part.contentId ? { contentId: bareContentId(part.contentId) } : {}),
 		};
 		email.attachments.push(info);
 		const skip = skipReasonFor(info, policy);
@@ -186,6 +198,10 @@ export async function parseEmail<T = BufferedAttachment>(
 		const cap = new SizeCap(policy.maxAttachmentBytes);
 		const binaryProperty = `attachment_${email.attachments.filter((a) => a.binaryProperty).length}`;
 		info.binaryProperty = binaryProperty;
+		// Count at the source: when the cap trips, chunks already queued inside `cap` are
+		// dropped, so cap.bytes alone would under-report the size of a skipped part.
+		let decoded = 0;
+		part.content.on('data', (chunk: Buffer) => (decoded += chunk.length));
 		part.content.on('error', (error) => cap.destroy(error));
 		part.content.pipe(cap);
 		try {
@@ -195,9 +211,14 @@ export async function parseEmail<T = BufferedAttachment>(
 			return { binaryProperty, info, stored };
 		} catch (error) {
 			delete info.binaryProperty;
-			info.skipped = error instanceof AttachmentTooLargeError ? 'size' : 'error';
+			const tooLarge = error instanceof AttachmentTooLargeError;
+			info.skipped = tooLarge ? 'size' : 'error';
 			part.content.unpipe(cap);
-			info.size = cap.bytes + (await drain(part.content));
+			const complete = await drainToEnd(part.content);
+			info.size = decoded;
+			// mailparser hashes the whole decoded part as it streams: an over-size part read to
+			// its end still gets its SHA-256 (useful for threat-intel lookups without the bytes).
+			if (tooLarge && complete && part.checksum) info.sha256 = part.checksum;
 			return undefined;
 		}
 	}
@@ -278,6 +299,7 @@ function fillHeaders(
 function headerMap(lines: HeaderLines): Record<string, string[]> {
 	const map: Record<string, string[]> = {};
 	for (const { key, line } of lines) {
+		if (!isHeaderField({ key, line })) continue;
 		const colon = line.indexOf(':');
 		const value = (colon < 0 ? '' : line.slice(colon + 1)).replace(/\r?\n[ \t]+/g, ' ').trim();
 		(map[key] ??= []).push(value);
@@ -285,15 +307,31 @@ function headerMap(lines: HeaderLines): Record<string, string[]> {
 	return map;
 }
 
-function capText(email: NormalizedEmail, maxChars: number): void {
+/** RFC 5322 field name (printable ASCII except colon) followed by a colon. */
+function isHeaderField({ key, line }: { key: string; line: string }): boolean {
+	return /^[\x21-\x39\x3b-\x7e]+$/.test(key) && /^[^:]+:/.test(line);
+}
+
+export function capText(email: NormalizedEmail, maxChars: number): void {
 	if (email.text.length > maxChars) {
-		email.text = email.text.slice(0, maxChars);
+		email.text = cutAt(email.text, maxChars);
 		email.textTruncated = true;
 	}
 	if (email.html.length > maxChars) {
-		email.html = email.html.slice(0, maxChars);
+		email.html = cutAt(email.html, maxChars);
 		email.textTruncated = true;
 	}
+}
+
+/** Cuts at `max` UTF-16 units without leaving half a surrogate pair (an emoji) at the end. */
+function cutAt(value: string, max: number): string {
+	const code = value.charCodeAt(max - 1);
+	return value.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
+/** `<abc@host>` -> `abc@host`: the form HTML `cid:` links and Graph's contentId use. */
+function bareContentId(value: string): string {
+	return value.trim().replace(/^<(.*)>$/, '$1');
 }
 
 async function drain(stream: Readable): Promise<number> {
@@ -304,6 +342,16 @@ async function drain(stream: Readable): Promise<number> {
 		// A broken part is reported through `skipped`; the bytes read so far are what we know.
 	}
 	return bytes;
+}
+
+/** Reads a stream to its end; false when it failed on the way. */
+async function drainToEnd(stream: Readable): Promise<boolean> {
+	try {
+		for await (const chunk of stream) void chunk;
+		return true;
+	} catch {
+		return false;
+	}
 }
 
 function defaultFilename(contentType: string, index: number): string {

@@ -29,6 +29,7 @@ export interface AttachmentInfo {
 	/** Decoded size in bytes (for a skipped part: as far as it was read, or the provider's figure). */
 	size: number;
 	inline: boolean;
+	/** Content-ID without angle brackets, as HTML `cid:` links and Graph write it. */
 	contentId?: string;
 	/** Hex SHA-256 of the decoded content; absent when the part was not read to the end. */
 	sha256?: string;

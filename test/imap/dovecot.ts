@@ -1,0 +1,490 @@
+// A throwaway real Dovecot 2.3 on loopback for tests (recipe: /work/shared/TESTING.md §1).
+// Each test file starts its own server: free ports picked at start, its own lab folder under
+// test/.lab/ (gitignored), removed by stop(). Faults (kick, SIGKILL, UIDVALIDITY change,
+// renumbering) are real server behaviour, not mocks.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureDovecotInstalled as ensureInstalled } from './ensure-dovecot';
+import { RawImap, encodeMailboxName, expandUidSet, imapDateTime, quote } from './raw-imap';
+
+export interface DovecotServer {
+	host: string;
+	/** plain port, offers STARTTLS */
+	port: number;
+	/** implicit TLS port */
+	tlsPort: number;
+	certPem: string;
+	lab: string;
+	users: Record<string, string>;
+	/** adds -c <conf> */
+	doveadm(...args: string[]): Promise<string>;
+	/** fast; returns assigned UIDs in the given order (creates the mailbox if missing) */
+	seed(
+		user: string,
+		mailbox: string,
+		messages: Array<Buffer | string>,
+		options?: SeedOptions,
+	): Promise<number[]>;
+	/** uid -> flags, read back (for the "\\Seen never set" assertions); \Recent is left out */
+	flags(user: string, mailbox: string): Promise<Map<number, string[]>>;
+	kick(user: string): Promise<void>;
+	/** SIGKILL the process group */
+	kill(): Promise<void>;
+	/** (re)start, same ports and data */
+	start(): Promise<void>;
+	setUidValidity(user: string, mailbox: string, value: number): Promise<void>;
+	/** delete dovecot-uidlist + dovecot.index* → UIDs renumbered from 1 */
+	renumber(user: string, mailbox: string): Promise<void>;
+	/** kill + remove lab dir */
+	stop(): Promise<void>;
+	/** path of a mailbox's Maildir folder (INBOX = the Maildir root) */
+	maildir(user: string, mailbox: string): string;
+	/** the server's log so far (for failure messages) */
+	log(): string;
+}
+
+export interface SeedOptions {
+	/** one per message: the INTERNALDATE the server stores */
+	internalDates?: Date[];
+	/** one list per message, e.g. [['\\Seen'], [], ['$Phishing']] */
+	flags?: string[][];
+}
+
+export interface StartOptions {
+	users?: Record<string, string>;
+}
+
+const DOVECOT = '/usr/sbin/dovecot';
+const DOVEADM = '/usr/bin/doveadm';
+const MAIL_UID = 5000;
+const HOST = '127.0.0.1';
+const LAB_ROOT = path.resolve(__dirname, '..', '.lab');
+/** One MULTIAPPEND command carries at most this much (Dovecot has no limit; this bounds memory). */
+const CHUNK_BYTES = 16 * 1024 * 1024;
+const CHUNK_MESSAGES = 5000;
+
+/** Installs via apt-get when root and missing; otherwise throws with the install command. */
+export function ensureDovecotInstalled(): void {
+	ensureInstalled();
+}
+
+/**
+ * Runs the master in the foreground of a process group; `read` on fd 3 (our pipe) returns
+ * at EOF, i.e. when the Node process that started it is gone, and then the group is killed.
+ * If Dovecot exits by itself (bad config) the group goes too, so the start fails fast.
+ */
+const WATCHDOG = [
+	'exec 3<&0',
+	'"$1" -F -c "$2" </dev/null &',
+	'master=$!',
+	'{ read -r _ <&3; kill -s KILL 0; } &',
+	'wait "$master"',
+	'kill -s KILL 0',
+].join('\n');
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+	// A test that forgot stop() must not leave a Dovecot behind.
+	for (const child of running) killGroup(child);
+});
+
+function killGroup(child: ChildProcess): void {
+	if (child.pid === undefined) return;
+	try {
+		process.kill(-child.pid, 'SIGKILL');
+	} catch {
+		// already gone
+	}
+}
+
+async function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.unref();
+		server.once('error', reject);
+		server.listen(0, HOST, () => {
+			const { port } = server.address() as net.AddressInfo;
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+function run(file: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+	return new Promise((resolve, reject) => {
+		execFile(file, args, { maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+			if (error)
+				reject(
+					new Error(`${path.basename(file)} ${args.join(' ')} failed: ${stderr || error.message}`),
+				);
+			else resolve({ stdout, stderr });
+		});
+	});
+}
+
+function config(lab: string, baseDir: string, port: number, tlsPort: number): string {
+	return `instance_name = test-${port}
+base_dir = ${baseDir}
+state_dir = ${lab}/state
+protocols = imap
+listen = ${HOST}
+log_path = ${lab}/log/dovecot.log
+ssl = yes
+ssl_cert = <${lab}/ssl/cert.pem
+ssl_key = <${lab}/ssl/key.pem
+ssl_min_protocol = TLSv1.2
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+# a failed login answers at once (default 2 s); tests try wrong passwords on purpose
+auth_failure_delay = 0
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u ${lab}/users
+}
+userdb {
+  driver = static
+  args = uid=${MAIL_UID} gid=${MAIL_UID} home=${lab}/mail/%u
+}
+first_valid_uid = 1000
+first_valid_gid = 1000
+mail_location = maildir:~/Maildir
+mail_fsync = never
+maildir_very_dirty_syncs = yes
+mail_max_userip_connections = 50
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+  mailbox Junk {
+    special_use = \\Junk
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = subscribe
+  }
+}
+# Tests log in with wrong passwords on purpose; without this every later login from
+# 127.0.0.1 waits 2-15 s (anvil auth penalty). Mode 0 is Dovecot's documented off switch.
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+service imap-login {
+  inet_listener imap {
+    address = ${HOST}
+    port = ${port}
+  }
+  inet_listener imaps {
+    address = ${HOST}
+    port = ${tlsPort}
+    ssl = yes
+  }
+}
+`;
+}
+
+/** Resolves once the server sends its "* OK ... ready." greeting on the plain port. */
+async function waitForGreeting(
+	port: number,
+	child: ChildProcess,
+	logFile: string,
+	timeoutMs = 15000,
+): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	let exited: string | undefined;
+	const onExit = (code: number | null, signal: string | null) => {
+		exited = `dovecot exited (code ${code}, signal ${signal})`;
+	};
+	child.once('exit', onExit);
+	try {
+		for (;;) {
+			if (exited) throw new Error(`${exited} before it was ready:\n${readLog(logFile)}`);
+			const greeting = await new Promise<string | undefined>((resolve) => {
+				const socket = net.connect({ host: HOST, port });
+				let data = '';
+				const done = (value: string | undefined) => {
+					socket.destroy();
+					resolve(value);
+				};
+				socket.setTimeout(1000, () => done(undefined));
+				socket.on('data', (chunk) => {
+					data += chunk.toString('latin1');
+					if (data.includes('\r\n')) done(data);
+				});
+				socket.on('error', () => done(undefined));
+			});
+			if (greeting?.startsWith('* OK')) return;
+			if (Date.now() > deadline)
+				throw new Error(
+					`Dovecot did not greet on ${HOST}:${port} within ${timeoutMs} ms:\n${readLog(logFile)}`,
+				);
+			await new Promise((resolve) => setTimeout(resolve, 25));
+		}
+	} finally {
+		child.off('exit', onExit);
+	}
+}
+
+function readLog(file: string): string {
+	try {
+		return fs.readFileSync(file, 'utf8').split('\n').slice(-30).join('\n');
+	} catch {
+		return '(no log)';
+	}
+}
+
+/** Own lab dir under test/.lab/<random>, free ports, self-signed cert; default user alice/alicepass. */
+export async function startDovecot(options: StartOptions = {}): Promise<DovecotServer> {
+	ensureDovecotInstalled();
+	const users = options.users ?? { alice: 'alicepass' };
+	fs.mkdirSync(LAB_ROOT, { recursive: true, mode: 0o755 });
+	fs.chmodSync(LAB_ROOT, 0o755);
+	const lab = path.join(LAB_ROOT, randomBytes(4).toString('hex'));
+	fs.mkdirSync(lab, { mode: 0o755 });
+	fs.chmodSync(lab, 0o755);
+	// Unix socket paths are limited to 108 bytes; a deep checkout gets its sockets in /tmp.
+	const baseDir =
+		lab.length > 60 ? fs.mkdtempSync(path.join(os.tmpdir(), 'dovecot-')) : path.join(lab, 'run');
+	for (const dir of ['state', 'log', 'ssl', 'mail', baseDir])
+		fs.mkdirSync(path.resolve(lab, dir), { recursive: true, mode: 0o755 });
+	const mailRoot = path.join(lab, 'mail');
+	fs.chownSync(mailRoot, MAIL_UID, MAIL_UID);
+	for (const user of Object.keys(users)) {
+		if (!/^[A-Za-z0-9._@+-]+$/.test(user))
+			throw new Error(`test user name ${JSON.stringify(user)}: use letters, digits and ._@+-`);
+	}
+	fs.writeFileSync(
+		path.join(lab, 'users'),
+		Object.entries(users)
+			.map(([user, password]) => `${user}:{PLAIN}${password}\n`)
+			.join(''),
+		{ mode: 0o644 },
+	);
+	await run('openssl', [
+		'req',
+		'-x509',
+		'-newkey',
+		'ec',
+		'-pkeyopt',
+		'ec_paramgen_curve:prime256v1',
+		'-nodes',
+		'-days',
+		'7',
+		'-subj',
+		'/CN=localhost',
+		'-addext',
+		'subjectAltName=DNS:localhost,IP:127.0.0.1',
+		'-keyout',
+		path.join(lab, 'ssl/key.pem'),
+		'-out',
+		path.join(lab, 'ssl/cert.pem'),
+	]);
+	const certPem = fs.readFileSync(path.join(lab, 'ssl/cert.pem'), 'utf8');
+	const port = await freePort();
+	let tlsPort = await freePort();
+	while (tlsPort === port) tlsPort = await freePort();
+	const confFile = path.join(lab, 'dovecot.conf');
+	fs.writeFileSync(confFile, config(lab, baseDir, port, tlsPort));
+	const logFile = path.join(lab, 'log/dovecot.log');
+
+	let child: ChildProcess | undefined;
+	let stopped = false;
+
+	const doveadm = async (...args: string[]) =>
+		(await run(DOVEADM, ['-c', confFile, ...args])).stdout;
+
+	const maildir = (user: string, mailbox: string) => {
+		const root = path.join(mailRoot, user, 'Maildir');
+		if (mailbox.toUpperCase() === 'INBOX') return root;
+		// Maildir++ layout: "a/b" is stored as ".a.b", names in modified UTF-7.
+		return path.join(root, `.${encodeMailboxName(mailbox).split('/').join('.')}`);
+	};
+
+	const withSession = async <T>(user: string, work: (imap: RawImap) => Promise<T>): Promise<T> => {
+		const password = users[user];
+		if (password === undefined)
+			throw new Error(`no test user ${user} (users: ${Object.keys(users).join(', ')})`);
+		const imap = await RawImap.connect(HOST, port);
+		try {
+			await imap.login(user, password);
+			return await work(imap);
+		} finally {
+			await imap.logout().catch(() => imap.destroy());
+		}
+	};
+
+	const server: DovecotServer = {
+		host: HOST,
+		port,
+		tlsPort,
+		certPem,
+		lab,
+		users,
+		doveadm,
+		maildir,
+		log: () => readLog(logFile),
+
+		async start() {
+			if (stopped) throw new Error('this Dovecot was stopped; start a new one with startDovecot()');
+			if (child && child.exitCode === null && child.signalCode === null) return;
+			fs.rmSync(path.join(baseDir, 'master.pid'), { force: true });
+			// detached = setsid: a small shell leads a new process group holding the master and
+			// every imap/login/auth child, so one SIGKILL to the group ends them all (SIGTERM to
+			// the master leaves sessions running). The shell also watches our end of its stdin:
+			// when this Node process dies, even by SIGKILL (a Jest worker force-exited), the
+			// pipe closes and the shell kills the group, so no test leaves a Dovecot behind.
+			const started = spawn('/bin/sh', ['-c', WATCHDOG, 'dovecot-watchdog', DOVECOT, confFile], {
+				detached: true,
+				stdio: ['pipe', 'ignore', 'ignore'],
+			});
+			child = started;
+			running.add(started);
+			started.once('exit', () => running.delete(started));
+			// neither the process nor the pipe keeps Node alive: a forgotten server dies with it
+			started.unref();
+			(started.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+			await waitForGreeting(port, started, logFile);
+		},
+
+		async kill() {
+			const current = child;
+			child = undefined;
+			if (!current || current.exitCode !== null || current.signalCode !== null) return;
+			const exited = new Promise((resolve) => current.once('exit', resolve));
+			killGroup(current);
+			await exited;
+			current.stdin?.destroy();
+			// The children are SIGKILLed too but may take a moment to be reaped by init.
+			await waitUntilPortClosed(port);
+		},
+
+		async stop() {
+			if (stopped) return;
+			await server.kill();
+			stopped = true;
+			fs.rmSync(lab, { recursive: true, force: true });
+			if (baseDir !== path.join(lab, 'run')) fs.rmSync(baseDir, { recursive: true, force: true });
+		},
+
+		async seed(user, mailbox, messages, seedOptions = {}) {
+			const { internalDates, flags } = seedOptions;
+			if (internalDates && internalDates.length !== messages.length)
+				throw new Error('seed: internalDates must have one date per message');
+			if (flags && flags.length !== messages.length)
+				throw new Error('seed: flags must have one list per message');
+			if (messages.length === 0) return [];
+			return withSession(user, async (imap) => {
+				const name = quote(encodeMailboxName(mailbox));
+				if (mailbox.toUpperCase() !== 'INBOX') {
+					const created = await imap.command([`CREATE ${name}\r\n`]);
+					if (created.status !== 'OK' && !/ALREADYEXISTS|already exists/i.test(created.text)) {
+						throw new Error(`seed: CREATE ${mailbox} failed: ${created.text}`);
+					}
+				}
+				const uids: number[] = [];
+				let index = 0;
+				while (index < messages.length) {
+					const parts: Array<string | Buffer> = [`APPEND ${name}`];
+					let bytes = 0;
+					const first = index;
+					while (
+						index < messages.length &&
+						(index === first || (bytes < CHUNK_BYTES && index - first < CHUNK_MESSAGES))
+					) {
+						const raw = messages[index];
+						const body = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+						const flagList = flags?.[index] ?? [];
+						const date = internalDates?.[index];
+						parts.push(
+							` (${flagList.join(' ')})${date ? ` "${imapDateTime(date)}"` : ''} {${body.length}+}\r\n`,
+							body,
+						);
+						bytes += body.length;
+						index++;
+					}
+					parts.push('\r\n');
+					const result = await imap.ok(parts);
+					const appendUid = /\[APPENDUID \d+ ([\d:,]+)\]/.exec(result.text);
+					if (!appendUid) throw new Error(`seed: no APPENDUID in "${result.text}"`);
+					const chunkUids = expandUidSet(appendUid[1]);
+					if (chunkUids.length !== index - first) {
+						throw new Error(
+							`seed: appended ${index - first} messages but APPENDUID lists ${chunkUids.length}`,
+						);
+					}
+					uids.push(...chunkUids);
+				}
+				return uids;
+			});
+		},
+
+		async flags(user, mailbox) {
+			return withSession(user, async (imap) => {
+				// EXAMINE is read-only: reading flags must not change them.
+				await imap.ok([`EXAMINE ${quote(encodeMailboxName(mailbox))}\r\n`]);
+				const result = await imap.ok(['UID FETCH 1:* (UID FLAGS)\r\n']);
+				const map = new Map<number, string[]>();
+				for (const line of result.untagged) {
+					const uid = /\bUID (\d+)/.exec(line);
+					const flagList = /\bFLAGS \(([^)]*)\)/.exec(line);
+					if (!uid || !flagList) continue;
+					map.set(
+						Number(uid[1]),
+						flagList[1].split(' ').filter((flag) => flag !== '' && flag !== '\\Recent'),
+					);
+				}
+				return new Map([...map.entries()].sort((a, b) => a[0] - b[0]));
+			});
+		},
+
+		async kick(user) {
+			await doveadm('kick', user);
+		},
+
+		async setUidValidity(user, mailbox, value) {
+			await doveadm('mailbox', 'update', '-u', user, '--uid-validity', String(value), mailbox);
+		},
+
+		async renumber(user, mailbox) {
+			const dir = maildir(user, mailbox);
+			if (!fs.existsSync(dir))
+				throw new Error(`renumber: no mailbox ${mailbox} for ${user} (${dir})`);
+			for (const file of fs.readdirSync(dir)) {
+				if (file === 'dovecot-uidlist' || file.startsWith('dovecot.index'))
+					fs.rmSync(path.join(dir, file), { force: true });
+			}
+		},
+	};
+
+	try {
+		await server.start();
+	} catch (error) {
+		await server.stop().catch(() => undefined);
+		throw error;
+	}
+	return server;
+}
+
+async function waitUntilPortClosed(port: number, timeoutMs = 5000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		const open = await new Promise<boolean>((resolve) => {
+			const socket = net.connect({ host: HOST, port });
+			socket.once('connect', () => {
+				socket.destroy();
+				resolve(true);
+			});
+			socket.once('error', () => resolve(false));
+		});
+		if (!open) return;
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+}

@@ -1,0 +1,82 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+import { parseHeaderDate, toUtcIso } from '../../../lib/mail/dates';
+
+describe('parseHeaderDate', () => {
+	it.each([
+		['Tue, 05 Mar 2024 09:15:00 +0100', '2024-03-05T08:15:00Z'],
+		['Tue, 5 Mar 2024 09:15:00 -0500', '2024-03-05T14:15:00Z'],
+		['Tue, 05 Mar 2024 09:15:00 +0100 (CET)', '2024-03-05T08:15:00Z'],
+		['Tue, 05 Mar 2024 09:15:00 +0100 CET', '2024-03-05T08:15:00Z'],
+		['Tue,  5 Mar 2024 09:15:00 GMT', '2024-03-05T09:15:00Z'],
+		['Tue, 5 Mar 2024 09:15:00 UT', '2024-03-05T09:15:00Z'],
+		['Tue, 05 Mar 2024 09:15:00 EST', '2024-03-05T14:15:00Z'],
+		['5 Mar 2024 09:15 +0000', '2024-03-05T09:15:00Z'],
+		['Tue, 05 Mar 24 09:15:00 +0000', '2024-03-05T09:15:00Z'],
+		['2024-03-05T09:15:00+01:00', '2024-03-05T08:15:00Z'],
+		['2024-03-05T09:15:00Z', '2024-03-05T09:15:00Z'],
+		// zone-less forms are read as UTC, whatever the machine's time zone
+		['Tuesday, March 5, 2024 9:15 AM', '2024-03-05T09:15:00Z'],
+		['2024-03-05 09:15:00', '2024-03-05T09:15:00Z'],
+	])('%s -> %s', (header, iso) => {
+		expect(parseHeaderDate(header)).toBe(iso);
+	});
+
+	it.each([
+		undefined,
+		'',
+		'the day after tomorrow, around noon',
+		'Tue, 5 Mar 2024 25:61:00 +0000',
+		'Mon, 1 Jan 1900 00:00:00 +0000',
+		'0',
+	])('%p is not a usable date', (header) => {
+		expect(parseHeaderDate(header)).toBeUndefined();
+	});
+
+	it('gives the same answer in any machine time zone', () => {
+		// TZ must be set before Node starts (Jest sandboxes process.env), so each zone runs in a
+		// child Node that compiles dates.ts on the fly with the TypeScript compiler.
+		const source = path.resolve(__dirname, '../../../lib/mail/dates.ts');
+		const script = `
+			const ts = require('typescript');
+			const Module = require('node:module');
+			const file = ${JSON.stringify(source)};
+			const js = ts.transpileModule(require('node:fs').readFileSync(file, 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS } }).outputText;
+			const m = new Module(file);
+			m.filename = file;
+			m.paths = Module._nodeModulePaths(require('node:path').dirname(file));
+			m._compile(js, file);
+			const headers = ['Tuesday, March 5, 2024 9:15 AM', '2024-03-05 09:15:00', 'Tue, 05 Mar 2024 09:15:00 +0100'];
+			console.log(JSON.stringify({ offset: new Date(2024, 0, 1).getTimezoneOffset(), dates: headers.map(m.exports.parseHeaderDate) }));`;
+		const answers = ['UTC', 'America/Los_Angeles', 'Asia/Tokyo'].map((zone) => {
+			const run = spawnSync(process.execPath, ['-e', script], {
+				cwd: path.resolve(__dirname, '../../..'),
+				env: { ...process.env, TZ: zone },
+				encoding: 'utf8',
+			});
+			if (run.status !== 0) throw new Error(run.stderr);
+			return JSON.parse(run.stdout) as { offset: number; dates: string[] };
+		});
+		expect(answers.map((answer) => answer.offset)).toEqual([0, 480, -540]); // the zones really differed
+		expect(answers[0].dates).toEqual([
+			'2024-03-05T09:15:00Z',
+			'2024-03-05T09:15:00Z',
+			'2024-03-05T08:15:00Z',
+		]);
+		expect(answers[1].dates).toEqual(answers[0].dates);
+		expect(answers[2].dates).toEqual(answers[0].dates);
+	});
+});
+
+describe('toUtcIso', () => {
+	it('normalizes Dates and ISO strings to UTC without milliseconds when zero', () => {
+		expect(toUtcIso(new Date('2024-03-05T09:15:00+01:00'))).toBe('2024-03-05T08:15:00Z');
+		expect(toUtcIso('2024-03-05T09:15:00.250+01:00')).toBe('2024-03-05T08:15:00.250Z');
+	});
+
+	it('rejects what is not a date', () => {
+		expect(() => toUtcIso('yesterday')).toThrow(RangeError);
+		expect(() => toUtcIso(new Date(Number.NaN))).toThrow(/not a valid date/);
+	});
+});
