@@ -21,6 +21,7 @@ export function tlpMarkingId(level: string): string {
 	const normalized = level.trim().toLowerCase().replace(/^tlp:/, '');
 	const key = (normalized === 'white' ? 'clear' : normalized) as TlpLevel;
 	const id = TLP_MARKING_IDS[key];
-	if (!id) throw new RangeError(`unknown TLP level "${level}": use one of ${TLP_LEVELS.join(', ')}`);
+	if (!id)
+		throw new RangeError(`unknown TLP level "${level}": use one of ${TLP_LEVELS.join(', ')}`);
 	return id;
 }

@@ -46,7 +46,16 @@ export interface ExternalReferenceSpec {
  * (author, labels, external reference) are named, and the client resolves them (cached).
  */
 export interface ReportPlan {
-	input: Omit<ReportAddInput, 'createdBy' | 'objectLabel' | 'externalReferences' | 'files' | 'filesMarkings' | 'noTriggerImport' | 'embedded'>;
+	input: Omit<
+		ReportAddInput,
+		| 'createdBy'
+		| 'objectLabel'
+		| 'externalReferences'
+		| 'files'
+		| 'filesMarkings'
+		| 'noTriggerImport'
+		| 'embedded'
+	>;
 	author?: AuthorSpec;
 	labels: string[];
 	externalReference?: ExternalReferenceSpec;

@@ -1,0 +1,9 @@
+import type { AllEntities } from 'n8n-workflow';
+
+/** resource -> operations: the router's switch is checked against this map by the compiler. */
+type NodeMap = {
+	report: 'createFromEmail' | 'create';
+	file: 'upload';
+};
+
+export type OpenCtiType = AllEntities<NodeMap>;
