@@ -1,3 +1,10 @@
 // Package entry: every node and credential class of the pack (n8n itself loads the files
 // listed under "n8n" in package.json; this entry serves programmatic use and tests).
 export { EmailIntelParse } from './nodes/EmailIntelParse/EmailIntelParse.node';
+export { OpenCti } from './nodes/OpenCti/OpenCti.node';
+export { EmailIntelOpenCtiApi } from './credentials/EmailIntelOpenCtiApi.credentials';
+export { Microsoft365MailTrigger } from './nodes/Microsoft365MailTrigger/Microsoft365MailTrigger.node';
+export { Microsoft365MailPollTrigger } from './nodes/Microsoft365MailPollTrigger/Microsoft365MailPollTrigger.node';
+export { MicrosoftGraphAppApi } from './credentials/MicrosoftGraphAppApi.credentials';
+export { EmailIntelImapTrigger } from './nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node';
+export { EmailIntelImapApi } from './credentials/EmailIntelImapApi.credentials';

@@ -53,9 +53,9 @@ describe('example workflow "IMAP → OpenCTI" in n8n 2.41.1', () => {
 					},
 				},
 				{
-					id: example.nodes[1].credentials.openCtiApi.id,
+					id: example.nodes[1].credentials.emailIntelOpenCtiApi.id,
 					name: 'OpenCTI',
-					type: 'openCtiApi',
+					type: 'emailIntelOpenCtiApi',
 					data: { url: opencti.url, token: opencti.token },
 				},
 			],
@@ -118,7 +118,7 @@ describe('example workflow "IMAP → OpenCTI" in n8n 2.41.1', () => {
 				credentials: {
 					id: 'openCtiCredent01',
 					name: 'OpenCTI',
-					type: 'openCtiApi',
+					type: 'emailIntelOpenCtiApi',
 					data: { url: `${opencti.url}/`, token },
 				},
 			});

@@ -47,7 +47,7 @@ describe('OpenCTI node (inside n8n-core ExecuteContext) against the fake platfor
 		runNode(new OpenCti(), {
 			parameters: parameters as never,
 			items: input,
-			credentials: { openCtiApi: { url: fake.url, token: extra.token ?? fake.token } },
+			credentials: { emailIntelOpenCtiApi: { url: fake.url, token: extra.token ?? fake.token } },
 			continueOnFail: extra.continueOnFail,
 		});
 
@@ -63,12 +63,12 @@ describe('OpenCTI node (inside n8n-core ExecuteContext) against the fake platfor
 		await fake.stop();
 	});
 
-	test('description: versioned, usable as a tool, openCtiApi credential, codex and both icons present', () => {
+	test('description: versioned, usable as a tool, emailIntelOpenCtiApi credential, codex and both icons present', () => {
 		const node = new OpenCti();
 		const v1 = node.getNodeType(1) as INodeType;
 		expect(v1.description.name).toBe('openCti');
 		expect(v1.description.usableAsTool).toBe(true);
-		expect(v1.description.credentials).toEqual([{ name: 'openCtiApi', required: true }]);
+		expect(v1.description.credentials).toEqual([{ name: 'emailIntelOpenCtiApi', required: true }]);
 		const root = path.resolve(__dirname, '../../..');
 		expect(
 			JSON.parse(readFileSync(path.join(root, 'nodes/OpenCti/OpenCti.node.json'), 'utf8')).node,

@@ -17,7 +17,7 @@ export const versionDescription: INodeTypeDescription = {
 	usableAsTool: true,
 	inputs: [NodeConnectionTypes.Main],
 	outputs: [NodeConnectionTypes.Main],
-	credentials: [{ name: 'openCtiApi', required: true }],
+	credentials: [{ name: 'emailIntelOpenCtiApi', required: true }],
 	properties: [
 		{
 			displayName: 'Resource',

@@ -6,10 +6,10 @@ import type {
 } from 'n8n-workflow';
 
 /** An OpenCTI platform: its root URL and a user's API token (sent as a Bearer token). */
-export class OpenCtiApi implements ICredentialType {
-	name = 'openCtiApi';
+export class EmailIntelOpenCtiApi implements ICredentialType {
+	name = 'emailIntelOpenCtiApi';
 
-	displayName = 'OpenCTI API';
+	displayName = 'Email Intel OpenCTI API';
 
 	// A full URL, as the community rule (credential-documentation-url) asks; the camelCase rule is for n8n's own repo.
 	// eslint-disable-next-line n8n-nodes-base/cred-class-field-documentation-url-miscased

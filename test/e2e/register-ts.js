@@ -1,0 +1,20 @@
+// Lets plain Node scripts (dev.js, run.js's global setup) require the harness's TypeScript
+// sources directly: each .ts file is transpiled in memory with the project's own TypeScript
+// (a devDependency), CommonJS like the build. Type checking is `npm run typecheck`'s job.
+const fs = require('node:fs');
+const ts = require('typescript');
+
+if (!require.extensions['.ts']) {
+	require.extensions['.ts'] = (module, filename) => {
+		const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
+			fileName: filename,
+			compilerOptions: {
+				module: ts.ModuleKind.CommonJS,
+				target: ts.ScriptTarget.ES2022,
+				esModuleInterop: true,
+				inlineSourceMap: true,
+			},
+		});
+		module._compile(outputText, filename);
+	};
+}
