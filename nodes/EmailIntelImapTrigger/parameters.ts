@@ -1,0 +1,96 @@
+import { DateTime, Duration } from 'luxon';
+import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+
+import { MailIntelError } from '../../lib/errors';
+import type { AttachmentPolicy } from '../../lib/mail/policy';
+import type { ImapSearchFilter, ImapSettings } from '../../lib/providers/imap';
+import { policyFromParameters, type AttachmentOptionValues } from '../shared/attachment-options';
+
+export const DEFAULT_START_DATE = 'P30D';
+export const DEFAULT_MAX_ITEMS = 100;
+
+export interface TriggerOptionValues extends AttachmentOptionValues {
+	relativeImportStartDate?: string;
+	includeRaw?: boolean;
+	maxItemsPerPoll?: number;
+	fromContains?: string;
+	subjectContains?: string;
+	toContains?: string;
+}
+
+export interface TriggerParameters {
+	mailboxes: string[];
+	since: Date;
+	policy: AttachmentPolicy;
+	keepRaw: boolean;
+	maxItems: number;
+	search: ImapSearchFilter;
+}
+
+/** Reads and checks the node's parameters; a bad value is a MailIntelError naming the parameter. */
+export function triggerParameters(
+	mailboxes: string,
+	options: TriggerOptionValues,
+	now: DateTime = DateTime.utc(),
+): TriggerParameters {
+	const list = mailboxes
+		.split(/[\n,]/)
+		.map((name) => name.trim())
+		.filter((name) => name.length > 0);
+	if (list.length === 0) {
+		throw new MailIntelError('no mailbox to watch', {
+			source: 'config',
+			field: 'mailboxes',
+			hint: 'Enter at least one mailbox, e.g. INBOX.',
+		});
+	}
+	const durationText =
+		(options.relativeImportStartDate ?? DEFAULT_START_DATE).trim() || DEFAULT_START_DATE;
+	const duration = Duration.fromISO(durationText);
+	if (!duration.isValid || now.minus(duration) > now) {
+		throw new MailIntelError(`"${durationText}" is not an ISO-8601 duration`, {
+			source: 'config',
+			field: 'relativeImportStartDate',
+			hint: 'Use a positive ISO-8601 duration such as P30D (30 days), P1W or PT6H.',
+		});
+	}
+	const search: ImapSearchFilter = {};
+	if (options.fromContains?.trim()) search.from = options.fromContains.trim();
+	if (options.subjectContains?.trim()) search.subject = options.subjectContains.trim();
+	if (options.toContains?.trim()) search.to = options.toContains.trim();
+	return {
+		mailboxes: [...new Set(list)],
+		since: now.minus(duration).toJSDate(),
+		policy: policyFromParameters(options),
+		keepRaw: options.includeRaw ?? false,
+		maxItems: Math.max(1, Math.floor(options.maxItemsPerPoll ?? DEFAULT_MAX_ITEMS)),
+		search,
+	};
+}
+
+/** The credential's fields as connection settings. */
+export function imapSettingsFrom(credentials: ICredentialDataDecryptedObject): ImapSettings {
+	const method = String(credentials.authMethod ?? 'password');
+	const auth: ImapSettings['auth'] =
+		method === 'googleTokenJson'
+			? { method: 'googleTokenJson', googleTokenJson: String(credentials.googleTokenJson ?? '') }
+			: method === 'accessToken'
+				? { method: 'accessToken', accessToken: String(credentials.accessToken ?? '') }
+				: { method: 'password', password: String(credentials.password ?? '') };
+	const security = String(credentials.security ?? 'tls');
+	const host = String(credentials.host ?? '').trim();
+	if (!host)
+		throw new MailIntelError('the IMAP host is empty', {
+			source: 'config',
+			field: 'host',
+			hint: 'Fill in Host in the Email Intel IMAP credential.',
+		});
+	return {
+		host,
+		port: Number(credentials.port ?? 993) || 993,
+		security: security === 'starttls' || security === 'none' ? security : 'tls',
+		allowSelfSigned: credentials.allowSelfSigned === true,
+		user: String(credentials.user ?? ''),
+		auth,
+	};
+}

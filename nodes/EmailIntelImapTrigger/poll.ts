@@ -1,0 +1,127 @@
+import type {
+	IBinaryData,
+	IBinaryKeyData,
+	IDataObject,
+	INodeExecutionData,
+	IPollFunctions,
+} from 'n8n-workflow';
+
+import {
+	ImapProvider,
+	pollImap,
+	type ImapTriggerState,
+	type PolledEmail,
+} from '../../lib/providers/imap';
+import { n8nBinarySink } from '../shared/binary-sink';
+import { toNodeError } from '../shared/errors';
+import { imapSettingsFrom, triggerParameters, type TriggerOptionValues } from './parameters';
+
+export const CREDENTIAL_NAME = 'emailIntelImapApi';
+
+/**
+ * Static data of this node (`getWorkflowStaticData('node')`): exactly the ImapTriggerState,
+ * one cursor per mailbox. Read defensively: it is JSON from n8n's database.
+ */
+function readState(staticData: IDataObject): ImapTriggerState | undefined {
+	const mailboxes = staticData.mailboxes;
+	if (staticData.version !== 1 || !mailboxes || typeof mailboxes !== 'object') return undefined;
+	return { version: 1, mailboxes: mailboxes as ImapTriggerState['mailboxes'] };
+}
+
+function writeState(staticData: IDataObject, state: ImapTriggerState): void {
+	staticData.version = state.version;
+	staticData.mailboxes = state.mailboxes as unknown as IDataObject;
+}
+
+function toItem(polled: PolledEmail<IBinaryData>): INodeExecutionData {
+	const binary: IBinaryKeyData = {};
+	for (const attachment of polled.attachments)
+		binary[attachment.binaryProperty] = attachment.stored;
+	if (polled.raw) binary.raw = polled.raw;
+	const item: INodeExecutionData = { json: polled.email as unknown as IDataObject };
+	if (Object.keys(binary).length > 0) item.binary = binary;
+	return item;
+}
+
+/**
+ * One poll. The new cursors are written to static data before the items are returned
+ * (DESIGN.md §3); a mailbox that failed keeps its old cursor and is retried next poll.
+ * Errors: thrown in manual mode and on the first run, otherwise logged (STYLE.md §12).
+ */
+export async function pollTrigger(context: IPollFunctions): Promise<INodeExecutionData[][] | null> {
+	const node = context.getNode();
+	const manual = context.getMode() === 'manual';
+	const staticData = context.getWorkflowStaticData('node');
+	const previous = readState(staticData);
+	let provider: ImapProvider | undefined;
+	try {
+		const parameters = triggerParameters(
+			context.getNodeParameter('mailboxes', 'INBOX') as string,
+			context.getNodeParameter('options', {}) as TriggerOptionValues,
+		);
+		const settings = imapSettingsFrom(await context.getCredentials(CREDENTIAL_NAME));
+		provider = new ImapProvider(settings, { search: parameters.search });
+		const sink = n8nBinarySink(context);
+		if (manual) return await testEvent(provider, parameters.mailboxes, { ...parameters, sink });
+
+		const result = await pollImap(provider, previous, {
+			mailboxes: parameters.mailboxes,
+			since: parameters.since,
+			maxItems: parameters.maxItems,
+			policy: parameters.policy,
+			keepRaw: parameters.keepRaw,
+			sink,
+			rawSink: sink,
+		});
+		if (result.errors.length > 0 && !previous) throw result.errors[0].error;
+		writeState(staticData, result.state);
+		for (const { mailbox, error } of result.errors) {
+			context.logger.error(
+				`Email Intel IMAP Trigger: mailbox "${mailbox}": ${error.message}; the next poll retries from the same place`,
+				{
+					code: error.code,
+					field: error.field,
+				},
+			);
+		}
+		return result.emails.length > 0 ? [result.emails.map(toItem)] : null;
+	} catch (error) {
+		if (manual || !previous) throw toNodeError(node, error);
+		context.logger.error(
+			`Email Intel IMAP Trigger: ${(error as Error).message}; the next poll retries from the same place`,
+		);
+		return null;
+	} finally {
+		await provider?.close();
+	}
+}
+
+/** "Fetch test event": the newest message of the watched mailboxes; the cursors are left alone. */
+async function testEvent(
+	provider: ImapProvider,
+	mailboxes: string[],
+	options: Pick<Parameters<typeof pollImap<IBinaryData>>[2], 'policy' | 'keepRaw' | 'sink'>,
+): Promise<INodeExecutionData[][] | null> {
+	let newest: Awaited<ReturnType<ImapProvider['newest']>>;
+	for (const mailbox of mailboxes) {
+		const candidate = await provider.newest(mailbox);
+		if (candidate && (!newest || (candidate.receivedAt ?? '') > (newest.receivedAt ?? '')))
+			newest = candidate;
+	}
+	if (!newest) return null;
+	for await (const fetched of provider.fetchMany(newest.mailbox, [newest], {
+		...options,
+		rawSink: options.sink,
+	})) {
+		return [
+			[
+				toItem({
+					email: fetched.parsed.email,
+					attachments: fetched.parsed.attachments,
+					raw: fetched.raw,
+				}),
+			],
+		];
+	}
+	return null;
+}

@@ -1,0 +1,483 @@
+/**
+ * Email Intel IMAP Trigger benchmarks on a loopback Dovecot. Prints one JSON line:
+ *
+ * p1_ingest_vs_bound — 10,000 generated multipart messages of ~21 KB (text, html, PDF, CSV).
+ *   Ours: the trigger node in n8n-core's real PollContext (Max Items per Poll 1,000, so 10
+ *   polls, each a fresh connection; attachments through n8n's binary data service) ÷ the
+ *   bound: raw imapflow `UID FETCH 1:* (UID BODY.PEEK[])` + mailparser `simpleParser` per
+ *   message, one connection, same run. Goal ≥ 0.9. Both mailboxes are read once before any
+ *   timing so Dovecot's caches are equally warm for every contender.
+ * p1_ingest_vs_n8n — ours ÷ n8n's own Email Trigger (IMAP) v2.2 from n8n-nodes-base 2.41.1,
+ *   run for real in that install's n8n-core TriggerContext on Node 24 (imap-n8n-baseline.js),
+ *   "resolved" output, on a copy of the same mailbox. null when the e2e n8n install is absent.
+ * p2_empty_poll_ratio — median empty-poll time (connect, login, STATUS, logout, as the node
+ *   does it) on a 100,000-message mailbox ÷ on a 1,000-message one. Goal ≤ 1.2.
+ * p2_empty_poll_commands — IMAP commands the empty poll sends after the login, LOGOUT included.
+ * p3_heap_growth_mb — peak V8 heap growth while ingesting one message with a 200 MB PDF into
+ *   a stream sink that writes to disk (what n8n's filesystem binary mode does). Goal < 64.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+
+import { ImapFlow } from 'imapflow';
+import { simpleParser } from 'mailparser';
+
+import { DEFAULT_POLICY } from '../../lib/mail/policy';
+import type { AttachmentSink } from '../../lib/mail/parse';
+import { pollImap } from '../../lib/providers/imap/poll';
+import { ImapProvider } from '../../lib/providers/imap/provider';
+import type { ImapSettings } from '../../lib/providers/imap/settings';
+import { EmailIntelImapTrigger } from '../../nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node';
+import { startHarness } from '../nodes/Microsoft365MailTrigger/n8n-harness';
+import type { DovecotServer, startDovecot as StartDovecot } from '../imap/dovecot';
+
+const ROOT = process.cwd();
+const MESSAGES = Number(process.env.IMAP_BENCH_MESSAGES ?? 10_000);
+const BIG_MAILBOX = Number(process.env.IMAP_BENCH_BIG_MAILBOX ?? 100_000);
+const EMPTY_POLL_SAMPLES = 30;
+const HUGE_ATTACHMENT_MB = 200;
+
+const log = (text: string) => process.stderr.write(`${text}\n`);
+
+/** The Dovecot helper requires its plain-JS installer next to it; the bench build only has compiled TS. */
+function loadDovecotHelper(): { startDovecot: typeof StartDovecot } {
+	const compiledDir = path.resolve(__dirname, '../imap');
+	const installer = path.join(compiledDir, 'ensure-dovecot.js');
+	if (!fs.existsSync(installer))
+		fs.copyFileSync(path.join(ROOT, 'test/imap/ensure-dovecot.js'), installer);
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	return require('../imap/dovecot');
+}
+
+/** ~21 KB: text + html + an 8 KB PDF + a 4 KB CSV, base64 encoded. */
+function benchMessage(i: number): Buffer {
+	const boundary = `mix-${i}`;
+	const alt = `alt-${i}`;
+	const pdf = Buffer.concat([
+		Buffer.from('%PDF-1.4\n'),
+		randomBytes(8 * 1024 - 20),
+		Buffer.from('\n%%EOF\n'),
+	]);
+	const csv = Array.from(
+		{ length: 100 },
+		(_, row) => `${i},${row},indicator-${row}.example.com,198.51.100.${row % 250},malicious`,
+	).join('\n');
+	const b64 = (data: Buffer | string) =>
+		Buffer.from(data).toString('base64').replace(/.{76}/g, '$&\r\n');
+	const text = `Report ${i}\r\n${'Indicators of compromise attached. '.repeat(30)}`;
+	const html = `<html><body><h1>Report ${i}</h1><p>${'Indicators of compromise <b>attached</b>. '.repeat(40)}</p></body></html>`;
+	return Buffer.from(
+		[
+			'From: Threat Feed <feed@example.org>',
+			'To: soc@example.com',
+			`Subject: Threat report ${i}`,
+			`Date: ${new Date(Date.now() - (MESSAGES - i) * 1000).toUTCString().replace('GMT', '+0000')}`,
+			`Message-ID: <bench-${i}-${randomBytes(4).toString('hex')}@example.org>`,
+			'MIME-Version: 1.0',
+			`Content-Type: multipart/mixed; boundary="${boundary}"`,
+			'',
+			`--${boundary}`,
+			`Content-Type: multipart/alternative; boundary="${alt}"`,
+			'',
+			`--${alt}`,
+			'Content-Type: text/plain; charset=utf-8',
+			'',
+			text,
+			`--${alt}`,
+			'Content-Type: text/html; charset=utf-8',
+			'',
+			html,
+			`--${alt}--`,
+			`--${boundary}`,
+			`Content-Type: application/pdf; name="report-${i}.pdf"`,
+			`Content-Disposition: attachment; filename="report-${i}.pdf"`,
+			'Content-Transfer-Encoding: base64',
+			'',
+			b64(pdf),
+			`--${boundary}`,
+			`Content-Type: text/csv; name="iocs-${i}.csv"`,
+			`Content-Disposition: attachment; filename="iocs-${i}.csv"`,
+			'Content-Transfer-Encoding: base64',
+			'',
+			b64(csv),
+			`--${boundary}--`,
+			'',
+		].join('\r\n'),
+	);
+}
+
+function settings(server: DovecotServer): ImapSettings {
+	return {
+		host: server.host,
+		port: server.port,
+		security: 'none',
+		allowSelfSigned: false,
+		user: 'alice',
+		auth: { method: 'password', password: server.users.alice },
+	};
+}
+
+/**
+ * Reads every message once so Dovecot's caches are equally warm for every contender (the first
+ * read of a fresh mailbox costs the server several times more than later ones).
+ */
+async function warm(server: DovecotServer, mailbox: string): Promise<void> {
+	const client = new ImapFlow({
+		host: server.host,
+		port: server.port,
+		secure: false,
+		doSTARTTLS: false,
+		auth: { user: 'alice', pass: server.users.alice },
+		logger: false,
+		disableAutoIdle: true,
+	});
+	client.on('error', () => undefined);
+	await client.connect();
+	const lock = await client.getMailboxLock(mailbox, { readOnly: true });
+	try {
+		for await (const message of client.fetch(
+			'1:*',
+			{ uid: true, source: true, size: true, internalDate: true, flags: true },
+			{ uid: true },
+		))
+			void message;
+	} finally {
+		lock.release();
+	}
+	await client.logout();
+}
+
+/** The bound: one connection, one `UID FETCH 1:*` with the source, simpleParser per message. */
+async function bound(server: DovecotServer, mailbox: string): Promise<number> {
+	const client = new ImapFlow({
+		host: server.host,
+		port: server.port,
+		secure: false,
+		doSTARTTLS: false,
+		auth: { user: 'alice', pass: server.users.alice },
+		logger: false,
+		disableAutoIdle: true,
+	});
+	client.on('error', () => undefined);
+	await client.connect();
+	const started = performance.now();
+	let count = 0;
+	const lock = await client.getMailboxLock(mailbox, { readOnly: true });
+	try {
+		for await (const message of client.fetch('1:*', { uid: true, source: true }, { uid: true })) {
+			await simpleParser(message.source as Buffer);
+			count++;
+		}
+	} finally {
+		lock.release();
+	}
+	const seconds = (performance.now() - started) / 1000;
+	await client.logout();
+	log(
+		`bound: ${count} messages in ${seconds.toFixed(2)} s = ${(count / seconds).toFixed(0)} msg/s`,
+	);
+	return count / seconds;
+}
+
+/** Ours: the node in n8n-core's PollContext, 10 polls of 1,000. */
+async function ours(server: DovecotServer, mailbox: string): Promise<number> {
+	const harness = await startHarness(new EmailIntelImapTrigger(), {
+		parameters: { mailboxes: mailbox, options: { maxItemsPerPoll: 1000 } },
+		credentials: {
+			emailIntelImapApi: {
+				host: server.host,
+				port: server.port,
+				security: 'none',
+				user: 'alice',
+				authMethod: 'password',
+				password: server.users.alice,
+			},
+		},
+	});
+	const started = performance.now();
+	let count = 0;
+	let polls = 0;
+	try {
+		for (;;) {
+			const result = await harness.poll();
+			if (!result) break;
+			polls++;
+			count += result[0].length;
+			harness.executions.length = 0; // the bench keeps no items (n8n hands them on)
+		}
+	} finally {
+		await harness.close();
+	}
+	const seconds = (performance.now() - started) / 1000;
+	if (count !== MESSAGES) throw new Error(`ours: ingested ${count} of ${MESSAGES}`);
+	log(
+		`ours (node in PollContext): ${count} messages in ${polls} polls, ${seconds.toFixed(2)} s = ${(count / seconds).toFixed(0)} msg/s`,
+	);
+	return count / seconds;
+}
+
+async function n8nBaseline(server: DovecotServer, mailbox: string): Promise<number | null> {
+	const cache = path.join(
+		process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'),
+		'n8n-nodes-email-intel',
+	);
+	const install = fs.existsSync(cache)
+		? fs
+				.readdirSync(cache)
+				.map((dir) => path.join(cache, dir))
+				.find((dir) => fs.existsSync(path.join(dir, '.install-complete')))
+		: undefined;
+	const nodeBin =
+		install &&
+		path.join(install, 'node_modules', `node-${process.platform}-${process.arch}`, 'bin', 'node');
+	if (!install || !nodeBin || !fs.existsSync(nodeBin)) {
+		log(
+			'n8n baseline: no e2e n8n install in the cache (run `npm run test:e2e` once); p1_ingest_vs_n8n = null',
+		);
+		return null;
+	}
+	const config = {
+		host: server.host,
+		port: server.port,
+		user: 'alice',
+		password: server.users.alice,
+		mailbox,
+		expected: MESSAGES - 1,
+		timeoutMs: 20 * 60_000,
+	};
+	const output = await new Promise<string>((resolve, reject) => {
+		const child = spawn(
+			nodeBin,
+			[path.join(ROOT, 'test/bench/imap-n8n-baseline.js'), install, JSON.stringify(config)],
+			{ stdio: ['ignore', 'pipe', 'pipe'] },
+		);
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (chunk) => (stdout += chunk));
+		child.stderr.on('data', (chunk) => (stderr += chunk));
+		child.on('exit', (code) =>
+			code === 0
+				? resolve(stdout)
+				: reject(new Error(`n8n baseline exited ${code}: ${stderr.slice(-2000)}`)),
+		);
+	});
+	const line = output.split('\n').find((entry) => entry.startsWith('{'));
+	if (!line) throw new Error(`n8n baseline printed no result: ${output.slice(-500)}`);
+	const { messages, seconds } = JSON.parse(line) as { messages: number; seconds: number };
+	log(
+		`n8n Email Trigger (IMAP) v2.2: ${messages} messages in ${seconds.toFixed(2)} s = ${(messages / seconds).toFixed(0)} msg/s`,
+	);
+	return messages / seconds;
+}
+
+/** One empty poll as the node does it: a fresh connection, STATUS, logout. */
+async function emptyPoll(
+	server: DovecotServer,
+	mailbox: string,
+	cursor: Parameters<ImapProvider['changes']>[1],
+	commands?: string[],
+): Promise<number> {
+	const ignore = () => undefined;
+	const logger = commands
+		? {
+				debug: (entry: { src?: string; msg?: string }) =>
+					entry.src === 'c' && entry.msg && commands.push(entry.msg),
+				info: ignore,
+				warn: ignore,
+				error: ignore,
+				trace: ignore,
+			}
+		: undefined;
+	const started = performance.now();
+	const provider = new ImapProvider(settings(server), logger ? { logger: logger as never } : {});
+	for await (const batch of provider.changes(mailbox, cursor, { since: new Date(0), limit: 100 })) {
+		if (batch.messages.length > 0) throw new Error('the empty poll found messages');
+	}
+	await provider.close();
+	return performance.now() - started;
+}
+
+async function emptyPollMedian(server: DovecotServer, mailbox: string): Promise<number> {
+	const provider = new ImapProvider(settings(server));
+	const status = await provider.status(mailbox);
+	await provider.close();
+	const cursor = {
+		uidValidity: status.uidValidity,
+		lastUid: status.uidNext - 1,
+		...(status.highestModseq ? { highestModseq: status.highestModseq } : {}),
+	};
+	for (let i = 0; i < 5; i++) await emptyPoll(server, mailbox, cursor); // warm-up
+	const samples: number[] = [];
+	for (let i = 0; i < EMPTY_POLL_SAMPLES; i++)
+		samples.push(await emptyPoll(server, mailbox, cursor));
+	samples.sort((a, b) => a - b);
+	return samples[Math.floor(samples.length / 2)];
+}
+
+async function emptyPollCommands(server: DovecotServer, mailbox: string): Promise<number> {
+	const provider = new ImapProvider(settings(server));
+	const status = await provider.status(mailbox);
+	await provider.close();
+	const commands: string[] = [];
+	await emptyPoll(
+		server,
+		mailbox,
+		{ uidValidity: status.uidValidity, lastUid: status.uidNext - 1 },
+		commands,
+	);
+	const login = commands.findIndex((command) => /^\S+ (LOGIN|AUTHENTICATE)\b/.test(command));
+	// The SASL-IR / continuation line of AUTHENTICATE is not a command.
+	const after = commands.slice(login + 1).filter((command) => /^[A-Z0-9]+ [A-Z]/.test(command));
+	log(
+		`empty poll, commands after login: ${after.map((command) => command.split(' ').slice(1, 3).join(' ')).join(' | ')}`,
+	);
+	return after.length;
+}
+
+async function hugeAttachment(server: DovecotServer): Promise<number> {
+	const mailbox = 'Huge';
+	const boundary = 'huge';
+	const head = Buffer.from(
+		[
+			'From: a@example.org',
+			'To: soc@example.com',
+			'Subject: 200 MB attachment',
+			'Message-ID: <huge@example.org>',
+			'MIME-Version: 1.0',
+			`Content-Type: multipart/mixed; boundary="${boundary}"`,
+			'',
+			`--${boundary}`,
+			'Content-Type: text/plain',
+			'',
+			'see attachment',
+			`--${boundary}`,
+			'Content-Type: application/pdf; name="big.pdf"',
+			'Content-Disposition: attachment; filename="big.pdf"',
+			'Content-Transfer-Encoding: base64',
+			'',
+			'',
+		].join('\r\n'),
+	);
+	const raw = randomBytes(HUGE_ATTACHMENT_MB * 1024 * 1024);
+	const body = Buffer.from(raw.toString('base64').replace(/.{76}/g, '$&\r\n'));
+	const message = Buffer.concat([head, body, Buffer.from(`\r\n--${boundary}--\r\n`)]);
+	await server.seed('alice', mailbox, [message]);
+	log(`p3: seeded one message of ${(message.length / 1024 / 1024).toFixed(0)} MB`);
+
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imap-bench-'));
+	// What n8n's filesystem binary mode does with prepareBinaryData(stream): pipe it to a file.
+	const fileSink: AttachmentSink<{ path: string }> = async (info, content) => {
+		const file = path.join(dir, `${info.binaryProperty ?? 'part'}.bin`);
+		await pipeline(content, fs.createWriteStream(file));
+		return { path: file };
+	};
+	(global as { gc?: () => void }).gc?.();
+	const baseline = process.memoryUsage().heapUsed;
+	let peak = baseline;
+	const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 10);
+	const provider = new ImapProvider(settings(server));
+	try {
+		const result = await pollImap(provider, undefined, {
+			mailboxes: [mailbox],
+			since: new Date(Date.now() - 86_400_000),
+			maxItems: 10,
+			policy: { ...DEFAULT_POLICY, maxAttachmentBytes: 300 * 1024 * 1024 },
+			sink: fileSink,
+			rawSink: fileSink,
+			keepRaw: false,
+		});
+		peak = Math.max(peak, process.memoryUsage().heapUsed);
+		const attachment = result.emails[0]?.email.attachments[0];
+		if (result.errors.length || !attachment || attachment.size !== raw.length) {
+			throw new Error(
+				`p3: the attachment did not arrive whole: ${JSON.stringify({ errors: result.errors.map((e) => e.error.message), attachment })}`,
+			);
+		}
+		if (fs.statSync(result.emails[0].attachments[0].stored.path).size !== raw.length)
+			throw new Error('p3: file size differs');
+	} finally {
+		clearInterval(sampler);
+		await provider.close();
+		fs.rmSync(dir, { recursive: true, force: true });
+	}
+	const growth = (peak - baseline) / 1024 / 1024;
+	log(
+		`p3: heap ${(baseline / 1024 / 1024).toFixed(0)} MB -> peak ${(peak / 1024 / 1024).toFixed(0)} MB (+${growth.toFixed(1)} MB)`,
+	);
+	return growth;
+}
+
+async function main(): Promise<void> {
+	const { startDovecot } = loadDovecotHelper();
+	const server = await startDovecot();
+	try {
+		log(`seeding 2 × ${MESSAGES} messages of ~${(benchMessage(0).length / 1024).toFixed(0)} KB`);
+		const messages = Array.from({ length: MESSAGES }, (_, i) => benchMessage(i));
+		await server.seed('alice', 'Bench', messages);
+		await server.seed('alice', 'BenchN8n', messages);
+
+		await warm(server, 'Bench');
+		await warm(server, 'BenchN8n');
+		const boundRate = await bound(server, 'Bench');
+		const ourRate = await ours(server, 'Bench');
+		let n8nRate: number | null = null;
+		try {
+			n8nRate = await n8nBaseline(server, 'BenchN8n');
+		} catch (error) {
+			log(`n8n baseline failed: ${(error as Error).message}; p1_ingest_vs_n8n = null`);
+		}
+
+		log(`seeding p2 mailboxes: 1,000 and ${BIG_MAILBOX.toLocaleString('en')} small messages`);
+		const small = (i: number) =>
+			`From: a@example.org\r\nSubject: small ${i}\r\nMessage-ID: <s${i}@example.org>\r\n\r\nbody ${i}\r\n`;
+		await server.seed(
+			'alice',
+			'Small',
+			Array.from({ length: 1000 }, (_, i) => small(i)),
+		);
+		for (let done = 0; done < BIG_MAILBOX; done += 20_000) {
+			await server.seed(
+				'alice',
+				'Big',
+				Array.from({ length: Math.min(20_000, BIG_MAILBOX - done) }, (_, i) => small(done + i)),
+			);
+		}
+		const smallMs = await emptyPollMedian(server, 'Small');
+		const bigMs = await emptyPollMedian(server, 'Big');
+		log(
+			`empty poll median: 1,000 msgs ${smallMs.toFixed(2)} ms, ${BIG_MAILBOX.toLocaleString('en')} msgs ${bigMs.toFixed(2)} ms`,
+		);
+		const commands = await emptyPollCommands(server, 'Big');
+
+		const heapGrowth = await hugeAttachment(server);
+
+		const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+		process.stdout.write(
+			`${JSON.stringify({
+				bench: 'imap-ingest',
+				p1_ingest_vs_bound: round(ourRate / boundRate),
+				p1_ingest_vs_n8n: n8nRate === null ? null : round(ourRate / n8nRate),
+				p2_empty_poll_ratio: round(bigMs / smallMs),
+				p2_empty_poll_commands: commands,
+				p3_heap_growth_mb: round(heapGrowth, 1),
+				ours_msgs_per_s: Math.round(ourRate),
+				bound_msgs_per_s: Math.round(boundRate),
+				n8n_msgs_per_s: n8nRate === null ? null : Math.round(n8nRate),
+			})}\n`,
+		);
+	} finally {
+		await server.stop();
+	}
+}
+
+main().then(
+	() => process.exit(0),
+	(error) => {
+		log(String((error as Error).stack ?? error));
+		process.exit(1);
+	},
+);

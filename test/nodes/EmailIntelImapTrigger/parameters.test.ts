@@ -1,0 +1,90 @@
+import { DateTime } from 'luxon';
+
+import { MailIntelError } from '../../../lib/errors';
+import {
+	imapSettingsFrom,
+	triggerParameters,
+} from '../../../nodes/EmailIntelImapTrigger/parameters';
+import { EmailIntelImapTrigger } from '../../../nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node';
+import { EmailIntelImapApi } from '../../../credentials/EmailIntelImapApi.credentials';
+
+const NOW = DateTime.fromISO('2026-06-30T12:00:00Z', { zone: 'utc' });
+
+test("defaults: INBOX, P30D, the connector's MIME list, 100 per poll", () => {
+	const parameters = triggerParameters('INBOX', {}, NOW);
+	expect(parameters.mailboxes).toEqual(['INBOX']);
+	expect(parameters.since.toISOString()).toBe('2026-05-31T12:00:00.000Z');
+	expect(parameters.policy.mimeTypes).toEqual(['application/pdf', 'text/csv', 'text/plain']);
+	expect(parameters.maxItems).toBe(100);
+	expect(parameters.keepRaw).toBe(false);
+});
+
+test('several mailboxes, durations, search filter', () => {
+	const parameters = triggerParameters(
+		'INBOX, Reports\nINBOX',
+		{ relativeImportStartDate: 'PT6H', subjectContains: ' phish ', maxItemsPerPoll: 5 },
+		NOW,
+	);
+	expect(parameters.mailboxes).toEqual(['INBOX', 'Reports']);
+	expect(parameters.since.toISOString()).toBe('2026-06-30T06:00:00.000Z');
+	expect(parameters.search).toEqual({ subject: 'phish' });
+	expect(parameters.maxItems).toBe(5);
+});
+
+test('bad values name the parameter to fix', () => {
+	const fieldOf = (run: () => unknown) => {
+		try {
+			run();
+		} catch (error) {
+			return (error as MailIntelError).field;
+		}
+		return undefined;
+	};
+	expect(fieldOf(() => triggerParameters(' , ', {}, NOW))).toBe('mailboxes');
+	expect(
+		fieldOf(() => triggerParameters('INBOX', { relativeImportStartDate: '30 days' }, NOW)),
+	).toBe('relativeImportStartDate');
+	expect(fieldOf(() => imapSettingsFrom({ host: '' }))).toBe('host');
+});
+
+test('credential fields map onto connection settings', () => {
+	expect(
+		imapSettingsFrom({
+			host: 'imap.example.com',
+			port: 143,
+			security: 'starttls',
+			user: 'u',
+			authMethod: 'accessToken',
+			accessToken: 't',
+		}),
+	).toEqual({
+		host: 'imap.example.com',
+		port: 143,
+		security: 'starttls',
+		allowSelfSigned: false,
+		user: 'u',
+		auth: { method: 'accessToken', accessToken: 't' },
+	});
+});
+
+test('node and credential descriptions: names, defaults and the credential test hook', () => {
+	const node = new EmailIntelImapTrigger();
+	expect(node.description.name).toBe('emailIntelImapTrigger');
+	expect(node.description.polling).toBe(true);
+	expect(node.description.credentials?.[0]).toEqual({
+		name: 'emailIntelImapApi',
+		required: true,
+		testedBy: 'emailIntelImapApiTest',
+	});
+	expect(typeof node.methods.credentialTest.emailIntelImapApiTest).toBe('function');
+	const credential = new EmailIntelImapApi();
+	expect(credential.name).toBe('emailIntelImapApi');
+	expect(credential.displayName).toBe('Email Intel IMAP');
+	const defaults = Object.fromEntries(credential.properties.map((p) => [p.name, p.default]));
+	expect(defaults).toMatchObject({
+		port: 993,
+		security: 'tls',
+		allowSelfSigned: false,
+		authMethod: 'password',
+	});
+});
