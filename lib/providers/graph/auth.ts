@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+
+import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node';
+
+import { MailIntelError, errorMessage } from '../../errors';
+import type { GraphAppConfig } from './config';
+import { createHttpsTransport, readText, type HttpsTransport } from './https';
+
+/** The small interface the Graph transport needs (STYLE.md §6); MSAL is one implementation. */
+export interface TokenSource {
+	getAccessToken(): Promise<string>;
+}
+
+/**
+ * Client-credentials tokens from MSAL, cached in MSAL's in-memory cache only (never on disk).
+ * The authority and cloud-discovery metadata are given up front, built from the authority
+ * host: no discovery request, sovereign clouds work by changing the host, and a local fake
+ * can serve the token endpoint (MSAL refuses http authorities, so the fake is https).
+ */
+export function createMsalTokenSource(config: GraphAppConfig, transport: HttpsTransport): TokenSource {
+	const authority = `https://${config.authorityHost}/${config.tenantId}`;
+	const authorityMetadata = {
+		token_endpoint: `${authority}/oauth2/v2.0/token`,
+		authorization_endpoint: `${authority}/oauth2/v2.0/authorize`,
+		issuer: `${authority}/v2.0`,
+		jwks_uri: `${authority}/discovery/v2.0/keys`,
+		end_session_endpoint: `${authority}/oauth2/v2.0/logout`,
+		response_types_supported: ['code', 'id_token', 'token'],
+	};
+	const cloudDiscoveryMetadata = {
+		tenant_discovery_endpoint: `${authority}/v2.0/.well-known/openid-configuration`,
+		'api-version': '1.1',
+		metadata: [{ preferred_network: config.authorityHost, preferred_cache: config.authorityHost, aliases: [config.authorityHost] }],
+	};
+	const msalConfig: Configuration = {
+		auth: {
+			clientId: config.clientId,
+			authority,
+			knownAuthorities: [config.authorityHost],
+			authorityMetadata: JSON.stringify(authorityMetadata),
+			cloudDiscoveryMetadata: JSON.stringify(cloudDiscoveryMetadata),
+			...(config.privateKeyPem
+				? { clientCertificate: { thumbprintSha256: config.certificateThumbprintSha256!, privateKey: config.privateKeyPem } }
+				: { clientSecret: config.clientSecret }),
+		},
+		system: {
+			networkClient: {
+				sendGetRequestAsync: (url, options) => msalRequest(transport, 'GET', url, options?.headers, undefined),
+				sendPostRequestAsync: (url, options) => msalRequest(transport, 'POST', url, options?.headers, options?.body),
+			},
+		},
+	};
+	const app = new ConfidentialClientApplication(msalConfig);
+	const scope = `${config.graphBaseUrl}/.default`;
+	// MSAL's cache lookup costs about a millisecond of CPU; every Graph request needs the token,
+	// so the current one is also held here until 5 minutes before it expires.
+	let current: { token: string; refreshAt: number } | undefined;
+	return {
+		async getAccessToken() {
+			if (current && Date.now() < current.refreshAt) return current.token;
+			try {
+				const result = await app.acquireTokenByClientCredential({ scopes: [scope] });
+				if (!result?.accessToken) throw new Error('the token endpoint returned no access token');
+				const expiresAt = result.expiresOn?.getTime() ?? Date.now() + 10 * 60_000;
+				current = { token: result.accessToken, refreshAt: expiresAt - 5 * 60_000 };
+				return result.accessToken;
+			} catch (error) {
+				const message = errorMessage(error);
+				const code = (error as { errorCode?: string }).errorCode;
+				const badSecret = /invalid_client|AADSTS7000215|AADSTS700027|unauthorized_client/.test(message);
+				throw new MailIntelError(`Could not get a Graph token from ${config.authorityHost}: ${message}`, {
+					source: 'graph',
+					status: 401,
+					code: code ?? 'AUTH_FAILED',
+					field: badSecret ? (config.privateKeyPem ? 'privateKey' : 'clientSecret') : undefined,
+					retryable: /network|ECONNRESET|ETIMEDOUT|EAI_AGAIN/i.test(message),
+					hint: badSecret
+						? 'Check the client secret (value, not its id) or the certificate uploaded to the app registration.'
+						: 'Check the tenant ID, client ID and authority host of the credential.',
+					cause: error,
+				});
+			}
+		},
+	};
+}
+
+async function msalRequest<T>(
+	transport: HttpsTransport,
+	method: string,
+	url: string,
+	headers: Record<string, string> | undefined,
+	body: string | undefined,
+): Promise<{ headers: Record<string, string>; body: T; status: number }> {
+	const response = await transport.send({ method, url, headers, body });
+	const text = await readText(response.body);
+	let parsed: unknown = {};
+	try {
+		parsed = text ? JSON.parse(text) : {};
+	} catch {
+		parsed = { error: 'invalid_response', error_description: text.slice(0, 200) };
+	}
+	return { headers: response.headers, body: parsed as T, status: response.status };
+}
+
+/** Apps kept per credential: enough for many workflows, bounded all the same. */
+const SHARED_APPS_CAP = 32;
+const sharedApps = new Map<string, TokenSource>();
+
+/**
+ * One MSAL app (and so one in-memory token cache) per credential per process. Each webhook
+ * call builds a session; without this every notification would fetch a new token, which costs
+ * a round trip and earns throttling at the token endpoint. Keyed by a hash of the whole
+ * config, secret included, so a changed secret is a different entry; nothing touches disk.
+ */
+export function sharedMsalTokenSource(config: GraphAppConfig): TokenSource {
+	const key = createHash('sha256').update(JSON.stringify(config)).digest('hex');
+	let source = sharedApps.get(key);
+	if (source) {
+		sharedApps.delete(key);
+	} else {
+		// Token requests are rare: no keep-alive, so no idle socket outlives the work.
+		source = createMsalTokenSource(config, createHttpsTransport({ ca: config.ca, keepAlive: false }));
+	}
+	sharedApps.set(key, source);
+	while (sharedApps.size > SHARED_APPS_CAP) sharedApps.delete(sharedApps.keys().next().value as string);
+	return source;
+}

@@ -1,0 +1,108 @@
+import {
+	NodeConnectionTypes,
+	type IHookFunctions,
+	type INodeType,
+	type INodeTypeDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+} from 'n8n-workflow';
+
+import { type GraphTriggerState } from '../../lib/providers/graph';
+import { toNodeError } from '../shared/errors';
+import { openSession, testGraphCredential } from './shared/core';
+import { mailboxProperties, triggerOptions } from './shared/description';
+import { handleNotification } from './webhook';
+
+/**
+ * Microsoft 365 mail, pushed: Graph change notifications wake the node, and a delta query per
+ * folder decides what is new (notifications get dropped, duplicated and reordered; the delta
+ * link does not). Subscriptions are created on activation, renewed whenever the node runs
+ * with less than 24 h left, recreated when Graph removes them, deleted on deactivation.
+ */
+export class Microsoft365MailTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Microsoft 365 Mail Trigger',
+		name: 'microsoft365MailTrigger',
+		icon: { light: 'file:../../icons/microsoft365-mail.svg', dark: 'file:../../icons/microsoft365-mail.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{$parameter["mailboxes"].split("\\n")[0]}}',
+		description: 'Starts the workflow when email arrives in Microsoft 365 mailboxes (Graph change notifications + delta query)',
+		defaults: { name: 'Microsoft 365 Mail Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'microsoftGraphAppApi', required: true, testedBy: 'microsoftGraphAppApiTest' }],
+		webhooks: [
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'onReceived',
+				path: 'graph',
+			},
+		],
+		properties: [
+			{
+				displayName:
+					'Graph must reach this n8n over public https (the production webhook URL). If it cannot, use the Microsoft 365 Mail Poll Trigger instead.',
+				name: 'reachabilityNotice',
+				type: 'notice',
+				default: '',
+			},
+			...mailboxProperties,
+			triggerOptions,
+		],
+	};
+
+	methods = {
+		credentialTest: { microsoftGraphAppApiTest: testGraphCredential },
+	};
+
+	webhookMethods = {
+		default: {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				const state = this.getWorkflowStaticData('node') as GraphTriggerState;
+				const url = this.getNodeWebhookUrl('default') as string;
+				const session = await openSession(this);
+				try {
+					if (!(await session.subscriptionsExist(state, url))) return false;
+					await session.renewDue(state, url);
+					return true;
+				} catch (error) {
+					throw toNodeError(this.getNode(), error);
+				} finally {
+					session.close();
+				}
+			},
+			async create(this: IHookFunctions): Promise<boolean> {
+				const state = this.getWorkflowStaticData('node') as GraphTriggerState;
+				const session = await openSession(this);
+				try {
+					// Graph POSTs a validation token to the URL before it answers; webhook() echoes it.
+					await session.createSubscriptions(state, this.getNodeWebhookUrl('default') as string);
+					return true;
+				} catch (error) {
+					throw toNodeError(this.getNode(), error);
+				} finally {
+					session.close();
+				}
+			},
+			async delete(this: IHookFunctions): Promise<boolean> {
+				const state = this.getWorkflowStaticData('node') as GraphTriggerState;
+				const session = await openSession(this);
+				try {
+					await session.deleteSubscriptions(state);
+					return true;
+				} catch (error) {
+					this.logger.warn(`Could not delete Graph subscriptions: ${(error as Error).message}`);
+					return false;
+				} finally {
+					session.close();
+				}
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		return handleNotification(this);
+	}
+}

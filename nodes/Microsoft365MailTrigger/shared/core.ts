@@ -1,0 +1,146 @@
+import { Duration } from 'luxon';
+import type {
+	IBinaryData,
+	ICredentialDataDecryptedObject,
+	ICredentialTestFunctions,
+	ICredentialsDecrypted,
+	INodeCredentialTestResult,
+	INodeExecutionData,
+} from 'n8n-workflow';
+
+import { MailIntelError, errorMessage } from '../../../lib/errors';
+import { compileFilenameFilter } from '../../../lib/mail/filename-filter';
+import {
+	GraphMailSession,
+	parseMailboxList,
+	validateGraphConfig,
+	type GraphAppConfig,
+	type GraphTriggerState,
+} from '../../../lib/providers/graph';
+import { policyFromParameters, type AttachmentOptionValues } from '../../shared/attachment-options';
+import { n8nBinarySink, toNodeItem } from '../../shared/binary-sink';
+
+/** What both trigger nodes read from their parameters. */
+export interface TriggerParameters {
+	mailboxes: string;
+	defaultFolder: string;
+	attachmentFilter: string;
+	options: AttachmentOptionValues & {
+		includeItemAttachments?: boolean;
+		maxItemsPerRun?: number;
+		relativeImportStartDate?: string;
+	};
+}
+
+/** The n8n context members the core needs; every trigger context (poll, webhook, hook) has them. */
+interface TriggerContext {
+	getNodeParameter(name: string, fallback?: unknown): unknown;
+	getCredentials<T extends object = ICredentialDataDecryptedObject>(type: string): Promise<T>;
+	getWorkflow(): { id?: string };
+	getNode(): { id: string; name: string };
+	helpers: object;
+	logger: { warn(message: string, meta?: object): void; debug(message: string, meta?: object): void };
+}
+
+export const CREDENTIAL_NAME = 'microsoftGraphAppApi';
+
+export function graphConfigFrom(credentials: ICredentialDataDecryptedObject): GraphAppConfig {
+	const certificate = credentials.authType === 'certificate';
+	return validateGraphConfig({
+		tenantId: String(credentials.tenantId ?? ''),
+		clientId: String(credentials.clientId ?? ''),
+		...(certificate
+			? { privateKeyPem: String(credentials.privateKey ?? ''), certificateThumbprintSha256: String(credentials.certificateThumbprint ?? '') }
+			: { clientSecret: String(credentials.clientSecret ?? '') }),
+		authorityHost: String(credentials.authorityHost ?? ''),
+		graphBaseUrl: String(credentials.graphBaseUrl ?? ''),
+		ca: String(credentials.caCertificate ?? ''),
+	});
+}
+
+export function readParameters(context: TriggerContext): TriggerParameters {
+	return {
+		mailboxes: String(context.getNodeParameter('mailboxes', '')),
+		defaultFolder: String(context.getNodeParameter('defaultFolder', 'Inbox') || 'Inbox'),
+		attachmentFilter: String(context.getNodeParameter('attachmentFilter', '')),
+		options: context.getNodeParameter('options', {}) as TriggerParameters['options'],
+	};
+}
+
+export function startDate(duration: string | undefined, now = Date.now()): Date {
+	const parsed = Duration.fromISO(duration?.trim() || 'P30D');
+	if (!parsed.isValid) {
+		throw new MailIntelError(`"${duration}" is not an ISO-8601 duration`, {
+			source: 'config',
+			code: 'BAD_CONFIG',
+			field: 'relativeImportStartDate',
+			hint: 'Use a duration such as P30D (30 days) or PT12H (12 hours).',
+		});
+	}
+	return new Date(now - parsed.toMillis());
+}
+
+/** Names this node of this workflow in the process-wide pass lock. */
+export function lockPrefixOf(context: Pick<TriggerContext, 'getWorkflow' | 'getNode'>): string {
+	const node = context.getNode();
+	return `${context.getWorkflow().id ?? 'manual'}:${node.id ?? node.name}`;
+}
+
+/** Builds the lib session for one run of a node (one webhook call, one poll, one hook). */
+export async function openSession(context: TriggerContext, options: { gatherMs?: number } = {}): Promise<GraphMailSession<IBinaryData>> {
+	const parameters = readParameters(context);
+	const config = graphConfigFrom(await context.getCredentials(CREDENTIAL_NAME));
+	return new GraphMailSession<IBinaryData>({
+		config,
+		scopes: parseMailboxList(parameters.mailboxes, parameters.defaultFolder),
+		policy: policyFromParameters(parameters.options),
+		// Hook contexts (subscription create/delete) have no binary helpers and emit nothing.
+		...(hasBinaryHelpers(context) ? { sink: n8nBinarySink(context) } : {}),
+		since: startDate(parameters.options.relativeImportStartDate),
+		maxItemsPerPass: parameters.options.maxItemsPerRun ?? 500,
+		lockPrefix: lockPrefixOf(context),
+		gatherMs: options.gatherMs,
+		includeItemAttachments: parameters.options.includeItemAttachments ?? false,
+		filenameFilter: compileFilenameFilter(parameters.attachmentFilter),
+		onThrottle: (info) => context.logger.warn(`Graph answered ${info.status}; waiting ${info.waitMs} ms before retrying`, { mailbox: info.mailbox }),
+	});
+}
+
+type BinaryContext = Parameters<typeof n8nBinarySink>[0];
+
+function hasBinaryHelpers(context: { helpers: object }): context is BinaryContext {
+	return typeof (context.helpers as Partial<BinaryContext['helpers']>).prepareBinaryData === 'function';
+}
+
+/** Delta passes for the given folders; the cursors land in `state` before the items are returned. */
+export async function collectItems(
+	context: TriggerContext & BinaryContext,
+	session: GraphMailSession<IBinaryData>,
+	state: GraphTriggerState,
+	scopes = session.scopes,
+): Promise<INodeExecutionData[]> {
+	const items: INodeExecutionData[] = [];
+	for (const scope of scopes) {
+		const parsed = await session.deltaPass(scope, state);
+		for (const message of parsed ?? []) items.push(await toNodeItem(context, message));
+	}
+	return items;
+}
+
+/** `methods.credentialTest`: a token, then (if a test mailbox is set) that mailbox's folders. */
+export async function testGraphCredential(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+	const data = credential.data ?? {};
+	let session: GraphMailSession<unknown> | undefined;
+	try {
+		const config = graphConfigFrom(data);
+		session = new GraphMailSession({ config, scopes: [], policy: policyFromParameters({}), since: new Date(), maxItemsPerPass: 1, lockPrefix: 'credential-test' });
+		const mailbox = String(data.testMailbox ?? '').trim();
+		await session.testAccess(mailbox || undefined);
+		return { status: 'OK', message: mailbox ? `Token acquired and folders of ${mailbox} read` : 'Token acquired' };
+	} catch (error) {
+		const hint = error instanceof MailIntelError && error.hint ? ` ${error.hint}` : '';
+		return { status: 'Error', message: `${errorMessage(error)}${hint}` };
+	} finally {
+		session?.close();
+	}
+}

@@ -1,0 +1,3 @@
+export * from './certs';
+export * from './server';
+export * from './subscriber';

@@ -1,0 +1,795 @@
+import { createPublicKey, randomBytes, randomUUID, verify as verifySignature, constants as cryptoConstants, X509Certificate } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+
+import { makeSelfSigned, type SelfSigned } from './certs';
+
+/**
+ * An https stand-in for Microsoft Graph + the Entra ID token endpoint, close enough to the
+ * real services for the trigger's exactly-once logic to be tested honestly:
+ * - token endpoint (client_credentials) checking the client secret, or the client assertion
+ *   JWT's signature against a registered certificate;
+ * - `/v1.0/users/{upn}/mailFolders/{folder}/messages/delta` with absolute nextLink/deltaLink,
+ *   `@removed` entries, `Prefer: odata.maxpagesize`, tokens that can be expired (410 or
+ *   syncStateNotFound);
+ * - messages, attachments (file/item/reference) and `/$value`;
+ * - subscriptions that really POST the validation token to the subscriber and fail creation
+ *   (400, as Graph does) when the answer is wrong or later than 10 s; notifications delivered
+ *   with configurable drops, duplicates and reordering; lifecycle events; expiry; renew; delete;
+ * - throttling: a 429/503 storm with Retry-After, and MailboxConcurrency (more than N requests
+ *   in flight for one mailbox -> 429); the largest in-flight count per mailbox is recorded.
+ */
+
+export interface FakeAttachmentInput {
+	kind?: 'file' | 'item' | 'reference';
+	name: string;
+	contentType?: string;
+	content?: Buffer | string;
+	isInline?: boolean;
+}
+
+export interface FakeMessageInput {
+	subject?: string;
+	from?: string;
+	to?: string[];
+	body?: string;
+	bodyType?: 'html' | 'text';
+	receivedDateTime?: string;
+	attachments?: FakeAttachmentInput[];
+}
+
+interface FakeAttachment {
+	id: string;
+	kind: 'file' | 'item' | 'reference';
+	name: string;
+	contentType: string;
+	content: Buffer;
+	isInline: boolean;
+}
+
+export interface FakeMessage {
+	id: string;
+	upn: string;
+	folder: string;
+	seq: number;
+	removed: boolean;
+	isRead: boolean;
+	subject: string;
+	from: string;
+	to: string[];
+	body: string;
+	bodyType: 'html' | 'text';
+	receivedDateTime: string;
+	internetMessageId: string;
+	attachments: FakeAttachment[];
+}
+
+interface FolderStore {
+	upn: string;
+	folder: string;
+	seq: number;
+	/** Tokens carry the epoch; expiring tokens bumps it. */
+	epoch: number;
+	expiredMode?: 'gone' | 'syncStateNotFound';
+	messages: Map<string, FakeMessage>;
+}
+
+export interface FakeSubscription {
+	id: string;
+	resource: string;
+	upn: string;
+	folder: string;
+	changeType: string;
+	notificationUrl: string;
+	lifecycleNotificationUrl?: string;
+	clientState?: string;
+	expirationDateTime: string;
+}
+
+export type FakeEvent =
+	| { type: 'validation'; url: string; ok: boolean; status: number; ms: number; reason?: string }
+	| { type: 'created'; id: string; resource: string; expirationDateTime: string }
+	| { type: 'createFailed'; reason: string }
+	| { type: 'renewed'; id: string; expirationDateTime: string }
+	| { type: 'deleted'; id: string; found: boolean }
+	| { type: 'lifecycle'; id: string; event: string; status: number }
+	| { type: 'deltaExpired'; upn: string; folder: string; status: number };
+
+export interface Delivery {
+	subscriptionId: string;
+	messageIds: string[];
+	status: number;
+	ms: number;
+	body: string;
+}
+
+export interface RequestLog {
+	/** performance.now() when the request arrived, and when its answer was sent. */
+	arrivedAt: number;
+	t: number;
+	method: string;
+	path: string;
+	mailbox?: string;
+	status: number;
+	retryAfterMs?: number;
+	prefer?: string;
+}
+
+export interface NotificationPolicy {
+	/** Share of notifications never delivered. */
+	dropRate: number;
+	/** Share delivered twice. */
+	duplicateRate: number;
+	/** Deliver in shuffled order. */
+	reorder: boolean;
+	/** Deliver as soon as messages are added (else call flushNotifications()). */
+	auto: boolean;
+}
+
+export interface ThrottlePolicy {
+	/** Share of Graph requests answered with `status` + Retry-After (a storm). */
+	rate: number;
+	retryAfterSeconds: number;
+	status: 429 | 503;
+	/** Only the first N throttled answers (then the storm passes); Infinity = no end. */
+	budget: number;
+}
+
+export interface FakeGraphOptions {
+	tenantId?: string;
+	clientId?: string;
+	clientSecret?: string;
+	/** Delay before every Graph answer, in ms (the bench's per-request latency). */
+	latencyMs?: number;
+	/** Page size when the client does not ask for one (Graph's default is 10). */
+	defaultPageSize?: number;
+	/** Requests allowed in flight per mailbox before a MailboxConcurrency 429. */
+	mailboxConcurrency?: number;
+	seed?: number;
+}
+
+export interface FakeGraph {
+	url: string;
+	host: string;
+	port: number;
+	authorityHost: string;
+	tenantId: string;
+	clientId: string;
+	clientSecret: string;
+	tls: SelfSigned;
+	/** PEM of the fake's certificate, and its path (for NODE_EXTRA_CA_CERTS). */
+	caPem: string;
+	caPath: string;
+	registerCertificate(certPem: string): void;
+	addMessages(upn: string, folder: string, inputs: FakeMessageInput[]): FakeMessage[];
+	markRead(upn: string, folder: string, ids: string[]): void;
+	removeMessages(upn: string, folder: string, ids: string[]): void;
+	messages(upn: string, folder: string): FakeMessage[];
+	expireDeltaTokens(upn: string, folder: string, mode?: 'gone' | 'syncStateNotFound'): void;
+	notificationPolicy: NotificationPolicy;
+	flushNotifications(): Promise<Delivery[]>;
+	/** Waits until every delivery started so far has been answered. */
+	settle(): Promise<void>;
+	throttle: ThrottlePolicy;
+	subscriptions: Map<string, FakeSubscription>;
+	setSubscriptionExpiry(id: string, at: Date): void;
+	removeSubscription(id: string): Promise<number>;
+	sendLifecycle(id: string, event: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed'): Promise<number>;
+	/** Sends a notification with any body (e.g. a wrong clientState) to a URL; returns status and time. */
+	post(url: string, body: unknown): Promise<{ status: number; ms: number; text: string }>;
+	events: FakeEvent[];
+	deliveries: Delivery[];
+	requests: RequestLog[];
+	maxInFlight: Map<string, number>;
+	tokensIssued: number;
+	/** Requests to /v1.0 without `Prefer: IdType="ImmutableId"`. */
+	missingImmutableId: number;
+	close(): Promise<void>;
+}
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const unb64 = <T>(value: string): T | undefined => {
+	try {
+		return JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as T;
+	} catch {
+		return undefined;
+	}
+};
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Mulberry32: reproducible drop/duplicate/reorder decisions. */
+function prng(seed: number): () => number {
+	let a = seed >>> 0;
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+const MAX_SUBSCRIPTION_MINUTES = 10_080;
+const VALIDATION_TIMEOUT_MS = 10_000;
+
+export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<FakeGraph> {
+	const tls = makeSelfSigned('127.0.0.1');
+	const tenantId = options.tenantId ?? randomUUID();
+	const clientId = options.clientId ?? randomUUID();
+	const clientSecret = options.clientSecret ?? randomBytes(24).toString('base64url');
+	const random = prng(options.seed ?? 42);
+	const certificates: X509Certificate[] = [];
+	const tokens = new Set<string>();
+	const folders = new Map<string, FolderStore>();
+	const messagesById = new Map<string, FakeMessage>();
+	const subscriptions = new Map<string, FakeSubscription>();
+	const events: FakeEvent[] = [];
+	const deliveries: Delivery[] = [];
+	const requests: RequestLog[] = [];
+	const inFlight = new Map<string, number>();
+	const maxInFlight = new Map<string, number>();
+	const pendingNotifications: Array<{ sub: FakeSubscription; message: FakeMessage }> = [];
+	const running = new Set<Promise<unknown>>();
+	const notificationPolicy: NotificationPolicy = { dropRate: 0, duplicateRate: 0, reorder: false, auto: true };
+	const throttle: ThrottlePolicy = { rate: 0, retryAfterSeconds: 1, status: 429, budget: Infinity };
+	let throttledSoFar = 0;
+	const latencyMs = options.latencyMs ?? 0;
+	const mailboxConcurrency = options.mailboxConcurrency ?? 4;
+	let base = '';
+
+	const folderKey = (upn: string, folder: string) => `${upn.toLowerCase()}|${folder.toLowerCase()}`;
+	const store = (upn: string, folder: string): FolderStore => {
+		const key = folderKey(upn, folder);
+		let found = folders.get(key);
+		if (!found) folders.set(key, (found = { upn, folder, seq: 0, epoch: 1, messages: new Map() }));
+		return found;
+	};
+
+	const fake: FakeGraph = {
+		url: '',
+		host: '127.0.0.1',
+		port: 0,
+		authorityHost: '',
+		tenantId,
+		clientId,
+		clientSecret,
+		tls,
+		caPem: tls.certPem,
+		caPath: tls.certPath,
+		registerCertificate(certPem) {
+			certificates.push(new X509Certificate(certPem));
+		},
+		addMessages(upn, folder, inputs) {
+			const folderStore = store(upn, folder);
+			const added = inputs.map((input, index) => {
+				const id = `AAMk${randomBytes(18).toString('base64url')}=`;
+				const message: FakeMessage = {
+					id,
+					upn,
+					folder,
+					seq: ++folderStore.seq,
+					removed: false,
+					isRead: false,
+					subject: input.subject ?? `Message ${folderStore.seq}`,
+					from: input.from ?? 'sender@example.org',
+					to: input.to ?? [upn],
+					body: input.body ?? `<p>Body of message ${folderStore.seq}</p>`,
+					bodyType: input.bodyType ?? 'html',
+					receivedDateTime: input.receivedDateTime ?? new Date(Date.now() + index).toISOString(),
+					internetMessageId: `<${randomUUID()}@example.org>`,
+					attachments: (input.attachments ?? []).map((attachment) => ({
+						id: `AAMkAtt${randomBytes(12).toString('base64url')}=`,
+						kind: attachment.kind ?? 'file',
+						name: attachment.name,
+						contentType: attachment.contentType ?? 'application/octet-stream',
+						content: Buffer.isBuffer(attachment.content) ? attachment.content : Buffer.from(attachment.content ?? `content of ${attachment.name}`),
+						isInline: attachment.isInline ?? false,
+					})),
+				};
+				folderStore.messages.set(id, message);
+				messagesById.set(id, message);
+				return message;
+			});
+			for (const sub of subscriptions.values()) {
+				if (folderKey(sub.upn, sub.folder) !== folderKey(upn, folder)) continue;
+				for (const message of added) pendingNotifications.push({ sub, message });
+			}
+			if (notificationPolicy.auto) void fake.flushNotifications();
+			return added;
+		},
+		markRead(upn, folder, ids) {
+			const folderStore = store(upn, folder);
+			for (const id of ids) {
+				const message = folderStore.messages.get(id);
+				if (message) {
+					message.isRead = true;
+					message.seq = ++folderStore.seq;
+				}
+			}
+		},
+		removeMessages(upn, folder, ids) {
+			const folderStore = store(upn, folder);
+			for (const id of ids) {
+				const message = folderStore.messages.get(id);
+				if (message) {
+					message.removed = true;
+					message.seq = ++folderStore.seq;
+				}
+			}
+		},
+		messages(upn, folder) {
+			return [...store(upn, folder).messages.values()].filter((message) => !message.removed);
+		},
+		expireDeltaTokens(upn, folder, mode = 'gone') {
+			const folderStore = store(upn, folder);
+			folderStore.epoch++;
+			folderStore.expiredMode = mode;
+		},
+		notificationPolicy,
+		async flushNotifications() {
+			let batch = pendingNotifications.splice(0);
+			const out: Array<{ sub: FakeSubscription; message: FakeMessage }> = [];
+			for (const entry of batch) {
+				if (random() < notificationPolicy.dropRate) continue;
+				out.push(entry);
+				if (random() < notificationPolicy.duplicateRate) out.push(entry);
+			}
+			batch = out;
+			if (notificationPolicy.reorder) {
+				for (let i = batch.length - 1; i > 0; i--) {
+					const j = Math.floor(random() * (i + 1));
+					[batch[i], batch[j]] = [batch[j], batch[i]];
+				}
+			}
+			const sent = batch.map(({ sub, message }) => track(deliver(sub, [message])));
+			return Promise.all(sent);
+		},
+		async settle() {
+			while (running.size > 0) await Promise.allSettled([...running]);
+		},
+		throttle,
+		subscriptions,
+		setSubscriptionExpiry(id, at) {
+			const sub = subscriptions.get(id);
+			if (sub) sub.expirationDateTime = at.toISOString();
+		},
+		async removeSubscription(id) {
+			const sub = subscriptions.get(id);
+			if (!sub) return 404;
+			subscriptions.delete(id);
+			return lifecycle(sub, 'subscriptionRemoved');
+		},
+		async sendLifecycle(id, event) {
+			const sub = subscriptions.get(id);
+			if (!sub) return 404;
+			return lifecycle(sub, event);
+		},
+		post: (url, body) => postTo(url, JSON.stringify(body), 'application/json', VALIDATION_TIMEOUT_MS),
+		events,
+		deliveries,
+		requests,
+		maxInFlight,
+		tokensIssued: 0,
+		missingImmutableId: 0,
+		async close() {
+			await fake.settle();
+			await new Promise<void>((resolve) => {
+				server.close(() => resolve());
+				server.closeAllConnections();
+			});
+			fs.rmSync(tls.dir, { recursive: true, force: true });
+		},
+	};
+
+	function track<T>(promise: Promise<T>): Promise<T> {
+		running.add(promise);
+		void promise.finally(() => running.delete(promise)).catch(() => undefined);
+		return promise;
+	}
+
+	function notificationBody(sub: FakeSubscription, messages: FakeMessage[]) {
+		return {
+			value: messages.map((message) => ({
+				id: randomBytes(8).toString('hex'),
+				subscriptionId: sub.id,
+				subscriptionExpirationDateTime: sub.expirationDateTime,
+				clientState: sub.clientState,
+				changeType: 'created',
+				resource: `Users/${message.upn}/Messages/${message.id}`,
+				tenantId,
+				resourceData: {
+					'@odata.type': '#Microsoft.Graph.Message',
+					'@odata.id': `Users/${message.upn}/Messages/${message.id}`,
+					'@odata.etag': `W/"${message.seq}"`,
+					id: message.id,
+				},
+			})),
+		};
+	}
+
+	async function deliver(sub: FakeSubscription, messages: FakeMessage[]): Promise<Delivery> {
+		const body = JSON.stringify(notificationBody(sub, messages));
+		const result = await postTo(sub.notificationUrl, body, 'application/json', 30_000).catch((error: Error) => ({ status: 0, ms: 0, text: error.message }));
+		const delivery = { subscriptionId: sub.id, messageIds: messages.map((m) => m.id), status: result.status, ms: result.ms, body: result.text };
+		deliveries.push(delivery);
+		return delivery;
+	}
+
+	async function lifecycle(sub: FakeSubscription, event: string): Promise<number> {
+		const url = sub.lifecycleNotificationUrl ?? sub.notificationUrl;
+		const body = {
+			value: [{ subscriptionId: sub.id, subscriptionExpirationDateTime: sub.expirationDateTime, tenantId, clientState: sub.clientState, lifecycleEvent: event }],
+		};
+		const result = await track(postTo(url, JSON.stringify(body), 'application/json', 30_000));
+		events.push({ type: 'lifecycle', id: sub.id, event, status: result.status });
+		return result.status;
+	}
+
+	function postTo(url: string, body: string, contentType: string, timeoutMs: number): Promise<{ status: number; ms: number; text: string; contentType?: string }> {
+		const started = performance.now();
+		const target = new URL(url);
+		const lib = target.protocol === 'https:' ? https : http;
+		return new Promise((resolve, reject) => {
+			const req = lib.request(
+				target,
+				{ method: 'POST', headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body) }, timeout: timeoutMs, ...(target.protocol === 'https:' ? { rejectUnauthorized: false } : {}) },
+				(res) => {
+					const chunks: Buffer[] = [];
+					res.on('data', (chunk: Buffer) => chunks.push(chunk));
+					res.on('end', () =>
+						resolve({ status: res.statusCode ?? 0, ms: performance.now() - started, text: Buffer.concat(chunks).toString('utf8'), contentType: res.headers['content-type'] }),
+					);
+				},
+			);
+			req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+			req.on('error', reject);
+			req.end(body);
+		});
+	}
+
+	async function validate(url: string): Promise<string | undefined> {
+		const token = `Validation: Testing client application reachability for subscription Request-Id: ${randomUUID()}`;
+		const separator = url.includes('?') ? '&' : '?';
+		const started = performance.now();
+		try {
+			const result = await postTo(`${url}${separator}validationToken=${encodeURIComponent(token)}`, '', 'text/plain; charset=utf-8', VALIDATION_TIMEOUT_MS);
+			let reason: string | undefined;
+			if (result.status !== 200) reason = `answered ${result.status}`;
+			else if (result.text !== token) reason = 'answered with a body that is not the validation token';
+			else if (!String(result.contentType ?? '').startsWith('text/plain')) reason = `answered with Content-Type ${result.contentType}`;
+			events.push({ type: 'validation', url, ok: !reason, status: result.status, ms: result.ms, ...(reason ? { reason } : {}) });
+			return reason;
+		} catch (error) {
+			const reason = (error as Error).message;
+			events.push({ type: 'validation', url, ok: false, status: 0, ms: performance.now() - started, reason });
+			return reason;
+		}
+	}
+
+	// ---------- HTTP handling ----------
+
+	type Reply = { status: number; headers?: Record<string, string>; body?: unknown; raw?: Buffer; contentType?: string };
+	const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, body, headers });
+	const graphError = (status: number, code: string, message: string, headers?: Record<string, string>) =>
+		json(status, { error: { code, message, innerError: { 'request-id': randomUUID(), date: new Date().toISOString() } } }, headers);
+
+	async function readBody(req: http.IncomingMessage): Promise<string> {
+		const chunks: Buffer[] = [];
+		for await (const chunk of req) chunks.push(chunk as Buffer);
+		return Buffer.concat(chunks).toString('utf8');
+	}
+
+	function tokenEndpoint(form: URLSearchParams): Reply {
+		if (form.get('grant_type') !== 'client_credentials') return json(400, { error: 'unsupported_grant_type', error_description: 'AADSTS70003' });
+		if (form.get('client_id') !== clientId) return json(400, { error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found` });
+		const secret = form.get('client_secret');
+		const assertion = form.get('client_assertion');
+		let ok = false;
+		if (secret !== null) ok = secret === clientSecret;
+		else if (assertion) ok = assertionValid(assertion);
+		if (!ok) return json(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
+		const token = `fake.${randomBytes(24).toString('base64url')}`;
+		tokens.add(token);
+		fake.tokensIssued++;
+		return json(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: token });
+	}
+
+	function assertionValid(assertion: string): boolean {
+		const [headerPart, payloadPart, signaturePart] = assertion.split('.');
+		const header = unb64<{ alg?: string }>(headerPart ?? '');
+		const payload = unb64<{ iss?: string; sub?: string; aud?: string; exp?: number }>(payloadPart ?? '');
+		if (!header || !payload || !signaturePart) return false;
+		if (payload.iss !== clientId || payload.sub !== clientId) return false;
+		if (!payload.exp || payload.exp * 1000 < Date.now()) return false;
+		const data = Buffer.from(`${headerPart}.${payloadPart}`);
+		const signature = Buffer.from(signaturePart, 'base64url');
+		return certificates.some((cert) => {
+			const key = createPublicKey(cert.publicKey.export({ type: 'spki', format: 'pem' }));
+			if (header.alg === 'PS256') {
+				return verifySignature('sha256', data, { key, padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature);
+			}
+			return header.alg === 'RS256' && verifySignature('sha256', data, key, signature);
+		});
+	}
+
+	function mailboxOf(path: string): string | undefined {
+		const match = /^\/v1\.0\/users\/([^/?]+)/i.exec(path);
+		return match ? decodeURIComponent(match[1]).toLowerCase() : undefined;
+	}
+
+	function messageJson(message: FakeMessage) {
+		return {
+			'@odata.type': '#microsoft.graph.message',
+			'@odata.etag': `W/"${message.seq}"`,
+			id: message.id,
+			subject: message.subject,
+			from: { emailAddress: { name: message.from.split('@')[0], address: message.from } },
+			sender: { emailAddress: { name: message.from.split('@')[0], address: message.from } },
+			replyTo: [],
+			toRecipients: message.to.map((address) => ({ emailAddress: { name: address.split('@')[0], address } })),
+			ccRecipients: [],
+			bccRecipients: [],
+			receivedDateTime: message.receivedDateTime,
+			sentDateTime: message.receivedDateTime,
+			internetMessageId: message.internetMessageId,
+			conversationId: `conv-${message.id.slice(4, 12)}`,
+			body: { contentType: message.bodyType, content: message.body },
+			hasAttachments: message.attachments.length > 0,
+			isRead: message.isRead,
+			flag: { flagStatus: 'notFlagged' },
+			categories: [],
+			parentFolderId: message.folder,
+		};
+	}
+
+	function attachmentJson(attachment: FakeAttachment) {
+		return {
+			'@odata.type': `#microsoft.graph.${attachment.kind}Attachment`,
+			id: attachment.id,
+			name: attachment.name,
+			contentType: attachment.kind === 'file' ? attachment.contentType : null,
+			size: attachment.content.length + 200,
+			isInline: attachment.isInline,
+			contentId: null,
+		};
+	}
+
+	interface SkipState {
+		k: string;
+		e: number;
+		after: number;
+		to: number;
+		since?: string;
+		initial: boolean;
+	}
+
+	function delta(upn: string, folder: string, url: URL, prefer: string): Reply {
+		const folderStore = store(upn, folder);
+		const key = folderKey(upn, folder);
+		const pageSize = Math.min(1000, Number(/odata\.maxpagesize=(\d+)/.exec(prefer)?.[1] ?? options.defaultPageSize ?? 10));
+		const skip = url.searchParams.get('$skiptoken');
+		const deltaToken = url.searchParams.get('$deltatoken');
+		let state: SkipState;
+		const expired = () => {
+			const mode = folderStore.expiredMode ?? 'gone';
+			const status = mode === 'gone' ? 410 : 400;
+			events.push({ type: 'deltaExpired', upn, folder, status });
+			return mode === 'gone'
+				? graphError(410, 'SyncStateNotFound', 'The sync state generation is not found; a full sync is required.')
+				: graphError(400, 'syncStateNotFound', 'The sync state is not found. Please restart the sync.');
+		};
+		if (skip) {
+			const parsed = unb64<SkipState>(skip);
+			if (!parsed || parsed.k !== key) return graphError(400, 'BadRequest', 'Invalid skip token');
+			if (parsed.e !== folderStore.epoch) return expired();
+			state = parsed;
+		} else if (deltaToken) {
+			const parsed = unb64<{ k: string; e: number; s: number }>(deltaToken);
+			if (!parsed || parsed.k !== key) return graphError(400, 'BadRequest', 'Invalid delta token');
+			if (parsed.e !== folderStore.epoch) return expired();
+			state = { k: key, e: folderStore.epoch, after: parsed.s, to: folderStore.seq, initial: false };
+		} else {
+			const filter = url.searchParams.get('$filter') ?? '';
+			const since = /receivedDateTime ge (\S+)/i.exec(filter)?.[1];
+			state = { k: key, e: folderStore.epoch, after: 0, to: folderStore.seq, initial: true, ...(since ? { since } : {}) };
+		}
+		const candidates = [...folderStore.messages.values()]
+			.filter((message) => message.seq > state.after && message.seq <= state.to)
+			.filter((message) => !(state.initial && message.removed))
+			.filter((message) => !state.since || Date.parse(message.receivedDateTime) >= Date.parse(state.since))
+			.sort((a, b) => a.seq - b.seq);
+		const page = candidates.slice(0, pageSize);
+		const more = candidates.length > pageSize;
+		const value = page.map((message) =>
+			message.removed ? { '@odata.type': '#microsoft.graph.message', id: message.id, '@removed': { reason: 'deleted' } } : messageJson(message),
+		);
+		const path = `${base}/v1.0/users/${encodeURIComponent(upn)}/mailFolders/${encodeURIComponent(folder)}/messages/delta`;
+		const body: Record<string, unknown> = { '@odata.context': `${base}/v1.0/$metadata#Collection(message)`, value };
+		if (more) body['@odata.nextLink'] = `${path}?$skiptoken=${b64({ ...state, after: page[page.length - 1].seq })}`;
+		else body['@odata.deltaLink'] = `${path}?$deltatoken=${b64({ k: key, e: folderStore.epoch, s: state.to })}`;
+		return json(200, body);
+	}
+
+	async function createSubscriptionReply(raw: string): Promise<Reply> {
+		let body: Partial<FakeSubscription> & { expirationDateTime?: string };
+		try {
+			body = JSON.parse(raw) as typeof body;
+		} catch {
+			return graphError(400, 'BadRequest', 'Unable to read JSON request payload.');
+		}
+		const fail = (message: string) => {
+			events.push({ type: 'createFailed', reason: message });
+			return graphError(400, 'InvalidRequest', message);
+		};
+		if (body.changeType !== 'created') return fail(`changeType '${body.changeType}' is not supported by this fake (only 'created')`);
+		if (!body.notificationUrl) return fail('notificationUrl is required');
+		if (body.clientState && body.clientState.length > 128) return fail('clientState must be at most 128 characters');
+		const expiry = Date.parse(body.expirationDateTime ?? '');
+		if (!Number.isFinite(expiry) || expiry <= Date.now()) return fail('expirationDateTime must be in the future');
+		if (expiry > Date.now() + MAX_SUBSCRIPTION_MINUTES * 60_000) {
+			return fail(`Subscription expiration can only be ${MAX_SUBSCRIPTION_MINUTES} minutes in the future.`);
+		}
+		const resource = /^\/?users\/([^/]+)\/mailFolders(?:\/|\(')([^/')]+)'?\)?\/messages$/i.exec(body.resource ?? '');
+		if (!resource) return fail(`resource '${body.resource}' is not users/{upn}/mailFolders/{folder}/messages`);
+		for (const url of new Set([body.notificationUrl, body.lifecycleNotificationUrl].filter((u): u is string => !!u))) {
+			const reason = await validate(url);
+			if (reason) return fail(`Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request (${reason}).`);
+		}
+		const sub: FakeSubscription = {
+			id: randomUUID(),
+			resource: body.resource!,
+			upn: decodeURIComponent(resource[1]),
+			folder: decodeURIComponent(resource[2]),
+			changeType: body.changeType,
+			notificationUrl: body.notificationUrl,
+			...(body.lifecycleNotificationUrl ? { lifecycleNotificationUrl: body.lifecycleNotificationUrl } : {}),
+			...(body.clientState ? { clientState: body.clientState } : {}),
+			expirationDateTime: new Date(expiry).toISOString(),
+		};
+		subscriptions.set(sub.id, sub);
+		events.push({ type: 'created', id: sub.id, resource: sub.resource, expirationDateTime: sub.expirationDateTime });
+		return json(201, { '@odata.context': `${base}/v1.0/$metadata#subscriptions/$entity`, ...sub, clientState: sub.clientState });
+	}
+
+	function liveSubscription(id: string): FakeSubscription | undefined {
+		const sub = subscriptions.get(id);
+		if (sub && Date.parse(sub.expirationDateTime) <= Date.now()) {
+			subscriptions.delete(id);
+			return undefined;
+		}
+		return sub;
+	}
+
+	async function route(req: http.IncomingMessage, url: URL, raw: string): Promise<Reply> {
+		const path = url.pathname;
+		const method = req.method ?? 'GET';
+		if (method === 'POST' && /^\/[^/]+\/oauth2\/v2\.0\/token$/.test(path)) {
+			if (path.split('/')[1] !== tenantId) return json(400, { error: 'invalid_tenant', error_description: "AADSTS90002: Tenant not found." });
+			return tokenEndpoint(new URLSearchParams(raw));
+		}
+		if (!path.startsWith('/v1.0/')) return graphError(404, 'NotFound', `No route ${path}`);
+		const auth = req.headers.authorization ?? '';
+		if (!auth.startsWith('Bearer ') || !tokens.has(auth.slice(7))) {
+			return graphError(401, 'InvalidAuthenticationToken', 'Access token is empty or invalid.');
+		}
+		if (!/IdType="ImmutableId"/.test(String(req.headers.prefer ?? ''))) fake.missingImmutableId++;
+
+		let m: RegExpExecArray | null;
+		if ((m = /^\/v1\.0\/subscriptions\/?$/.exec(path)) && method === 'POST') return createSubscriptionReply(raw);
+		if ((m = /^\/v1\.0\/subscriptions\/([^/]+)$/.exec(path))) {
+			const id = decodeURIComponent(m[1]);
+			const sub = liveSubscription(id);
+			if (method === 'GET') return sub ? json(200, sub) : graphError(404, 'ResourceNotFound', 'The object was not found.');
+			if (method === 'DELETE') {
+				events.push({ type: 'deleted', id, found: !!sub });
+				if (!sub) return graphError(404, 'ResourceNotFound', 'The object was not found.');
+				subscriptions.delete(id);
+				return { status: 204 };
+			}
+			if (method === 'PATCH') {
+				if (!sub) return graphError(404, 'ResourceNotFound', 'The object was not found.');
+				const expiry = Date.parse((JSON.parse(raw || '{}') as { expirationDateTime?: string }).expirationDateTime ?? '');
+				if (!Number.isFinite(expiry) || expiry > Date.now() + MAX_SUBSCRIPTION_MINUTES * 60_000) {
+					return graphError(400, 'InvalidRequest', `Subscription expiration can only be ${MAX_SUBSCRIPTION_MINUTES} minutes in the future.`);
+				}
+				sub.expirationDateTime = new Date(expiry).toISOString();
+				events.push({ type: 'renewed', id, expirationDateTime: sub.expirationDateTime });
+				return json(200, sub);
+			}
+		}
+		if ((m = /^\/v1\.0\/users\/([^/]+)\/mailFolders\/?$/i.exec(path)) && method === 'GET') {
+			return json(200, { value: [{ id: 'Inbox', displayName: 'Inbox' }].slice(0, Number(url.searchParams.get('$top') ?? 10)) });
+		}
+		if ((m = /^\/v1\.0\/users\/([^/]+)\/mailFolders\/([^/]+)\/messages\/delta$/i.exec(path)) && method === 'GET') {
+			return delta(decodeURIComponent(m[1]), decodeURIComponent(m[2]), url, String(req.headers.prefer ?? ''));
+		}
+		if ((m = /^\/v1\.0\/users\/([^/]+)\/messages\/([^/]+)(\/.*)?$/i.exec(path))) {
+			const message = messagesById.get(decodeURIComponent(m[2]));
+			if (!message || message.removed || message.upn.toLowerCase() !== decodeURIComponent(m[1]).toLowerCase()) {
+				return graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+			}
+			const rest = m[3] ?? '';
+			if (rest === '' && method === 'GET') return json(200, messageJson(message));
+			if (rest === '/$value' && method === 'GET') {
+				return { status: 200, raw: Buffer.from(`Subject: ${message.subject}\r\nFrom: ${message.from}\r\nMessage-ID: ${message.internetMessageId}\r\n\r\n${message.body}\r\n`), contentType: 'message/rfc822' };
+			}
+			if (rest === '/attachments' && method === 'GET') return json(200, { value: message.attachments.map(attachmentJson) });
+			const att = /^\/attachments\/([^/]+)(\/\$value)?$/.exec(rest);
+			if (att) {
+				const attachment = message.attachments.find((a) => a.id === decodeURIComponent(att[1]));
+				if (!attachment) return graphError(404, 'ErrorItemNotFound', 'The attachment was not found.');
+				if (att[2] && method === 'GET') {
+					if (attachment.kind === 'reference') return graphError(400, 'ErrorInvalidRequest', 'Reference attachments have no $value.');
+					return { status: 200, raw: attachment.content, contentType: attachment.kind === 'item' ? 'message/rfc822' : attachment.contentType };
+				}
+				if (!att[2] && method === 'GET') return json(200, attachmentJson(attachment));
+			}
+		}
+		return graphError(404, 'NotFound', `No route ${method} ${path}`);
+	}
+
+	const server = https.createServer({ key: tls.keyPem, cert: tls.certPem, keepAlive: true }, (req, res) => {
+		const arrivedAt = performance.now();
+		void (async () => {
+			const url = new URL(req.url ?? '/', base);
+			const mailbox = mailboxOf(url.pathname);
+			const raw = await readBody(req);
+			const isGraph = url.pathname.startsWith('/v1.0/');
+			if (mailbox) {
+				const now = (inFlight.get(mailbox) ?? 0) + 1;
+				inFlight.set(mailbox, now);
+				maxInFlight.set(mailbox, Math.max(maxInFlight.get(mailbox) ?? 0, now));
+			}
+			let reply: Reply;
+			try {
+				if (latencyMs > 0 && isGraph) await sleep(latencyMs);
+				if (isGraph && mailbox && (inFlight.get(mailbox) ?? 0) > mailboxConcurrency) {
+					reply = graphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', { 'Retry-After': '1' });
+				} else if (isGraph && throttle.rate > 0 && throttledSoFar < throttle.budget && random() < throttle.rate) {
+					throttledSoFar++;
+					reply = graphError(throttle.status, throttle.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', 'Please retry after the time given in Retry-After.', {
+						'Retry-After': String(throttle.retryAfterSeconds),
+					});
+				} else {
+					reply = await route(req, url, raw);
+				}
+			} catch (error) {
+				reply = graphError(500, 'InternalServerError', (error as Error).message);
+			} finally {
+				if (mailbox) inFlight.set(mailbox, (inFlight.get(mailbox) ?? 1) - 1);
+			}
+			const retryAfter = reply.headers?.['Retry-After'];
+			requests.push({
+				arrivedAt,
+				t: performance.now(),
+				method: req.method ?? 'GET',
+				path: `${url.pathname}${url.search}`,
+				...(mailbox ? { mailbox } : {}),
+				status: reply.status,
+				...(retryAfter ? { retryAfterMs: Number(retryAfter) * 1000 } : {}),
+				prefer: String(req.headers.prefer ?? ''),
+			});
+			const headers: Record<string, string> = { 'request-id': randomUUID(), ...(reply.headers ?? {}) };
+			if (reply.raw) {
+				res.writeHead(reply.status, { ...headers, 'content-type': reply.contentType ?? 'application/octet-stream', 'content-length': String(reply.raw.length) });
+				res.end(reply.raw);
+			} else if (reply.body !== undefined) {
+				const text = JSON.stringify(reply.body);
+				res.writeHead(reply.status, { ...headers, 'content-type': 'application/json; odata.metadata=minimal', 'content-length': String(Buffer.byteLength(text)) });
+				res.end(text);
+			} else {
+				res.writeHead(reply.status, headers);
+				res.end();
+			}
+		})();
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const port = (server.address() as AddressInfo).port;
+	base = `https://127.0.0.1:${port}`;
+	fake.url = base;
+	fake.port = port;
+	fake.authorityHost = `127.0.0.1:${port}`;
+	return fake;
+}

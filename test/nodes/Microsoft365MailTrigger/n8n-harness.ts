@@ -1,0 +1,211 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { HookContext, PollContext, WebhookContext } from 'n8n-core';
+import {
+	NodeHelpers,
+	Workflow,
+	type ICredentialDataDecryptedObject,
+	type IDataObject,
+	type INode,
+	type INodeExecutionData,
+	type INodeParameters,
+	type INodeType,
+	type INodeTypes,
+	type IWebhookData,
+	type IWorkflowExecuteAdditionalData,
+	type WorkflowExecuteMode,
+} from 'n8n-workflow';
+
+/**
+ * Runs a trigger node the way n8n does, inside n8n-core 2.8.1's real HookContext,
+ * WebhookContext and PollContext, behind a real HTTP listener:
+ * - static data lives in a "database" copy; every request builds a fresh Workflow from it
+ *   and saves it back only when the node changed it (`__dataChanged`), as n8n's
+ *   WorkflowStaticDataService does — so concurrent requests read stale copies, as in n8n;
+ * - the webhook URL is what HookContext.getNodeWebhookUrl computes from webhookBaseUrl;
+ * - an execution is recorded for every webhook()/poll() that returns workflow data.
+ * What is not n8n: the express request parsing (JSON body -> req.body, query -> req.query)
+ * and the credential store (decrypted values handed over as given).
+ */
+export interface HarnessOptions {
+	parameters: INodeParameters;
+	credentials: Record<string, ICredentialDataDecryptedObject>;
+	workflowId?: string;
+}
+
+export interface Execution {
+	items: INodeExecutionData[];
+	at: number;
+}
+
+export interface Harness {
+	webhookUrl: string;
+	executions: Execution[];
+	/** Milliseconds from request arrival to the response being finished, per webhook request. */
+	responseTimes: number[];
+	errors: Error[];
+	staticData(): IDataObject;
+	/** Replaces the stored static data (as if the workflow had been saved with it). */
+	setStaticData(data: IDataObject): void;
+	activate(): Promise<{ existed: boolean }>;
+	deactivate(): Promise<boolean>;
+	poll(mode?: WorkflowExecuteMode): Promise<INodeExecutionData[][] | null>;
+	settle(): Promise<void>;
+	emittedIds(): string[];
+	close(): Promise<void>;
+}
+
+export async function startHarness(nodeType: INodeType, options: HarnessOptions): Promise<Harness> {
+	const typeName = `n8n-nodes-email-intel.${nodeType.description.name}`;
+	const node: INode = {
+		id: 'b6f8c1a0-0000-4000-8000-000000000001',
+		name: nodeType.description.defaults.name ?? 'Trigger',
+		type: typeName,
+		typeVersion: 1,
+		position: [0, 0],
+		webhookId: 'a1b2c3d4-0000-4000-8000-00000000beef',
+		parameters: {},
+		credentials: Object.fromEntries(Object.keys(options.credentials).map((type) => [type, { id: `${type}-id`, name: `${type} account` }])),
+	};
+	node.parameters = NodeHelpers.getNodeParameters(nodeType.description.properties, options.parameters, true, false, node, nodeType.description) ?? {};
+	const nodeTypes: INodeTypes = {
+		getByName: () => nodeType,
+		getByNameAndVersion: () => nodeType,
+		getKnownTypes: () => ({}),
+	};
+	const workflowId = options.workflowId ?? `wf-${Math.random().toString(36).slice(2, 10)}`;
+	let database: IDataObject = {};
+	const executions: Execution[] = [];
+	const responseTimes: number[] = [];
+	const errors: Error[] = [];
+	const inFlight = new Set<Promise<void>>();
+
+	const loadWorkflow = () =>
+		new Workflow({ id: workflowId, name: 'graph test', nodes: [node], connections: {}, active: true, nodeTypes, settings: {}, staticData: structuredClone(database) });
+	const saveStaticData = (workflow: Workflow) => {
+		if (workflow.staticData.__dataChanged === true) {
+			// n8n stores static data as a JSON column: the same round trip here.
+			const copy = JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject;
+			delete copy.__dataChanged;
+			database = copy;
+		}
+	};
+
+	const server = http.createServer((req, res) => {
+		const started = performance.now();
+		res.on('finish', () => responseTimes.push(performance.now() - started));
+		const chunks: Buffer[] = [];
+		req.on('data', (chunk: Buffer) => chunks.push(chunk));
+		req.on('end', () => {
+			const run = handle(req, res, Buffer.concat(chunks)).catch((error: Error) => {
+				errors.push(error);
+				if (!res.headersSent) res.writeHead(500).end(error.message);
+			});
+			inFlight.add(run);
+			void run.finally(() => inFlight.delete(run));
+		});
+	});
+	server.keepAliveTimeout = 5000;
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+	const additionalData = (extra: Partial<IWorkflowExecuteAdditionalData> = {}) =>
+		({
+			credentialsHelper: {
+				getDecrypted: async (_data: unknown, _nodeCredentials: unknown, type: string) => {
+					if (!options.credentials[type]) throw new Error(`no credential of type ${type}`);
+					return options.credentials[type];
+				},
+				getParentTypes: () => [],
+				getCredentialsProperties: () => [],
+			},
+			executionId: `exec-${executions.length}`,
+			restApiUrl: `${base}/rest`,
+			webhookBaseUrl: `${base}/webhook`,
+			webhookWaitingBaseUrl: `${base}/webhook-waiting`,
+			webhookTestBaseUrl: `${base}/webhook-test`,
+			formWaitingBaseUrl: `${base}/form-waiting`,
+			variables: {},
+			instanceBaseUrl: base,
+			...extra,
+		}) as unknown as IWorkflowExecuteAdditionalData;
+
+	const webhookDescription = nodeType.description.webhooks?.[0];
+	const webhookData = (workflow: Workflow, data: IWorkflowExecuteAdditionalData): IWebhookData => ({
+		httpMethod: 'POST',
+		node: node.name,
+		path: `${node.webhookId}/${webhookDescription?.path ?? ''}`,
+		webhookDescription: webhookDescription!,
+		workflowId: workflow.id,
+		workflowExecuteAdditionalData: data,
+		webhookId: node.webhookId,
+	});
+
+	async function handle(req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer) {
+		const url = new URL(req.url ?? '/', base);
+		const text = raw.toString('utf8');
+		let body: unknown = {};
+		if (String(req.headers['content-type'] ?? '').includes('json') && text) body = JSON.parse(text);
+		Object.assign(req, { body, query: Object.fromEntries(url.searchParams), rawBody: raw });
+		const workflow = loadWorkflow();
+		const data = additionalData({ httpRequest: req, httpResponse: res } as never);
+		const context = new WebhookContext(workflow, node, data, 'webhook', webhookData(workflow, data), [], null);
+		const result = await nodeType.webhook!.call(context);
+		saveStaticData(workflow);
+		if (result.workflowData) executions.push({ items: result.workflowData[0], at: performance.now() });
+		if (!res.headersSent) res.writeHead(200, { 'content-type': 'application/json' }).end('{"message":"Workflow was started"}');
+	}
+
+	const hook = async (method: 'checkExists' | 'create' | 'delete') => {
+		const workflow = loadWorkflow();
+		const data = additionalData();
+		const context = new HookContext(workflow, node, data, 'trigger', 'activate', webhookData(workflow, data));
+		const fn = (nodeType as unknown as { webhookMethods: Record<string, Record<string, (this: unknown) => Promise<boolean>>> }).webhookMethods.default[method];
+		const result = await fn.call(context);
+		saveStaticData(workflow);
+		return result;
+	};
+
+	const harness: Harness = {
+		webhookUrl: '',
+		executions,
+		responseTimes,
+		errors,
+		staticData: () => structuredClone(database),
+		setStaticData(data) {
+			database = structuredClone(data);
+		},
+		async activate() {
+			// ActiveWorkflowManager -> WebhookService.createWebhookIfNotExists: checkExists, then create.
+			const existed = await hook('checkExists');
+			if (!existed) await hook('create');
+			return { existed };
+		},
+		deactivate: () => hook('delete'),
+		async poll(mode = 'trigger') {
+			const workflow = loadWorkflow();
+			const context = new PollContext(workflow, node, additionalData(), mode, 'activate');
+			const result = await nodeType.poll!.call(context);
+			saveStaticData(workflow);
+			if (result) executions.push({ items: result[0], at: performance.now() });
+			return result;
+		},
+		async settle() {
+			while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+		},
+		emittedIds: () => executions.flatMap((execution) => execution.items.map((item) => String(item.json.id))),
+		async close() {
+			await harness.settle();
+			await new Promise<void>((resolve) => {
+				server.close(() => resolve());
+				server.closeAllConnections();
+			});
+		},
+	};
+	// What n8n would register and hand to Graph.
+	const probe = loadWorkflow();
+	const probeContext = new HookContext(probe, node, additionalData(), 'trigger', 'activate', webhookData(probe, additionalData()));
+	harness.webhookUrl = probeContext.getNodeWebhookUrl('default') as string;
+	return harness;
+}
