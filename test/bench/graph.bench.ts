@@ -37,17 +37,7 @@ const log = (text: string) => process.stderr.write(`${text}\n`);
 
 async function webhookP99(n8n: Worker, stub: boolean): Promise<number> {
 	const fake = await startFakeGraph({ defaultPageSize: 50 });
-	const credentials = {
-		microsoftGraphAppApi: {
-			tenantId: fake.tenantId,
-			clientId: fake.clientId,
-			authType: 'secret',
-			clientSecret: fake.clientSecret,
-			authorityHost: fake.authorityHost,
-			graphBaseUrl: fake.url,
-			caCertificate: fake.caPem,
-		},
-	};
+	const credentials = { microsoftGraphAppApi: fake.credentialData() };
 	const ask = (command: string) =>
 		new Promise<N8nReply>((resolve) => {
 			n8n.once('message', resolve);

@@ -49,14 +49,8 @@ describe('Microsoft 365 Mail Trigger in a real n8n', () => {
 					id: credentialId,
 					name: 'Graph fake',
 					type: 'microsoftGraphAppApi',
-					data: {
-						tenantId: fake.tenantId,
-						clientId: fake.clientId,
-						authType: 'secret',
-						clientSecret: fake.clientSecret,
-						authorityHost: fake.authorityHost,
-						graphBaseUrl: fake.url,
-					},
+					// n8n trusts the fake through NODE_EXTRA_CA_CERTS, as a user's n8n would.
+					data: fake.credentialData({ trustCa: false }),
 				},
 			],
 			workflows: [workflow],

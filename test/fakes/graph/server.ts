@@ -163,6 +163,11 @@ export interface FakeGraph {
 	caPem: string;
 	caPath: string;
 	registerCertificate(certPem: string): void;
+	/**
+	 * The `microsoftGraphAppApi` credential data that points at this fake (client secret).
+	 * `trustCa: false` leaves the CA out, for runs that trust it through NODE_EXTRA_CA_CERTS.
+	 */
+	credentialData(options?: { clientSecret?: string; trustCa?: boolean }): Record<string, string>;
 	addMessages(upn: string, folder: string, inputs: FakeMessageInput[]): FakeMessage[];
 	markRead(upn: string, folder: string, ids: string[]): void;
 	removeMessages(upn: string, folder: string, ids: string[]): void;
@@ -260,6 +265,17 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		caPath: tls.certPath,
 		registerCertificate(certPem) {
 			certificates.push(new X509Certificate(certPem));
+		},
+		credentialData(this: FakeGraph, options = {}) {
+			return {
+				tenantId: this.tenantId,
+				clientId: this.clientId,
+				authType: 'secret',
+				clientSecret: options.clientSecret ?? this.clientSecret,
+				authorityHost: this.authorityHost,
+				graphBaseUrl: this.url,
+				...(options.trustCa === false ? {} : { caCertificate: this.caPem }),
+			};
 		},
 		addMessages(upn, folder, inputs) {
 			const folderStore = store(upn, folder);

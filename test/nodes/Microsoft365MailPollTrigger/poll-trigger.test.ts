@@ -7,17 +7,7 @@ const UPN = 'soc@contoso.com';
 describe('Microsoft 365 Mail Poll Trigger in n8n-core PollContext against the Graph fake', () => {
 	let fake: FakeGraph;
 	let harness: Harness;
-	const credentials = (secret?: string) => ({
-		microsoftGraphAppApi: {
-			tenantId: fake.tenantId,
-			clientId: fake.clientId,
-			authType: 'secret',
-			clientSecret: secret ?? fake.clientSecret,
-			authorityHost: fake.authorityHost,
-			graphBaseUrl: fake.url,
-			caCertificate: fake.caPem,
-		},
-	});
+	const credentials = (secret?: string) => ({ microsoftGraphAppApi: fake.credentialData({ clientSecret: secret }) });
 
 	beforeEach(async () => {
 		fake = await startFakeGraph({ defaultPageSize: 10 });

@@ -9,17 +9,7 @@ const UPN = 'soc@contoso.com';
 const STATE_KEY = 'node:Microsoft 365 Mail Trigger';
 
 function credentialsFor(fake: FakeGraph) {
-	return {
-		microsoftGraphAppApi: {
-			tenantId: fake.tenantId,
-			clientId: fake.clientId,
-			authType: 'secret',
-			clientSecret: fake.clientSecret,
-			authorityHost: fake.authorityHost,
-			graphBaseUrl: fake.url,
-			caCertificate: fake.caPem,
-		},
-	};
+	return { microsoftGraphAppApi: fake.credentialData() };
 }
 
 function stateOf(harness: Harness): GraphTriggerState {
