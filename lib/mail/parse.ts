@@ -149,7 +149,8 @@ export async function parseEmail<T = BufferedAttachment>(
 	const pending: Promise<void>[] = [];
 
 	try {
-		await pipeline(Buffer.isBuffer(source) ? Readable.from([source]) : source, parser);
+		if (Buffer.isBuffer(source)) await parseWhole(parser, source);
+		else await pipeline(source, parser);
 		await Promise.all(pending);
 	} catch (error) {
 		await Promise.allSettled(pending);
@@ -310,6 +311,19 @@ function headerMap(lines: HeaderLines): Record<string, string[]> {
 /** RFC 5322 field name (printable ASCII except colon) followed by a colon. */
 function isHeaderField({ key, line }: { key: string; line: string }): boolean {
 	return /^[\x21-\x39\x3b-\x7e]+$/.test(key) && /^[^:]+:/.test(line);
+}
+
+/**
+ * Feeds a source already in memory straight into the parser. Same outcome as
+ * `pipeline(Readable.from([source]), parser)` without a wrapper stream, an AbortController
+ * and their error objects per message (measured: a few % of bulk ingest).
+ */
+function parseWhole(parser: MailParser, source: Buffer): Promise<void> {
+	return new Promise((resolve, reject) => {
+		parser.once('end', () => resolve());
+		parser.once('error', reject);
+		parser.end(source);
+	});
 }
 
 export function capText(email: NormalizedEmail, maxChars: number): void {

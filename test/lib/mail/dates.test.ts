@@ -13,6 +13,8 @@ describe('parseHeaderDate', () => {
 		['Tue, 5 Mar 2024 09:15:00 UT', '2024-03-05T09:15:00Z'],
 		['Tue, 05 Mar 2024 09:15:00 EST', '2024-03-05T14:15:00Z'],
 		['5 Mar 2024 09:15 +0000', '2024-03-05T09:15:00Z'],
+		['Tue, 05 Mar 2024 09:15 +0530', '2024-03-05T03:45:00Z'],
+		['Sat, 31 Dec 2022 23:30:00 -0130', '2023-01-01T01:00:00Z'],
 		['Tue, 05 Mar 24 09:15:00 +0000', '2024-03-05T09:15:00Z'],
 		['2024-03-05T09:15:00+01:00', '2024-03-05T08:15:00Z'],
 		['2024-03-05T09:15:00Z', '2024-03-05T09:15:00Z'],
@@ -29,6 +31,7 @@ describe('parseHeaderDate', () => {
 		'the day after tomorrow, around noon',
 		'Tue, 5 Mar 2024 25:61:00 +0000',
 		'Mon, 1 Jan 1900 00:00:00 +0000',
+		'Thu, 01 Jan 1970 00:30:00 +0100',
 		'0',
 	])('%p is not a usable date', (header) => {
 		expect(parseHeaderDate(header)).toBeUndefined();
@@ -73,10 +76,13 @@ describe('toUtcIso', () => {
 	it('normalizes Dates and ISO strings to UTC without milliseconds when zero', () => {
 		expect(toUtcIso(new Date('2024-03-05T09:15:00+01:00'))).toBe('2024-03-05T08:15:00Z');
 		expect(toUtcIso('2024-03-05T09:15:00.250+01:00')).toBe('2024-03-05T08:15:00.250Z');
+		expect(toUtcIso('2024-03-05T08:15:00.000Z')).toBe('2024-03-05T08:15:00Z');
+		expect(toUtcIso('2024-03-05T08:15:00Z')).toBe('2024-03-05T08:15:00Z');
 	});
 
 	it('rejects what is not a date', () => {
 		expect(() => toUtcIso('yesterday')).toThrow(RangeError);
+		expect(() => toUtcIso('2024-02-30T00:00:00Z')).toThrow(RangeError);
 		expect(() => toUtcIso(new Date(Number.NaN))).toThrow(/not a valid date/);
 	});
 });

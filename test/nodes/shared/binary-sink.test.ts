@@ -1,0 +1,52 @@
+import { Readable } from 'node:stream';
+
+import { getBinaryHelperFunctions } from 'n8n-core/dist/execution-engine/node-execution-context/utils/binary-helper-functions';
+
+import { n8nBinarySink } from '../../../nodes/shared/binary-sink';
+import type { AttachmentInfo } from '../../../lib/mail/types';
+
+// n8n-core's real prepareBinaryData (default in-memory binary mode).
+const helpers = getBinaryHelperFunctions({ executionId: 'exec-1', restApiUrl: 'http://localhost/rest' } as never, 'wf-1');
+const sink = n8nBinarySink({ helpers } as never);
+
+const info = (filename: string, contentType: string): AttachmentInfo => ({
+	id: '2',
+	filename,
+	contentType,
+	size: 0,
+	inline: false,
+});
+
+function chunked(data: Buffer, size: number): Readable {
+	const parts: Buffer[] = [];
+	for (let offset = 0; offset < data.length; offset += size) parts.push(data.subarray(offset, offset + size));
+	return Readable.from(parts);
+}
+
+describe('n8nBinarySink', () => {
+	it('stores a small attachment whole, with the MIME filename and type', async () => {
+		const data = Buffer.from('ioc,score\nexample.org,90\n');
+		const binary = await sink(info('iocs report.csv', 'text/csv'), chunked(data, 7));
+		expect(binary.fileName).toBe('iocs report.csv');
+		expect(binary.mimeType).toBe('text/csv');
+		expect(Buffer.from(binary.data, 'base64').equals(data)).toBe(true);
+		expect(binary.bytes).toBe(data.length);
+	});
+
+	it('stores a multi-megabyte attachment from the stream, every byte in order', async () => {
+		const data = Buffer.alloc(2 * 1024 * 1024 + 123);
+		for (let i = 0; i < data.length; i++) data[i] = (i * 7) % 251;
+		const binary = await sink(info('big.pdf', 'application/pdf'), chunked(data, 64 * 1024));
+		expect(binary.fileName).toBe('big.pdf');
+		expect(Buffer.from(binary.data, 'base64').equals(data)).toBe(true);
+	});
+
+	it('rejects when the attachment stream fails (size cap, broken encoding)', async () => {
+		const failing = new Readable({
+			read() {
+				this.destroy(new Error('attachment exceeds the 10-byte size cap'));
+			},
+		});
+		await expect(sink(info('a.pdf', 'application/pdf'), failing)).rejects.toThrow('size cap');
+	});
+});
