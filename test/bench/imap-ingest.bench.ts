@@ -32,7 +32,7 @@ import { pollImap } from '../../lib/providers/imap/poll';
 import { ImapProvider } from '../../lib/providers/imap/provider';
 import type { ImapSettings } from '../../lib/providers/imap/settings';
 import { EmailIntelImapTrigger } from '../../nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node';
-import { startHarness } from '../nodes/Microsoft365MailTrigger/n8n-harness';
+import { startHarness } from '../helpers/n8n/trigger';
 import type { DovecotServer, startDovecot as StartDovecot } from '../imap/dovecot';
 
 const ROOT = process.cwd();

@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import type { IWebhookFunctions } from 'n8n-workflow';
 
 import { Microsoft365MailTrigger } from '../../../nodes/Microsoft365MailTrigger/Microsoft365MailTrigger.node';
-import { startHarness, type Harness } from '../../nodes/Microsoft365MailTrigger/n8n-harness';
+import { startHarness, type Harness } from '../../helpers/n8n/trigger';
 
 // Own file, one thread for all p4 runs: n8n-core loads a native addon (ssh2) that crashes when
 // a second thread of the same process loads it.

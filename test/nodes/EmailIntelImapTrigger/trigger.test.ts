@@ -5,7 +5,7 @@ import { testImapCredential } from '../../../nodes/EmailIntelImapTrigger/credent
 import { startDovecot, type DovecotServer } from '../../imap/dovecot';
 import { message } from '../../lib/providers/imap/messages';
 import { expectNoSeen } from '../../lib/providers/imap/poll-helper';
-import { startHarness, type Harness } from '../Microsoft365MailTrigger/n8n-harness';
+import { startHarness, type Harness } from '../../helpers/n8n/trigger';
 
 /**
  * The trigger node inside n8n-core's real PollContext (static data round-tripped as JSON,

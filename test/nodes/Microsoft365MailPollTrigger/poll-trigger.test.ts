@@ -1,6 +1,6 @@
 import { Microsoft365MailPollTrigger } from '../../../nodes/Microsoft365MailPollTrigger/Microsoft365MailPollTrigger.node';
 import { startFakeGraph, type FakeGraph } from '../../fakes/graph';
-import { startHarness, type Harness } from '../Microsoft365MailTrigger/n8n-harness';
+import { startHarness, type Harness } from '../../helpers/n8n/trigger';
 
 const UPN = 'soc@contoso.com';
 

@@ -3,7 +3,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { Microsoft365MailTrigger } from '../../../nodes/Microsoft365MailTrigger/Microsoft365MailTrigger.node';
 import type { GraphTriggerState } from '../../../lib/providers/graph';
 import { startFakeGraph, type FakeGraph } from '../../fakes/graph';
-import { startHarness, type Harness } from './n8n-harness';
+import { startHarness, type Harness } from '../../helpers/n8n/trigger';
 
 const UPN = 'soc@contoso.com';
 const STATE_KEY = 'node:Microsoft 365 Mail Trigger';

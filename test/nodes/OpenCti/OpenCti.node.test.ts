@@ -11,7 +11,7 @@ import {
 import { OpenCti } from '../../../nodes/OpenCti/OpenCti.node';
 import { start, type FakeOpenCti } from '../../fakes/opencti';
 import { EMAILS, normalizedFixture } from '../../fixtures/opencti/emails';
-import { runNode, shutdownN8nCore } from './n8n-context';
+import { runNode, shutdownN8nCore } from '../../helpers/n8n/execute';
 
 const AMBER_STRICT = 'marking-definition--826578e1-40ad-459f-bc73-ede076f81f37';
 const GREEN = 'marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da';

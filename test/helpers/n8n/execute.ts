@@ -3,18 +3,16 @@ import { ExecuteContext } from 'n8n-core';
 import { SSHClientsManager } from 'n8n-core/dist/execution-engine/ssh-clients-manager';
 import {
 	createRunExecutionData,
-	NodeHelpers,
 	Workflow,
 	type ICredentialDataDecryptedObject,
 	type IExecuteData,
-	type INode,
 	type INodeExecutionData,
 	type INodeParameters,
 	type INodeType,
-	type INodeTypes,
 	type IVersionedNodeType,
-	type IWorkflowExecuteAdditionalData,
 } from 'n8n-workflow';
+
+import { additionalDataFor, singleNodeTypes, testNode } from './node';
 
 /**
  * Runs a node's `execute` inside n8n-core's real ExecuteContext (parameter resolution with
@@ -35,37 +33,11 @@ export async function runNode(
 	const nodeType = (
 		'nodeVersions' in nodeClass ? nodeClass.getNodeType(1) : nodeClass
 	) as INodeType;
-	const typeName = `n8n-nodes-email-intel.${nodeType.description.name}`;
-	const node: INode = {
-		id: 'node-under-test',
+	const node = testNode(nodeType, options.parameters, options.credentials, {
 		name: 'Node under test',
-		type: typeName,
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: {},
-		credentials: Object.fromEntries(
-			Object.keys(options.credentials).map((type) => [
-				type,
-				{ id: `${type}-id`, name: `${type} account` },
-			]),
-		),
 		...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
-	};
-	// n8n fills parameter defaults from the description when a workflow is loaded.
-	node.parameters =
-		NodeHelpers.getNodeParameters(
-			nodeType.description.properties,
-			options.parameters,
-			true,
-			false,
-			node,
-			nodeType.description,
-		) ?? {};
-	const nodeTypes: INodeTypes = {
-		getByName: () => nodeType,
-		getByNameAndVersion: () => nodeType,
-		getKnownTypes: () => ({}),
-	};
+	});
+	const nodeTypes = singleNodeTypes(nodeType);
 	const workflow = new Workflow({
 		id: 'wf-test',
 		name: 'test',
@@ -75,24 +47,7 @@ export async function runNode(
 		nodeTypes,
 		settings: {},
 	});
-	const additionalData = {
-		credentialsHelper: {
-			getDecrypted: async (_data: unknown, _nodeCredentials: unknown, type: string) => {
-				if (!options.credentials[type]) throw new Error(`no credential of type ${type}`);
-				return options.credentials[type];
-			},
-			getParentTypes: () => [],
-			getCredentialsProperties: () => [],
-		},
-		executionId: 'exec-test',
-		restApiUrl: 'http://localhost/rest',
-		webhookBaseUrl: 'http://localhost/webhook',
-		webhookWaitingBaseUrl: 'http://localhost/webhook-waiting',
-		webhookTestBaseUrl: 'http://localhost/webhook-test',
-		formWaitingBaseUrl: 'http://localhost/form-waiting',
-		variables: {},
-		instanceBaseUrl: 'http://localhost',
-	} as unknown as IWorkflowExecuteAdditionalData;
+	const additionalData = additionalDataFor(options.credentials, 'http://localhost');
 	const executeData: IExecuteData = { node, data: { main: [options.items] }, source: null };
 	const context = new ExecuteContext(
 		workflow,

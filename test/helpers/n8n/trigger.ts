@@ -3,19 +3,18 @@ import type { AddressInfo } from 'node:net';
 
 import { HookContext, PollContext, WebhookContext } from 'n8n-core';
 import {
-	NodeHelpers,
 	Workflow,
 	type ICredentialDataDecryptedObject,
 	type IDataObject,
-	type INode,
 	type INodeExecutionData,
 	type INodeParameters,
 	type INodeType,
-	type INodeTypes,
 	type IWebhookData,
 	type IWorkflowExecuteAdditionalData,
 	type WorkflowExecuteMode,
 } from 'n8n-workflow';
+
+import { additionalDataFor, singleNodeTypes, testNode } from './node';
 
 /**
  * Runs a trigger node the way n8n does, inside n8n-core 2.8.1's real HookContext,
@@ -57,23 +56,10 @@ export interface Harness {
 }
 
 export async function startHarness(nodeType: INodeType, options: HarnessOptions): Promise<Harness> {
-	const typeName = `n8n-nodes-email-intel.${nodeType.description.name}`;
-	const node: INode = {
-		id: 'b6f8c1a0-0000-4000-8000-000000000001',
-		name: nodeType.description.defaults.name ?? 'Trigger',
-		type: typeName,
-		typeVersion: 1,
-		position: [0, 0],
+	const node = testNode(nodeType, options.parameters, options.credentials, {
 		webhookId: 'a1b2c3d4-0000-4000-8000-00000000beef',
-		parameters: {},
-		credentials: Object.fromEntries(Object.keys(options.credentials).map((type) => [type, { id: `${type}-id`, name: `${type} account` }])),
-	};
-	node.parameters = NodeHelpers.getNodeParameters(nodeType.description.properties, options.parameters, true, false, node, nodeType.description) ?? {};
-	const nodeTypes: INodeTypes = {
-		getByName: () => nodeType,
-		getByNameAndVersion: () => nodeType,
-		getKnownTypes: () => ({}),
-	};
+	});
+	const nodeTypes = singleNodeTypes(nodeType);
 	const workflowId = options.workflowId ?? `wf-${Math.random().toString(36).slice(2, 10)}`;
 	let database: IDataObject = {};
 	const executions: Execution[] = [];
@@ -111,25 +97,7 @@ export async function startHarness(nodeType: INodeType, options: HarnessOptions)
 	const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
 	const additionalData = (extra: Partial<IWorkflowExecuteAdditionalData> = {}) =>
-		({
-			credentialsHelper: {
-				getDecrypted: async (_data: unknown, _nodeCredentials: unknown, type: string) => {
-					if (!options.credentials[type]) throw new Error(`no credential of type ${type}`);
-					return options.credentials[type];
-				},
-				getParentTypes: () => [],
-				getCredentialsProperties: () => [],
-			},
-			executionId: `exec-${executions.length}`,
-			restApiUrl: `${base}/rest`,
-			webhookBaseUrl: `${base}/webhook`,
-			webhookWaitingBaseUrl: `${base}/webhook-waiting`,
-			webhookTestBaseUrl: `${base}/webhook-test`,
-			formWaitingBaseUrl: `${base}/form-waiting`,
-			variables: {},
-			instanceBaseUrl: base,
-			...extra,
-		}) as unknown as IWorkflowExecuteAdditionalData;
+		additionalDataFor(options.credentials, base, { executionId: `exec-${executions.length}`, ...extra });
 
 	const webhookDescription = nodeType.description.webhooks?.[0];
 	const webhookData = (workflow: Workflow, data: IWorkflowExecuteAdditionalData): IWebhookData => ({
