@@ -13,7 +13,15 @@ const n8nParts = ['nodes/**/*.ts', 'credentials/**/*.ts', 'index.ts'];
 
 export default tseslint.config(
 	{
-		ignores: ['dist/**', 'node_modules/**', 'test/e2e/node_modules/**', 'test/e2e/.cache/**', 'coverage/**', '.bench/**', 'test/.lab/**'],
+		ignores: [
+			'dist/**',
+			'node_modules/**',
+			'test/e2e/node_modules/**',
+			'test/e2e/.cache/**',
+			'coverage/**',
+			'.bench/**',
+			'test/.lab/**',
+		],
 	},
 	{
 		files: ['**/*.ts'],
@@ -24,7 +32,19 @@ export default tseslint.config(
 	},
 	{
 		files: ['**/*.js', '**/*.cjs'],
-		languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
+		languageOptions: {
+			sourceType: 'commonjs',
+			globals: {
+				require: 'readonly',
+				module: 'writable',
+				process: 'readonly',
+				__dirname: 'readonly',
+				console: 'readonly',
+				Buffer: 'readonly',
+				setTimeout: 'readonly',
+				clearTimeout: 'readonly',
+			},
+		},
 		rules: { '@typescript-eslint/no-require-imports': 'off' },
 		extends: [tseslint.configs.recommended],
 	},

@@ -14,7 +14,10 @@ export class MicrosoftGraphAppApi implements ICredentialType {
 	// eslint-disable-next-line n8n-nodes-base/cred-class-field-documentation-url-miscased
 	documentationUrl = 'https://learn.microsoft.com/en-us/graph/auth-v2-service';
 
-	icon = { light: 'file:../icons/microsoft365-mail.svg', dark: 'file:../icons/microsoft365-mail.dark.svg' } as const;
+	icon = {
+		light: 'file:../icons/microsoft365-mail.svg',
+		dark: 'file:../icons/microsoft365-mail.dark.svg',
+	} as const;
 
 	properties: INodeProperties[] = [
 		{
@@ -32,7 +35,8 @@ export class MicrosoftGraphAppApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			required: true,
-			description: 'Application (client) ID. The app needs the Mail.Read application permission with admin consent.',
+			description:
+				'Application (client) ID. The app needs the Mail.Read application permission with admin consent.',
 		},
 		{
 			displayName: 'Authentication',
@@ -62,7 +66,8 @@ export class MicrosoftGraphAppApi implements ICredentialType {
 			default: '',
 			required: true,
 			displayOptions: { show: { authType: ['certificate'] } },
-			description: 'The PEM private key of the certificate uploaded to the app registration (-----BEGIN PRIVATE KEY-----)',
+			description:
+				'The PEM private key of the certificate uploaded to the app registration (-----BEGIN PRIVATE KEY-----)',
 		},
 		{
 			displayName: 'Certificate Thumbprint (SHA-256)',
@@ -72,21 +77,24 @@ export class MicrosoftGraphAppApi implements ICredentialType {
 			default: '',
 			required: true,
 			displayOptions: { show: { authType: ['certificate'] } },
-			description: 'Hex SHA-256 thumbprint of that certificate (openssl x509 -noout -fingerprint -sha256)',
+			description:
+				'Hex SHA-256 thumbprint of that certificate (openssl x509 -noout -fingerprint -sha256)',
 		},
 		{
 			displayName: 'Authority Host',
 			name: 'authorityHost',
 			type: 'string',
 			default: 'login.microsoftonline.com',
-			description: 'Entra ID sign-in host; change it for national clouds (e.g. login.microsoftonline.us)',
+			description:
+				'Entra ID sign-in host; change it for national clouds (e.g. login.microsoftonline.us)',
 		},
 		{
 			displayName: 'Graph Base URL',
 			name: 'graphBaseUrl',
 			type: 'string',
 			default: 'https://graph.microsoft.com',
-			description: 'Microsoft Graph endpoint without version; change it for national clouds (e.g. https://graph.microsoft.us)',
+			description:
+				'Microsoft Graph endpoint without version; change it for national clouds (e.g. https://graph.microsoft.us)',
 		},
 		{
 			displayName: 'Extra Trusted CA Certificate (PEM)',
@@ -103,7 +111,8 @@ export class MicrosoftGraphAppApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			placeholder: 'soc@contoso.com',
-			description: 'A mailbox (UPN) the credential test reads folders from; empty = only get a token',
+			description:
+				'A mailbox (UPN) the credential test reads folders from; empty = only get a token',
 		},
 	];
 }

@@ -10,7 +10,10 @@ import pkg from '../package.json';
  * names the node as n8n will (`<package>.<node>`).
  */
 const root = path.resolve(__dirname, '..');
-const exported = entry as unknown as Record<string, new () => { description: Record<string, unknown> }>;
+const exported = entry as unknown as Record<
+	string,
+	new () => { description: Record<string, unknown> }
+>;
 
 function sourceOf(distPath: string): string {
 	return path.join(root, distPath.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
@@ -24,14 +27,16 @@ function classFor(distPath: string) {
 }
 
 function iconFiles(icon: unknown): string[] {
-	const icons = typeof icon === 'string' ? [icon] : Object.values((icon ?? {}) as Record<string, string>);
+	const icons =
+		typeof icon === 'string' ? [icon] : Object.values((icon ?? {}) as Record<string, string>);
 	return icons.map((file) => file.replace(/^file:/, ''));
 }
 
 describe('package.json n8n section', () => {
 	it('lists at least the parse node and only dist/ paths', () => {
 		expect(pkg.n8n.nodes).toContain('dist/nodes/EmailIntelParse/EmailIntelParse.node.js');
-		for (const file of [...pkg.n8n.nodes, ...pkg.n8n.credentials]) expect(file).toMatch(/^dist\/.+\.js$/);
+		for (const file of [...pkg.n8n.nodes, ...pkg.n8n.credentials])
+			expect(file).toMatch(/^dist\/.+\.js$/);
 	});
 
 	it.each(pkg.n8n.nodes)('%s: source, export, icons and codex', (distPath) => {
@@ -45,7 +50,8 @@ describe('package.json n8n section', () => {
 		expect(name).toMatch(/^[a-z][A-Za-z0-9]+$/);
 		const icons = iconFiles(description.icon);
 		expect(icons.length).toBe(2);
-		for (const icon of icons) expect(fs.existsSync(path.resolve(path.dirname(sourceOf(distPath)), icon))).toBe(true);
+		for (const icon of icons)
+			expect(fs.existsSync(path.resolve(path.dirname(sourceOf(distPath)), icon))).toBe(true);
 		const codex = JSON.parse(fs.readFileSync(sourceOf(distPath).replace(/\.ts$/, '.json'), 'utf8'));
 		expect(codex.node).toBe(`${pkg.name}.${name}`);
 	});

@@ -48,7 +48,9 @@ export function toUtcIso(value: Date | string): string {
 		}
 	}
 	const parsed =
-		typeof value === 'string' ? DateTime.fromISO(value, { zone: 'utc' }) : DateTime.fromJSDate(value, { zone: 'utc' });
+		typeof value === 'string'
+			? DateTime.fromISO(value, { zone: 'utc' })
+			: DateTime.fromJSDate(value, { zone: 'utc' });
 	if (!parsed.isValid) throw new RangeError(`not a valid date: ${String(value)}`);
 	return parsed.toUTC().toISO({ suppressMilliseconds: true }) as string;
 }
@@ -68,7 +70,8 @@ const RFC5322_DATE =
 function strictRfc5322(value: string): string | undefined {
 	const match = RFC5322_DATE.exec(value);
 	if (!match) return undefined;
-	const [, weekday, day, month, year, hour, minute, second, sign, offsetHours, offsetMinutes] = match;
+	const [, weekday, day, month, year, hour, minute, second, sign, offsetHours, offsetMinutes] =
+		match;
 	const y = Number(year);
 	const m = MONTHS.indexOf(month);
 	const d = Number(day);

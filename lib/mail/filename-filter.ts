@@ -51,7 +51,11 @@ function compileRule(line: string): FilenameRule {
 			// A directory pattern matches when some leading run of the path's folders matches it.
 			const folders = segments.slice(0, -1);
 			for (let end = 1; end <= folders.length; end++) {
-				for (let start = anchored ? 0 : hasSlash ? 0 : end - 1; start < (anchored ? 1 : end); start++) {
+				for (
+					let start = anchored ? 0 : hasSlash ? 0 : end - 1;
+					start < (anchored ? 1 : end);
+					start++
+				) {
 					if (regex.test(folders.slice(start, end).join('/'))) return true;
 				}
 			}
@@ -60,7 +64,8 @@ function compileRule(line: string): FilenameRule {
 		if (anchored) return regex.test(segments.join('/'));
 		if (!hasSlash) return regex.test(segments.at(-1) ?? '');
 		// Unanchored with a slash: match any trailing run of segments (rsync's "matches at the end").
-		for (let start = 0; start < segments.length; start++) if (regex.test(segments.slice(start).join('/'))) return true;
+		for (let start = 0; start < segments.length; start++)
+			if (regex.test(segments.slice(start).join('/'))) return true;
 		return false;
 	};
 	return { include, pattern: line, test };

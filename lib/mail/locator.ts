@@ -20,7 +20,8 @@ export function formatLocator(ref: MessageRef, imap?: ImapLocation): string {
 			}
 			const mailbox = ref.mailbox.split('/').map(encodeURIComponent).join('/');
 			// RFC 3986: an IPv6 literal host is written in brackets
-			const host = imap.host.includes(':') && !imap.host.startsWith('[') ? `[${imap.host}]` : imap.host;
+			const host =
+				imap.host.includes(':') && !imap.host.startsWith('[') ? `[${imap.host}]` : imap.host;
 			return `imap://${encodeURIComponent(ref.account)}@${host}:${imap.port}/${mailbox};UIDVALIDITY=${ref.uidValidity}/;UID=${ref.uid}`;
 		}
 		case 'graph':
@@ -38,7 +39,8 @@ export interface ParsedLocator extends MessageRef {
 	port?: number;
 }
 
-const IMAP_LOCATOR = /^imap:\/\/([^@/]+)@(\[[0-9A-Fa-f:.]+\]|[^:/[\]]+):(\d+)\/(.+);UIDVALIDITY=(\d+)\/;UID=(\d+)$/;
+const IMAP_LOCATOR =
+	/^imap:\/\/([^@/]+)@(\[[0-9A-Fa-f:.]+\]|[^:/[\]]+):(\d+)\/(.+);UIDVALIDITY=(\d+)\/;UID=(\d+)$/;
 const API_LOCATOR = /^(graph|gmail):\/\/([^/]+)\/messages\/([^/]+)$/;
 
 /** Inverse of formatLocator; throws a TypeError naming the expected forms. */

@@ -160,7 +160,9 @@ export async function parseEmail<T = BufferedAttachment>(
 	if (!headerLines.some(isHeaderField)) {
 		// mailparser accepts anything; a source without a single `Name: value` header line is
 		// not an email (a truncated download, a PDF saved as .eml, a line of garbage).
-		return failed('not an RFC 822 message: no header field (Name: value) before the first blank line');
+		return failed(
+			'not an RFC 822 message: no header field (Name: value) before the first blank line',
+		);
 	}
 
 	fillHeaders(email, parser, headerLines, identity);
@@ -185,7 +187,9 @@ export async function parseEmail<T = BufferedAttachment>(
 			filename: part.filename ?? defaultFilename(part.contentType, index),
 			contentType: part.contentType,
 			size: 0,
-			inline: part.contentDisposition !== 'attachment' && (part.contentDisposition === 'inline' || !!part.related),
+			inline:
+				part.contentDisposition !== 'attachment' &&
+				(part.contentDisposition === 'inline' || !!part.related),
 			...(part.contentId ? { contentId: bareContentId(part.contentId) } : {}),
 		};
 		email.attachments.push(info);

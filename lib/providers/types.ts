@@ -63,10 +63,18 @@ export interface MailProvider<Cursor = unknown> {
 	readonly account: string;
 
 	/** New messages in `mailbox` since `cursor` (undefined = first run), oldest first. */
-	changes(mailbox: string, cursor: Cursor | undefined, options: ChangeOptions): AsyncIterable<ChangeBatch<Cursor>>;
+	changes(
+		mailbox: string,
+		cursor: Cursor | undefined,
+		options: ChangeOptions,
+	): AsyncIterable<ChangeBatch<Cursor>>;
 
 	/** Downloads and parses one message; kept attachments go to `sink` as streams. */
-	fetch<T>(ref: MessageRef, policy: AttachmentPolicy, sink?: AttachmentSink<T>): Promise<ParsedEmail<T>>;
+	fetch<T>(
+		ref: MessageRef,
+		policy: AttachmentPolicy,
+		sink?: AttachmentSink<T>,
+	): Promise<ParsedEmail<T>>;
 
 	/** The raw RFC 822 source (IMAP/Gmail) or MIME export (Graph `$value`). */
 	source(ref: MessageRef): Promise<Readable>;

@@ -1,7 +1,10 @@
 import { MailIntelError, type ErrorSource } from '../errors';
 
 /** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+export function parseRetryAfter(
+	value: string | null | undefined,
+	now = Date.now(),
+): number | undefined {
 	if (!value) return undefined;
 	const seconds = Number(value);
 	if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);

@@ -9,7 +9,8 @@ export interface Limiter {
 }
 
 export function createLimiter(concurrency: number): Limiter {
-	if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be a positive integer');
+	if (!Number.isInteger(concurrency) || concurrency < 1)
+		throw new RangeError('concurrency must be a positive integer');
 	let active = 0;
 	const queue: Array<() => void> = [];
 	const next = () => {

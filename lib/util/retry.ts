@@ -27,7 +27,10 @@ export function retryDelayMs(error: unknown, attempt: number, options: RetryOpti
 	return Math.round(ceiling / 2 + (options.random ?? Math.random)() * (ceiling / 2));
 }
 
-export async function withRetry<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions = DEFAULT_RETRY): Promise<T> {
+export async function withRetry<T>(
+	operation: (attempt: number) => Promise<T>,
+	options: RetryOptions = DEFAULT_RETRY,
+): Promise<T> {
 	const wait = options.sleep ?? defaultSleep;
 	for (let attempt = 0; ; attempt++) {
 		try {

@@ -1,18 +1,7 @@
-import type {
-	IBinaryData,
-	IBinaryKeyData,
-	IDataObject,
-	INodeExecutionData,
-	IPollFunctions,
-} from 'n8n-workflow';
+import type { IBinaryData, IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
-import {
-	ImapProvider,
-	pollImap,
-	type ImapTriggerState,
-	type PolledEmail,
-} from '../../lib/providers/imap';
-import { n8nBinarySink } from '../shared/binary-sink';
+import { ImapProvider, pollImap, type ImapTriggerState } from '../../lib/providers/imap';
+import { n8nBinarySink, toNodeItem } from '../shared/binary-sink';
 import { toNodeError } from '../shared/errors';
 import { imapSettingsFrom, triggerParameters, type TriggerOptionValues } from './parameters';
 
@@ -31,16 +20,6 @@ function readState(staticData: IDataObject): ImapTriggerState | undefined {
 function writeState(staticData: IDataObject, state: ImapTriggerState): void {
 	staticData.version = state.version;
 	staticData.mailboxes = state.mailboxes as unknown as IDataObject;
-}
-
-function toItem(polled: PolledEmail<IBinaryData>): INodeExecutionData {
-	const binary: IBinaryKeyData = {};
-	for (const attachment of polled.attachments)
-		binary[attachment.binaryProperty] = attachment.stored;
-	if (polled.raw) binary.raw = polled.raw;
-	const item: INodeExecutionData = { json: polled.email as unknown as IDataObject };
-	if (Object.keys(binary).length > 0) item.binary = binary;
-	return item;
 }
 
 /**
@@ -62,7 +41,8 @@ export async function pollTrigger(context: IPollFunctions): Promise<INodeExecuti
 		const settings = imapSettingsFrom(await context.getCredentials(CREDENTIAL_NAME));
 		provider = new ImapProvider(settings, { search: parameters.search });
 		const sink = n8nBinarySink(context);
-		if (manual) return await testEvent(provider, parameters.mailboxes, { ...parameters, sink });
+		if (manual)
+			return await testEvent(context, provider, parameters.mailboxes, { ...parameters, sink });
 
 		const result = await pollImap(provider, previous, {
 			mailboxes: parameters.mailboxes,
@@ -84,7 +64,10 @@ export async function pollTrigger(context: IPollFunctions): Promise<INodeExecuti
 				},
 			);
 		}
-		return result.emails.length > 0 ? [result.emails.map(toItem)] : null;
+		if (result.emails.length === 0) return null;
+		return [
+			await Promise.all(result.emails.map(async (polled) => await toNodeItem(context, polled))),
+		];
 	} catch (error) {
 		if (manual || !previous) throw toNodeError(node, error);
 		context.logger.error(
@@ -98,6 +81,7 @@ export async function pollTrigger(context: IPollFunctions): Promise<INodeExecuti
 
 /** "Fetch test event": the newest message of the watched mailboxes; the cursors are left alone. */
 async function testEvent(
+	context: IPollFunctions,
 	provider: ImapProvider,
 	mailboxes: string[],
 	options: Pick<Parameters<typeof pollImap<IBinaryData>>[2], 'policy' | 'keepRaw' | 'sink'>,
@@ -113,15 +97,7 @@ async function testEvent(
 		...options,
 		rawSink: options.sink,
 	})) {
-		return [
-			[
-				toItem({
-					email: fetched.parsed.email,
-					attachments: fetched.parsed.attachments,
-					raw: fetched.raw,
-				}),
-			],
-		];
+		return [[await toNodeItem(context, { ...fetched.parsed, raw: fetched.raw })]];
 	}
 	return null;
 }

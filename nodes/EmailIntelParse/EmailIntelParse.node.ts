@@ -11,7 +11,11 @@ import {
 
 import { formatLocator } from '../../lib/mail/locator';
 import { parseEmail } from '../../lib/mail/parse';
-import { attachmentOptions, policyFromParameters, type AttachmentOptionValues } from '../shared/attachment-options';
+import {
+	attachmentOptions,
+	policyFromParameters,
+	type AttachmentOptionValues,
+} from '../shared/attachment-options';
 import { n8nBinarySink, toNodeItem } from '../shared/binary-sink';
 import { toNodeError } from '../shared/errors';
 
@@ -24,11 +28,16 @@ export class EmailIntelParse implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Email Intel Parse',
 		name: 'emailIntelParse',
-		icon: { light: 'file:../../icons/email-intel.svg', dark: 'file:../../icons/email-intel.dark.svg' },
+		icon: {
+			light: 'file:../../icons/email-intel.svg',
+			dark: 'file:../../icons/email-intel.dark.svg',
+		},
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["inputType"] === "binary" ? "from binary " + $parameter["binaryPropertyName"] : "from text"}}',
-		description: 'Parse a raw email (.eml) into the normalized email item with attachments as binary data',
+		subtitle:
+			'={{$parameter["inputType"] === "binary" ? "from binary " + $parameter["binaryPropertyName"] : "from text"}}',
+		description:
+			'Parse a raw email (.eml) into the normalized email item with attachments as binary data',
 		defaults: { name: 'Email Intel Parse' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -39,7 +48,11 @@ export class EmailIntelParse implements INodeType {
 				name: 'inputType',
 				type: 'options',
 				options: [
-					{ name: 'Binary File', value: 'binary', description: 'An .eml file in a binary property' },
+					{
+						name: 'Binary File',
+						value: 'binary',
+						description: 'An .eml file in a binary property',
+					},
 					{ name: 'Text', value: 'text', description: 'The raw message source as text' },
 				],
 				default: 'binary',
@@ -76,7 +89,8 @@ export class EmailIntelParse implements INodeType {
 						name: 'includeRaw',
 						type: 'boolean',
 						default: false,
-						description: 'Whether to add the original message as binary property "raw" (message/rfc822)',
+						description:
+							'Whether to add the original message as binary property "raw" (message/rfc822)',
 					},
 				],
 			},
@@ -89,18 +103,29 @@ export class EmailIntelParse implements INodeType {
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			try {
 				const { source, name } = await readSource(this, itemIndex);
-				const options = this.getNodeParameter('options', itemIndex, {}) as AttachmentOptionValues & { includeRaw?: boolean };
+				const options = this.getNodeParameter(
+					'options',
+					itemIndex,
+					{},
+				) as AttachmentOptionValues & { includeRaw?: boolean };
 				const id = createHash('sha256').update(source).digest('hex');
 				const ref = { provider: 'file' as const, account: '', mailbox: name, id };
-				const parsed = await parseEmail(source, { ...ref, locator: formatLocator(ref), size: source.length }, {
-					policy: policyFromParameters(options),
-					sink: n8nBinarySink(this),
-					keepRaw: options.includeRaw === true,
-				});
+				const parsed = await parseEmail(
+					source,
+					{ ...ref, locator: formatLocator(ref), size: source.length },
+					{
+						policy: policyFromParameters(options),
+						sink: n8nBinarySink(this),
+						keepRaw: options.includeRaw === true,
+					},
+				);
 				output.push(await toNodeItem(this, parsed, { itemIndex, rawFileName: name }));
 			} catch (error) {
 				if (this.continueOnFail()) {
-					output.push({ json: { error: (error as Error).message } as IDataObject, pairedItem: { item: itemIndex } });
+					output.push({
+						json: { error: (error as Error).message } as IDataObject,
+						pairedItem: { item: itemIndex },
+					});
 					continue;
 				}
 				throw toNodeError(this.getNode(), error, itemIndex);
@@ -110,14 +135,18 @@ export class EmailIntelParse implements INodeType {
 	}
 }
 
-async function readSource(context: IExecuteFunctions, itemIndex: number): Promise<{ source: Buffer; name: string }> {
+async function readSource(
+	context: IExecuteFunctions,
+	itemIndex: number,
+): Promise<{ source: Buffer; name: string }> {
 	const inputType = context.getNodeParameter('inputType', itemIndex) as 'binary' | 'text';
 	if (inputType === 'text') {
 		const text = context.getNodeParameter('source', itemIndex) as string;
 		if (!text.trim()) {
 			throw new NodeOperationError(context.getNode(), 'The "Source" parameter is empty', {
 				itemIndex,
-				description: 'Paste the raw message (headers, blank line, body) or switch Input to "Binary File".',
+				description:
+					'Paste the raw message (headers, blank line, body) or switch Input to "Binary File".',
 			});
 		}
 		// Emails written into a text field usually lost their CRs; MIME wants CRLF.

@@ -7,7 +7,11 @@ import {
 } from 'n8n-workflow';
 
 import type { GraphTriggerState } from '../../lib/providers/graph';
-import { collectItems, openSession, testGraphCredential } from '../Microsoft365MailTrigger/shared/core';
+import {
+	collectItems,
+	openSession,
+	testGraphCredential,
+} from '../Microsoft365MailTrigger/shared/core';
 import { mailboxProperties, triggerOptions } from '../Microsoft365MailTrigger/shared/description';
 import { toNodeError } from '../shared/errors';
 
@@ -20,7 +24,10 @@ export class Microsoft365MailPollTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Microsoft 365 Mail Poll Trigger',
 		name: 'microsoft365MailPollTrigger',
-		icon: { light: 'file:../../icons/microsoft365-mail.svg', dark: 'file:../../icons/microsoft365-mail.dark.svg' },
+		icon: {
+			light: 'file:../../icons/microsoft365-mail.svg',
+			dark: 'file:../../icons/microsoft365-mail.dark.svg',
+		},
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{$parameter["mailboxes"].split("\\n")[0]}}',
@@ -29,7 +36,9 @@ export class Microsoft365MailPollTrigger implements INodeType {
 		polling: true,
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'microsoftGraphAppApi', required: true, testedBy: 'microsoftGraphAppApiTest' }],
+		credentials: [
+			{ name: 'microsoftGraphAppApi', required: true, testedBy: 'microsoftGraphAppApiTest' },
+		],
 		properties: [...mailboxProperties, triggerOptions],
 	};
 
@@ -49,7 +58,9 @@ export class Microsoft365MailPollTrigger implements INodeType {
 			// Trigger error policy (STYLE.md §12): throw when a person is watching (manual run, first
 			// run); otherwise the cursor stays where it was and the next poll retries.
 			if (this.getMode() === 'manual' || firstRun) throw toNodeError(this.getNode(), error);
-			this.logger.error(`Microsoft 365 Mail Poll Trigger: ${(error as Error).message}; the next poll retries`);
+			this.logger.error(
+				`Microsoft 365 Mail Poll Trigger: ${(error as Error).message}; the next poll retries`,
+			);
 			return null;
 		} finally {
 			session?.close();

@@ -23,15 +23,21 @@ export class Microsoft365MailTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Microsoft 365 Mail Trigger',
 		name: 'microsoft365MailTrigger',
-		icon: { light: 'file:../../icons/microsoft365-mail.svg', dark: 'file:../../icons/microsoft365-mail.dark.svg' },
+		icon: {
+			light: 'file:../../icons/microsoft365-mail.svg',
+			dark: 'file:../../icons/microsoft365-mail.dark.svg',
+		},
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{$parameter["mailboxes"].split("\\n")[0]}}',
-		description: 'Starts the workflow when email arrives in Microsoft 365 mailboxes (Graph change notifications + delta query)',
+		description:
+			'Starts the workflow when email arrives in Microsoft 365 mailboxes (Graph change notifications + delta query)',
 		defaults: { name: 'Microsoft 365 Mail Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'microsoftGraphAppApi', required: true, testedBy: 'microsoftGraphAppApiTest' }],
+		credentials: [
+			{ name: 'microsoftGraphAppApi', required: true, testedBy: 'microsoftGraphAppApiTest' },
+		],
 		webhooks: [
 			{
 				name: 'default',

@@ -1,6 +1,13 @@
 import type { INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
-import { coveredByQueuedPasses, parseMailboxList, reconcileState, triageNotifications, type GraphTriggerState, type MailboxScope } from '../../lib/providers/graph';
+import {
+	coveredByQueuedPasses,
+	parseMailboxList,
+	reconcileState,
+	triageNotifications,
+	type GraphTriggerState,
+	type MailboxScope,
+} from '../../lib/providers/graph';
 import { toNodeError } from '../shared/errors';
 import { collectItems, lockPrefixOf, openSession, readParameters } from './shared/core';
 
@@ -18,11 +25,16 @@ const BURST_GATHER_MS = 200;
  *    (Graph wants 2xx within 3 s and retries otherwise; a forged POST learns nothing).
  * 3. Only then the slow part: lifecycle handling, renewal, delta passes, items.
  */
-export async function handleNotification(context: IWebhookFunctions): Promise<IWebhookResponseData> {
+export async function handleNotification(
+	context: IWebhookFunctions,
+): Promise<IWebhookResponseData> {
 	const res = context.getResponseObject();
 	const query = context.getQueryData() as { validationToken?: unknown };
 	if (typeof query.validationToken === 'string') {
-		res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+		res.writeHead(200, {
+			'Content-Type': 'text/plain; charset=utf-8',
+			'X-Content-Type-Options': 'nosniff',
+		});
 		res.end(query.validationToken);
 		return { noWebhookResponse: true };
 	}
@@ -41,7 +53,10 @@ export async function handleNotification(context: IWebhookFunctions): Promise<IW
 	res.writeHead(202);
 	res.end();
 	if (plan.accepted === 0) {
-		if (plan.rejected > 0) context.logger.warn(`Ignored ${plan.rejected} Graph notification(s) with an unknown subscription or a wrong clientState`);
+		if (plan.rejected > 0)
+			context.logger.warn(
+				`Ignored ${plan.rejected} Graph notification(s) with an unknown subscription or a wrong clientState`,
+			);
 		return { noWebhookResponse: true };
 	}
 	// Bursts: most POSTs find a pass already queued for their folder; that pass covers them.
@@ -56,7 +71,9 @@ export async function handleNotification(context: IWebhookFunctions): Promise<IW
 		const items: INodeExecutionData[] = await collectItems(context, session, state, plan.deltaFor);
 		// Other calls may have recreated or renewed a subscription meanwhile: save the newest.
 		reconcileState(lockPrefix, scopes, state);
-		return items.length > 0 ? { noWebhookResponse: true, workflowData: [items] } : { noWebhookResponse: true };
+		return items.length > 0
+			? { noWebhookResponse: true, workflowData: [items] }
+			: { noWebhookResponse: true };
 	} catch (error) {
 		throw toNodeError(context.getNode(), error);
 	} finally {

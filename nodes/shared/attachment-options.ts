@@ -24,7 +24,8 @@ export const attachmentOptions: INodeProperties[] = [
 		name: 'includeInline',
 		type: 'boolean',
 		default: false,
-		description: 'Whether to also keep inline parts (e.g. images embedded in the HTML body) as binary data',
+		description:
+			'Whether to also keep inline parts (e.g. images embedded in the HTML body) as binary data',
 	},
 	{
 		displayName: 'Max Attachment Size (MB)',
@@ -32,7 +33,8 @@ export const attachmentOptions: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 0 },
 		default: 25,
-		description: 'Larger attachments are listed with skipped: "size" instead of being downloaded as binary data',
+		description:
+			'Larger attachments are listed with skipped: "size" instead of being downloaded as binary data',
 	},
 	{
 		displayName: 'Max Text Length',
@@ -40,7 +42,8 @@ export const attachmentOptions: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 0 },
 		default: 1048576,
-		description: 'Text and HTML bodies are cut at this many characters each; textTruncated is then true',
+		description:
+			'Text and HTML bodies are cut at this many characters each; textTruncated is then true',
 	},
 ];
 
@@ -54,10 +57,14 @@ export interface AttachmentOptionValues {
 export function policyFromParameters(values: AttachmentOptionValues): AttachmentPolicy {
 	return {
 		mimeTypes:
-			values.attachmentMimeTypes === undefined ? DEFAULT_POLICY.mimeTypes : parseMimeTypeList(values.attachmentMimeTypes),
+			values.attachmentMimeTypes === undefined
+				? DEFAULT_POLICY.mimeTypes
+				: parseMimeTypeList(values.attachmentMimeTypes),
 		includeInline: values.includeInline ?? DEFAULT_POLICY.includeInline,
 		maxAttachmentBytes:
-			values.maxAttachmentSizeMb === undefined ? DEFAULT_POLICY.maxAttachmentBytes : Math.round(values.maxAttachmentSizeMb * MB),
+			values.maxAttachmentSizeMb === undefined
+				? DEFAULT_POLICY.maxAttachmentBytes
+				: Math.round(values.maxAttachmentSizeMb * MB),
 		maxTextChars: values.maxTextChars ?? DEFAULT_POLICY.maxTextChars,
 	};
 }

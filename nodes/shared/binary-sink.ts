@@ -1,4 +1,9 @@
-import type { IBinaryData, IBinaryKeyData, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type {
+	IBinaryData,
+	IBinaryKeyData,
+	IExecuteFunctions,
+	INodeExecutionData,
+} from 'n8n-workflow';
 
 import type { AttachmentSink, ParsedEmail } from '../../lib/mail/parse';
 
@@ -13,7 +18,11 @@ interface BinaryHelpers {
  */
 export function n8nBinarySink(context: BinaryHelpers): AttachmentSink<IBinaryData> {
 	return async (info, content) => {
-		const binary = await context.helpers.prepareBinaryData(content, info.filename, info.contentType);
+		const binary = await context.helpers.prepareBinaryData(
+			content,
+			info.filename,
+			info.contentType,
+		);
 		// prepareBinaryData guesses a name from the path; keep the decoded MIME filename.
 		binary.fileName = info.filename;
 		binary.mimeType = info.contentType;
@@ -21,16 +30,28 @@ export function n8nBinarySink(context: BinaryHelpers): AttachmentSink<IBinaryDat
 	};
 }
 
+/** A parsed email whose raw source is still a Buffer, or was already stored (streamed to n8n). */
+type EmailForItem = Pick<ParsedEmail<IBinaryData>, 'email' | 'attachments'> & {
+	raw?: Buffer | IBinaryData;
+};
+
 /** One normalized email as an n8n item: json = the item, binary = attachment_0..n (+ raw). */
 export async function toNodeItem(
 	context: BinaryHelpers,
-	parsed: ParsedEmail<IBinaryData>,
+	parsed: EmailForItem,
 	options: { itemIndex?: number; rawFileName?: string } = {},
 ): Promise<INodeExecutionData> {
 	const binary: IBinaryKeyData = {};
-	for (const attachment of parsed.attachments) binary[attachment.binaryProperty] = attachment.stored;
-	if (parsed.raw) {
-		binary.raw = await context.helpers.prepareBinaryData(parsed.raw, options.rawFileName ?? 'message.eml', 'message/rfc822');
+	for (const attachment of parsed.attachments)
+		binary[attachment.binaryProperty] = attachment.stored;
+	if (Buffer.isBuffer(parsed.raw)) {
+		binary.raw = await context.helpers.prepareBinaryData(
+			parsed.raw,
+			options.rawFileName ?? 'message.eml',
+			'message/rfc822',
+		);
+	} else if (parsed.raw) {
+		binary.raw = parsed.raw;
 	}
 	const item: INodeExecutionData = { json: parsed.email as unknown as INodeExecutionData['json'] };
 	if (Object.keys(binary).length > 0) item.binary = binary;

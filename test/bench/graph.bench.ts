@@ -17,7 +17,11 @@
 import http from 'node:http';
 import { Worker } from 'node:worker_threads';
 
-import { GraphMailSession, validateGraphConfig, type GraphTriggerState } from '../../lib/providers/graph';
+import {
+	GraphMailSession,
+	validateGraphConfig,
+	type GraphTriggerState,
+} from '../../lib/providers/graph';
 import { DEFAULT_POLICY } from '../../lib/mail/policy';
 import path from 'node:path';
 
@@ -51,10 +55,24 @@ async function webhookP99(n8n: Worker, stub: boolean): Promise<number> {
 		fake.addMessages(UPN, 'Inbox', [{ subject: 'warm-up' }]);
 		await fake.flushNotifications();
 		await ask('settle');
-		const added = fake.addMessages(UPN, 'Inbox', Array.from({ length: CONCURRENT_NOTIFICATIONS }, (_, i) => ({ subject: `n${i}` })));
+		const added = fake.addMessages(
+			UPN,
+			'Inbox',
+			Array.from({ length: CONCURRENT_NOTIFICATIONS }, (_, i) => ({ subject: `n${i}` })),
+		);
 		const sub = [...fake.subscriptions.values()][0];
 		const bodies = added.map((message) =>
-			JSON.stringify({ value: [{ subscriptionId: sub.id, clientState: sub.clientState, changeType: 'created', resource: `Users/${UPN}/Messages/${message.id}`, resourceData: { id: message.id } }] }),
+			JSON.stringify({
+				value: [
+					{
+						subscriptionId: sub.id,
+						clientState: sub.clientState,
+						changeType: 'created',
+						resource: `Users/${UPN}/Messages/${message.id}`,
+						resourceData: { id: message.id },
+					},
+				],
+			}),
 		);
 		const times = await sendConcurrently(webhookUrl!, bodies);
 		const done = await ask('settle');
@@ -65,9 +83,12 @@ async function webhookP99(n8n: Worker, stub: boolean): Promise<number> {
 			`p4${stub ? ' baseline (webhook() that only answers 202)' : ''}: ${times.length} concurrent notifications, ` +
 				`p50 ${percentile(times, 50).toFixed(1)} ms, p90 ${percentile(times, 90).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms ` +
 				`(inside n8n: p99 ${percentile(server, 99).toFixed(1)} ms); ` +
-				(stub ? 'no delta pass' : `${done.executions} executions, ${missing} messages missing, ${done.emitted.length - emitted.size} duplicates`),
+				(stub
+					? 'no delta pass'
+					: `${done.executions} executions, ${missing} messages missing, ${done.emitted.length - emitted.size} duplicates`),
 		);
-		if ((!stub && missing > 0) || done.errors.length > 0) throw new Error(`p4 run was not correct: ${done.errors.join('; ')}`);
+		if ((!stub && missing > 0) || done.errors.length > 0)
+			throw new Error(`p4 run was not correct: ${done.errors.join('; ')}`);
 		return percentile(times, 99);
 	} finally {
 		await ask('close');
@@ -90,10 +111,25 @@ async function sendConcurrently(url: string, bodies: string[]): Promise<number[]
 	const one = (body: string) =>
 		new Promise<number>((resolve, reject) => {
 			const started = performance.now();
-			const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-				res.resume();
-				res.on('end', () => (res.statusCode === 202 ? resolve(performance.now() - started) : reject(new Error(`status ${res.statusCode}`))));
-			});
+			const req = http.request(
+				url,
+				{
+					method: 'POST',
+					agent,
+					headers: {
+						'content-type': 'application/json',
+						'content-length': Buffer.byteLength(body),
+					},
+				},
+				(res) => {
+					res.resume();
+					res.on('end', () =>
+						res.statusCode === 202
+							? resolve(performance.now() - started)
+							: reject(new Error(`status ${res.statusCode}`)),
+					);
+				},
+			);
 			req.on('error', reject);
 			req.end(body);
 		});
@@ -113,8 +149,16 @@ interface GraphReply {
 	maxInFlight: number;
 }
 
-async function deltaVsBound(): Promise<{ ratio: number; wallMs: number; boundMs: number; requests: number; serviceRatio: number }> {
-	const graph = new Worker(path.join(__dirname, 'graph-threads', 'fake-thread.js'), { workerData: { latencyMs: LATENCY_MS, messages: MESSAGES } });
+async function deltaVsBound(): Promise<{
+	ratio: number;
+	wallMs: number;
+	boundMs: number;
+	requests: number;
+	serviceRatio: number;
+}> {
+	const graph = new Worker(path.join(__dirname, 'graph-threads', 'fake-thread.js'), {
+		workerData: { latencyMs: LATENCY_MS, messages: MESSAGES },
+	});
 	const replies: Array<(value: GraphReply) => void> = [];
 	graph.on('message', (reply: GraphReply) => replies.shift()?.(reply));
 	const ask = (command: string) =>
@@ -125,7 +169,14 @@ async function deltaVsBound(): Promise<{ ratio: number; wallMs: number; boundMs:
 	try {
 		const fake = await ask('ready');
 		const session = new GraphMailSession({
-			config: validateGraphConfig({ tenantId: fake.tenantId, clientId: fake.clientId, clientSecret: fake.clientSecret, authorityHost: fake.authorityHost, graphBaseUrl: fake.url, ca: fake.caPem }),
+			config: validateGraphConfig({
+				tenantId: fake.tenantId,
+				clientId: fake.clientId,
+				clientSecret: fake.clientSecret,
+				authorityHost: fake.authorityHost,
+				graphBaseUrl: fake.url,
+				ca: fake.caPem,
+			}),
 			scopes: [{ upn: UPN, folder: 'Inbox' }],
 			policy: DEFAULT_POLICY,
 			since: new Date(Date.now() - 86_400_000),
@@ -144,7 +195,8 @@ async function deltaVsBound(): Promise<{ ratio: number; wallMs: number; boundMs:
 		const after = await ask('stats');
 		const requests = after.requests - before.requests;
 		const ids = new Set(parsed!.map((p) => p.email.id));
-		if (ids.size !== MESSAGES || parsed!.some((p) => p.attachments.length !== 1)) throw new Error(`p5 ingested ${ids.size} messages`);
+		if (ids.size !== MESSAGES || parsed!.some((p) => p.attachments.length !== 1))
+			throw new Error(`p5 ingested ${ids.size} messages`);
 		const boundMs = (LATENCY_MS * requests) / 4;
 		const serviceBoundMs = (after.serviceMs - before.serviceMs) / 4;
 		log(
@@ -152,7 +204,13 @@ async function deltaVsBound(): Promise<{ ratio: number; wallMs: number; boundMs:
 				`max in flight ${after.maxInFlight}; wall ${wallMs.toFixed(0)} ms vs bound ${boundMs.toFixed(0)} ms ` +
 				`(vs measured-service bound ${serviceBoundMs.toFixed(0)} ms: ${(serviceBoundMs / wallMs).toFixed(3)}); ${((MESSAGES / wallMs) * 1000).toFixed(0)} msg/s`,
 		);
-		return { ratio: boundMs / wallMs, wallMs, boundMs, requests, serviceRatio: serviceBoundMs / wallMs };
+		return {
+			ratio: boundMs / wallMs,
+			wallMs,
+			boundMs,
+			requests,
+			serviceRatio: serviceBoundMs / wallMs,
+		};
 	} finally {
 		await ask('close');
 		await graph.terminate();

@@ -33,7 +33,7 @@ import { ImapProvider } from '../../lib/providers/imap/provider';
 import type { ImapSettings } from '../../lib/providers/imap/settings';
 import { EmailIntelImapTrigger } from '../../nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node';
 import { startHarness } from '../helpers/n8n/trigger';
-import type { DovecotServer, startDovecot as StartDovecot } from '../imap/dovecot';
+import { startDovecot, type DovecotServer } from '../imap/dovecot';
 
 const ROOT = process.cwd();
 const MESSAGES = Number(process.env.IMAP_BENCH_MESSAGES ?? 10_000);
@@ -42,16 +42,6 @@ const EMPTY_POLL_SAMPLES = 30;
 const HUGE_ATTACHMENT_MB = 200;
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
-
-/** The Dovecot helper requires its plain-JS installer next to it; the bench build only has compiled TS. */
-function loadDovecotHelper(): { startDovecot: typeof StartDovecot } {
-	const compiledDir = path.resolve(__dirname, '../imap');
-	const installer = path.join(compiledDir, 'ensure-dovecot.js');
-	if (!fs.existsSync(installer))
-		fs.copyFileSync(path.join(ROOT, 'test/imap/ensure-dovecot.js'), installer);
-	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	return require('../imap/dovecot');
-}
 
 /** ~21 KB: text + html + an 8 KB PDF + a 4 KB CSV, base64 encoded. */
 function benchMessage(i: number): Buffer {
@@ -412,7 +402,6 @@ async function hugeAttachment(server: DovecotServer): Promise<number> {
 }
 
 async function main(): Promise<void> {
-	const { startDovecot } = loadDovecotHelper();
 	const server = await startDovecot();
 	try {
 		log(`seeding 2 × ${MESSAGES} messages of ~${(benchMessage(0).length / 1024).toFixed(0)} KB`);

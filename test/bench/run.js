@@ -12,10 +12,41 @@ const json = args.includes('--json');
 const only = args.filter((arg) => !arg.startsWith('--'));
 const out = path.join(root, '.bench/build');
 
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json', '--outDir', out, '--noEmit', 'false', '--declaration', 'false', '--sourceMap', 'false'], {
-	cwd: root,
-	stdio: 'inherit',
-});
+execFileSync(
+	process.execPath,
+	[
+		require.resolve('typescript/bin/tsc'),
+		'-p',
+		'tsconfig.json',
+		'--outDir',
+		out,
+		'--noEmit',
+		'false',
+		'--declaration',
+		'false',
+		'--sourceMap',
+		'false',
+	],
+	{
+		cwd: root,
+		stdio: 'inherit',
+	},
+);
+
+// Plain-JS test helpers (e.g. test/imap/ensure-dovecot.js) are required by compiled modules
+// next to them; tsc does not copy them, so the runner does.
+function copyJs(from, to) {
+	for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+		if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+		const source = path.join(from, entry.name);
+		if (entry.isDirectory()) copyJs(source, path.join(to, entry.name));
+		else if (entry.name.endsWith('.js')) {
+			fs.mkdirSync(to, { recursive: true });
+			fs.copyFileSync(source, path.join(to, entry.name));
+		}
+	}
+}
+copyJs(path.join(root, 'test/imap'), path.join(out, 'test/imap'));
 
 const benches = fs
 	.readdirSync(__dirname)
@@ -33,7 +64,10 @@ for (const file of benches) {
 		env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') },
 		maxBuffer: 64 * 1024 * 1024,
 	});
-	const lines = run.stdout.toString().split('\n').filter((line) => line.trim().startsWith('{'));
+	const lines = run.stdout
+		.toString()
+		.split('\n')
+		.filter((line) => line.trim().startsWith('{'));
 	for (const line of lines) console.log(line);
 	if (run.status !== 0) {
 		failed++;

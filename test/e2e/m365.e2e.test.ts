@@ -18,7 +18,13 @@ describe('Microsoft 365 Mail Trigger in a real n8n', () => {
 	let n8n: N8nInstance;
 
 	const itemsOf = (executions: Array<Record<string, unknown>>) =>
-		executions.flatMap((execution) => nodeOutput(execution, NODE) as Array<{ json: Record<string, unknown>; binary?: Record<string, unknown> }>);
+		executions.flatMap(
+			(execution) =>
+				nodeOutput(execution, NODE) as Array<{
+					json: Record<string, unknown>;
+					binary?: Record<string, unknown>;
+				}>,
+		);
 
 	beforeAll(async () => {
 		fake = await startFakeGraph({ defaultPageSize: 10 });
@@ -67,17 +73,33 @@ describe('Microsoft 365 Mail Trigger in a real n8n', () => {
 	it('activation creates the subscription after n8n answers the validation handshake', async () => {
 		// n8n activates published workflows in the background after the editor is up.
 		const deadline = Date.now() + 90_000;
-		while (fake.subscriptions.size === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
-		if (fake.subscriptions.size === 0) throw new Error(`no subscription was created; n8n log tail:\n${n8n.logs().slice(-4000)}`);
+		while (fake.subscriptions.size === 0 && Date.now() < deadline)
+			await new Promise((resolve) => setTimeout(resolve, 250));
+		if (fake.subscriptions.size === 0)
+			throw new Error(`no subscription was created; n8n log tail:\n${n8n.logs().slice(-4000)}`);
 		const validations = fake.events.filter((e) => e.type === 'validation');
-		expect(validations).toEqual([expect.objectContaining({ ok: true, status: 200, url: `${n8n.url}/webhook/${webhookId}/graph` })]);
+		expect(validations).toEqual([
+			expect.objectContaining({
+				ok: true,
+				status: 200,
+				url: `${n8n.url}/webhook/${webhookId}/graph`,
+			}),
+		]);
 		expect(fake.subscriptions.size).toBe(1);
-		expect([...fake.subscriptions.values()][0]).toMatchObject({ notificationUrl: `${n8n.url}/webhook/${webhookId}/graph`, changeType: 'created' });
+		expect([...fake.subscriptions.values()][0]).toMatchObject({
+			notificationUrl: `${n8n.url}/webhook/${webhookId}/graph`,
+			changeType: 'created',
+		});
 	});
 
 	it('new mail becomes executions with the normalized item and the attachment as binary, each message once', async () => {
 		const first = fake.addMessages(UPN, 'Inbox', [
-			{ subject: 'Phish report 1', attachments: [{ name: 'sample.pdf', contentType: 'application/pdf', content: '%PDF-1.4 e2e' }] },
+			{
+				subject: 'Phish report 1',
+				attachments: [
+					{ name: 'sample.pdf', contentType: 'application/pdf', content: '%PDF-1.4 e2e' },
+				],
+			},
 			{ subject: 'Phish report 2' },
 		]);
 		await fake.settle();
@@ -92,11 +114,16 @@ describe('Microsoft 365 Mail Trigger in a real n8n', () => {
 		expect(items.map((item) => item.json.id).sort()).toEqual(first.map((m) => m.id).sort());
 		const withPdf = items.find((item) => item.json.subject === 'Phish report 1')!;
 		expect(withPdf.json).toMatchObject({ provider: 'graph', account: UPN, mailbox: 'Inbox' });
-		expect(withPdf.binary?.attachment_0).toMatchObject({ fileName: 'sample.pdf', mimeType: 'application/pdf' });
+		expect(withPdf.binary?.attachment_0).toMatchObject({
+			fileName: 'sample.pdf',
+			mimeType: 'application/pdf',
+		});
 
 		// A forged POST with a wrong clientState is answered 202 and starts nothing.
 		const sub = [...fake.subscriptions.values()][0];
-		const forged = await fake.post(`${n8n.url}/webhook/${webhookId}/graph`, { value: [{ subscriptionId: sub.id, clientState: 'forged', changeType: 'created' }] });
+		const forged = await fake.post(`${n8n.url}/webhook/${webhookId}/graph`, {
+			value: [{ subscriptionId: sub.id, clientState: 'forged', changeType: 'created' }],
+		});
 		expect(forged.status).toBe(202);
 
 		const second = fake.addMessages(UPN, 'Inbox', [{ subject: 'Phish report 3' }]);
@@ -112,9 +139,15 @@ describe('Microsoft 365 Mail Trigger in a real n8n', () => {
 	it('deactivation deletes the subscription', async () => {
 		const answer = await n8n.api('POST', `/workflows/${workflowId}/deactivate`);
 		const deadline = Date.now() + 30_000;
-		while (fake.subscriptions.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
-		if (fake.subscriptions.size > 0) throw new Error(`subscription still there; API answered ${JSON.stringify(answer).slice(0, 300)}; n8n log tail:\n${n8n.logs().slice(-3000)}`);
-		expect(fake.events.filter((e) => e.type === 'deleted')).toEqual([expect.objectContaining({ found: true })]);
+		while (fake.subscriptions.size > 0 && Date.now() < deadline)
+			await new Promise((resolve) => setTimeout(resolve, 250));
+		if (fake.subscriptions.size > 0)
+			throw new Error(
+				`subscription still there; API answered ${JSON.stringify(answer).slice(0, 300)}; n8n log tail:\n${n8n.logs().slice(-3000)}`,
+			);
+		expect(fake.events.filter((e) => e.type === 'deleted')).toEqual([
+			expect.objectContaining({ found: true }),
+		]);
 		expect(fake.subscriptions.size).toBe(0);
 	});
 });

@@ -17,7 +17,10 @@ export interface TokenSource {
  * host: no discovery request, sovereign clouds work by changing the host, and a local fake
  * can serve the token endpoint (MSAL refuses http authorities, so the fake is https).
  */
-export function createMsalTokenSource(config: GraphAppConfig, transport: HttpsTransport): TokenSource {
+export function createMsalTokenSource(
+	config: GraphAppConfig,
+	transport: HttpsTransport,
+): TokenSource {
 	const authority = `https://${config.authorityHost}/${config.tenantId}`;
 	const authorityMetadata = {
 		token_endpoint: `${authority}/oauth2/v2.0/token`,
@@ -30,7 +33,13 @@ export function createMsalTokenSource(config: GraphAppConfig, transport: HttpsTr
 	const cloudDiscoveryMetadata = {
 		tenant_discovery_endpoint: `${authority}/v2.0/.well-known/openid-configuration`,
 		'api-version': '1.1',
-		metadata: [{ preferred_network: config.authorityHost, preferred_cache: config.authorityHost, aliases: [config.authorityHost] }],
+		metadata: [
+			{
+				preferred_network: config.authorityHost,
+				preferred_cache: config.authorityHost,
+				aliases: [config.authorityHost],
+			},
+		],
 	};
 	const msalConfig: Configuration = {
 		auth: {
@@ -40,13 +49,20 @@ export function createMsalTokenSource(config: GraphAppConfig, transport: HttpsTr
 			authorityMetadata: JSON.stringify(authorityMetadata),
 			cloudDiscoveryMetadata: JSON.stringify(cloudDiscoveryMetadata),
 			...(config.privateKeyPem
-				? { clientCertificate: { thumbprintSha256: config.certificateThumbprintSha256!, privateKey: config.privateKeyPem } }
+				? {
+						clientCertificate: {
+							thumbprintSha256: config.certificateThumbprintSha256!,
+							privateKey: config.privateKeyPem,
+						},
+					}
 				: { clientSecret: config.clientSecret }),
 		},
 		system: {
 			networkClient: {
-				sendGetRequestAsync: (url, options) => msalRequest(transport, 'GET', url, options?.headers, undefined),
-				sendPostRequestAsync: (url, options) => msalRequest(transport, 'POST', url, options?.headers, options?.body),
+				sendGetRequestAsync: (url, options) =>
+					msalRequest(transport, 'GET', url, options?.headers, undefined),
+				sendPostRequestAsync: (url, options) =>
+					msalRequest(transport, 'POST', url, options?.headers, options?.body),
 			},
 		},
 	};
@@ -67,18 +83,23 @@ export function createMsalTokenSource(config: GraphAppConfig, transport: HttpsTr
 			} catch (error) {
 				const message = errorMessage(error);
 				const code = (error as { errorCode?: string }).errorCode;
-				const badSecret = /invalid_client|AADSTS7000215|AADSTS700027|unauthorized_client/.test(message);
-				throw new MailIntelError(`Could not get a Graph token from ${config.authorityHost}: ${message}`, {
-					source: 'graph',
-					status: 401,
-					code: code ?? 'AUTH_FAILED',
-					field: badSecret ? (config.privateKeyPem ? 'privateKey' : 'clientSecret') : undefined,
-					retryable: /network|ECONNRESET|ETIMEDOUT|EAI_AGAIN/i.test(message),
-					hint: badSecret
-						? 'Check the client secret (value, not its id) or the certificate uploaded to the app registration.'
-						: 'Check the tenant ID, client ID and authority host of the credential.',
-					cause: error,
-				});
+				const badSecret = /invalid_client|AADSTS7000215|AADSTS700027|unauthorized_client/.test(
+					message,
+				);
+				throw new MailIntelError(
+					`Could not get a Graph token from ${config.authorityHost}: ${message}`,
+					{
+						source: 'graph',
+						status: 401,
+						code: code ?? 'AUTH_FAILED',
+						field: badSecret ? (config.privateKeyPem ? 'privateKey' : 'clientSecret') : undefined,
+						retryable: /network|ECONNRESET|ETIMEDOUT|EAI_AGAIN/i.test(message),
+						hint: badSecret
+							? 'Check the client secret (value, not its id) or the certificate uploaded to the app registration.'
+							: 'Check the tenant ID, client ID and authority host of the credential.',
+						cause: error,
+					},
+				);
 			}
 		},
 	};
@@ -119,9 +140,13 @@ export function sharedMsalTokenSource(config: GraphAppConfig): TokenSource {
 		sharedApps.delete(key);
 	} else {
 		// Token requests are rare: no keep-alive, so no idle socket outlives the work.
-		source = createMsalTokenSource(config, createHttpsTransport({ ca: config.ca, keepAlive: false }));
+		source = createMsalTokenSource(
+			config,
+			createHttpsTransport({ ca: config.ca, keepAlive: false }),
+		);
 	}
 	sharedApps.set(key, source);
-	while (sharedApps.size > SHARED_APPS_CAP) sharedApps.delete(sharedApps.keys().next().value as string);
+	while (sharedApps.size > SHARED_APPS_CAP)
+		sharedApps.delete(sharedApps.keys().next().value as string);
 	return source;
 }

@@ -69,8 +69,12 @@ class HttpsHandler implements Middleware {
 	constructor(private readonly transport: HttpsTransport) {}
 
 	async execute(context: Context): Promise<void> {
-		const verbatim = context.middlewareControl?.getMiddlewareOptions(VerbatimUrl) as VerbatimUrl | undefined;
-		const url = verbatim?.url ?? (typeof context.request === 'string' ? context.request : context.request.url);
+		const verbatim = context.middlewareControl?.getMiddlewareOptions(VerbatimUrl) as
+			| VerbatimUrl
+			| undefined;
+		const url =
+			verbatim?.url ??
+			(typeof context.request === 'string' ? context.request : context.request.url);
 		const options = context.options ?? {};
 		const headers: Record<string, string> = {};
 		const given = options.headers as Record<string, string> | Headers | undefined;
@@ -96,7 +100,9 @@ export class GraphClient {
 	private readonly retry: RetryOptions;
 
 	constructor(private readonly options: GraphClientOptions) {
-		const auth = new AuthenticationHandler({ getAccessToken: () => options.tokens.getAccessToken() });
+		const auth = new AuthenticationHandler({
+			getAccessToken: () => options.tokens.getAccessToken(),
+		});
 		auth.setNext(new HttpsHandler(options.transport));
 		const host = new URL(options.graphBaseUrl).hostname;
 		this.client = Client.initWithMiddleware({
@@ -143,8 +149,15 @@ export class GraphClient {
 				const absolute = /^https:\/\//i.test(spec.url);
 				let request = this.client.api(spec.url).responseType(ResponseType.RAW);
 				if (absolute) request = request.middlewareOptions([new VerbatimUrl(spec.url)]);
-				request = request.header('Prefer', [PREFER_IMMUTABLE_ID, ...(spec.prefer ?? [])].join(', '));
-				const raw = (await this.dispatch(request, spec)) as { status: number; headers: Record<string, string>; body: Readable };
+				request = request.header(
+					'Prefer',
+					[PREFER_IMMUTABLE_ID, ...(spec.prefer ?? [])].join(', '),
+				);
+				const raw = (await this.dispatch(request, spec)) as {
+					status: number;
+					headers: Record<string, string>;
+					body: Readable;
+				};
 				if ((raw.status >= 200 && raw.status < 300) || spec.accept?.includes(raw.status)) {
 					return read(raw.status, raw.headers, raw.body);
 				}
@@ -175,7 +188,10 @@ export class GraphClient {
 		}
 	}
 
-	private async failure(raw: { status: number; headers: Record<string, string>; body: Readable }, spec: GraphRequestSpec): Promise<MailIntelError> {
+	private async failure(
+		raw: { status: number; headers: Record<string, string>; body: Readable },
+		spec: GraphRequestSpec,
+	): Promise<MailIntelError> {
 		const text = await readText(raw.body).catch(() => '');
 		let code: string | undefined;
 		let message = text.slice(0, 300);
@@ -203,9 +219,12 @@ function shortUrl(url: string): string {
 }
 
 function hintFor(status: number, code: string | undefined): string | undefined {
-	if (status === 401) return 'The token was refused: check the credential (tenant, client id, secret or certificate).';
-	if (status === 403) return 'Grant the app the Mail.Read application permission (admin consent), and check any application access policy that limits mailboxes.';
-	if (status === 404 && code === 'ErrorInvalidUser') return 'The mailbox (UPN) does not exist in this tenant: fix the mailbox list.';
+	if (status === 401)
+		return 'The token was refused: check the credential (tenant, client id, secret or certificate).';
+	if (status === 403)
+		return 'Grant the app the Mail.Read application permission (admin consent), and check any application access policy that limits mailboxes.';
+	if (status === 404 && code === 'ErrorInvalidUser')
+		return 'The mailbox (UPN) does not exist in this tenant: fix the mailbox list.';
 	if (status === 404) return 'Check the mailbox UPN and folder name.';
 	return undefined;
 }
@@ -223,6 +242,7 @@ export function folderPath(upn: string, folder: string): string {
 export function isMissingSyncState(error: unknown): boolean {
 	return (
 		error instanceof MailIntelError &&
-		(error.status === 410 || /^syncStateNotFound$|^SyncStateNotFound$|^syncStateInvalid$/i.test(error.code ?? ''))
+		(error.status === 410 ||
+			/^syncStateNotFound$|^SyncStateNotFound$|^syncStateInvalid$/i.test(error.code ?? ''))
 	);
 }

@@ -70,6 +70,11 @@ export class EmittedSet {
 			floorMs = evicted.reduce((max, [, at]) => Math.max(max, at), floorMs);
 		}
 		const recent = entries.map(([hash, at]) => `${hash}:${Math.floor(at / 1000).toString(36)}`);
-		return { ...(link ? { link } : {}), recent, ...(floorMs > 0 ? { floor: new Date(floorMs).toISOString() } : {}), seq };
+		return {
+			...(link ? { link } : {}),
+			recent,
+			...(floorMs > 0 ? { floor: new Date(floorMs).toISOString() } : {}),
+			seq,
+		};
 	}
 }

@@ -35,11 +35,17 @@ const secureContexts = new Map<string, tls.SecureContext>();
 
 function secureContextFor(ca: string): tls.SecureContext {
 	let context = secureContexts.get(ca);
-	if (!context) secureContexts.set(ca, (context = tls.createSecureContext({ ca: [...tls.rootCertificates, ca] })));
+	if (!context)
+		secureContexts.set(
+			ca,
+			(context = tls.createSecureContext({ ca: [...tls.rootCertificates, ca] })),
+		);
 	return context;
 }
 
-export function createHttpsTransport(options: { ca?: string; maxSockets?: number; keepAlive?: boolean } = {}): HttpsTransport {
+export function createHttpsTransport(
+	options: { ca?: string; maxSockets?: number; keepAlive?: boolean } = {},
+): HttpsTransport {
 	const agent = new https.Agent({
 		keepAlive: options.keepAlive ?? true,
 		maxSockets: options.maxSockets ?? 16,
@@ -53,13 +59,18 @@ export function createHttpsTransport(options: { ca?: string; maxSockets?: number
 					reject(new Error(`refusing a non-https URL: ${url.origin}`));
 					return;
 				}
-				const req = https.request(url, { method: request.method, headers: request.headers, agent, signal }, (res) => {
-					const headers: Record<string, string> = {};
-					for (const [name, value] of Object.entries(res.headers)) {
-						if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-					}
-					resolve({ status: res.statusCode ?? 0, headers, body: res });
-				});
+				const req = https.request(
+					url,
+					{ method: request.method, headers: request.headers, agent, signal },
+					(res) => {
+						const headers: Record<string, string> = {};
+						for (const [name, value] of Object.entries(res.headers)) {
+							if (value !== undefined)
+								headers[name] = Array.isArray(value) ? value.join(', ') : value;
+						}
+						resolve({ status: res.statusCode ?? 0, headers, body: res });
+					},
+				);
 				req.on('error', reject);
 				req.end(request.body);
 			});

@@ -3,7 +3,15 @@ import { PassThrough, type Readable } from 'node:stream';
 
 import { toUtcIso } from '../../mail/dates';
 import { formatLocator } from '../../mail/locator';
-import { AttachmentTooLargeError, SizeCap, bufferSink, capText, type AttachmentSink, type KeptAttachment, type ParsedEmail } from '../../mail/parse';
+import {
+	AttachmentTooLargeError,
+	SizeCap,
+	bufferSink,
+	capText,
+	type AttachmentSink,
+	type KeptAttachment,
+	type ParsedEmail,
+} from '../../mail/parse';
 import { skipReasonFor, type AttachmentPolicy } from '../../mail/policy';
 import type { AttachmentInfo, EmailAddress, NormalizedEmail } from '../../mail/types';
 
@@ -103,7 +111,9 @@ export function htmlToText(html: string): string {
 		.trim();
 }
 
-export function attachmentKind(attachment: GraphAttachment): 'fileAttachment' | 'itemAttachment' | 'referenceAttachment' {
+export function attachmentKind(
+	attachment: GraphAttachment,
+): 'fileAttachment' | 'itemAttachment' | 'referenceAttachment' {
 	const type = (attachment['@odata.type'] ?? '').toLowerCase();
 	if (type.endsWith('itemattachment')) return 'itemAttachment';
 	if (type.endsWith('referenceattachment')) return 'referenceAttachment';
@@ -111,7 +121,11 @@ export function attachmentKind(attachment: GraphAttachment): 'fileAttachment' | 
 }
 
 /** Item attachments come as MIME (`$value`): their name is a subject, so they get `.eml`. */
-function attachmentFilename(attachment: GraphAttachment, kind: ReturnType<typeof attachmentKind>, index: number): string {
+function attachmentFilename(
+	attachment: GraphAttachment,
+	kind: ReturnType<typeof attachmentKind>,
+	index: number,
+): string {
 	const name = attachment.name || `attachment-${index + 1}`;
 	return kind === 'itemAttachment' && !/\.eml$/i.test(name) ? `${name}.eml` : name;
 }
@@ -128,17 +142,29 @@ export interface MapOptions<T> {
 	readAttachment: AttachmentReader;
 }
 
-export async function mapGraphMessage<T>(message: GraphMessage, options: MapOptions<T>): Promise<ParsedEmail<T>> {
+export async function mapGraphMessage<T>(
+	message: GraphMessage,
+	options: MapOptions<T>,
+): Promise<ParsedEmail<T>> {
 	const receivedAt = message.receivedDateTime ? toUtcIso(message.receivedDateTime) : undefined;
 	const html = message.body?.contentType === 'html' ? (message.body.content ?? '') : '';
-	const text = message.body?.contentType === 'html' ? htmlToText(html) : (message.body?.content ?? '');
-	const flags = [...(message.isRead ? ['\\Seen'] : []), ...(message.flag?.flagStatus === 'flagged' ? ['\\Flagged'] : [])];
+	const text =
+		message.body?.contentType === 'html' ? htmlToText(html) : (message.body?.content ?? '');
+	const flags = [
+		...(message.isRead ? ['\\Seen'] : []),
+		...(message.flag?.flagStatus === 'flagged' ? ['\\Flagged'] : []),
+	];
 	const email: NormalizedEmail = {
 		provider: 'graph',
 		account: options.account,
 		mailbox: options.mailbox,
 		id: message.id,
-		locator: formatLocator({ provider: 'graph', account: options.account, mailbox: options.mailbox, id: message.id }),
+		locator: formatLocator({
+			provider: 'graph',
+			account: options.account,
+			mailbox: options.mailbox,
+			id: message.id,
+		}),
 		...(message.conversationId ? { threadId: message.conversationId } : {}),
 		...(message.internetMessageId ? { messageId: message.internetMessageId } : {}),
 		references: [],
@@ -149,7 +175,9 @@ export async function mapGraphMessage<T>(message: GraphMessage, options: MapOpti
 		to: addresses(message.toRecipients),
 		cc: addresses(message.ccRecipients),
 		bcc: addresses(message.bccRecipients),
-		date: message.sentDateTime ? toUtcIso(message.sentDateTime) : (receivedAt ?? new Date(0).toISOString()),
+		date: message.sentDateTime
+			? toUtcIso(message.sentDateTime)
+			: (receivedAt ?? new Date(0).toISOString()),
 		...(message.sentDateTime ? {} : { dateFromReceived: true }),
 		...(receivedAt ? { receivedAt } : {}),
 		flags,
@@ -183,14 +211,18 @@ async function keepAttachment<T>(
 	const info: AttachmentInfo = {
 		id: attachment.id,
 		filename: attachmentFilename(attachment, kind, email.attachments.length),
-		contentType: attachment.contentType || (kind === 'itemAttachment' ? 'message/rfc822' : 'application/octet-stream'),
+		contentType:
+			attachment.contentType ||
+			(kind === 'itemAttachment' ? 'message/rfc822' : 'application/octet-stream'),
 		size: attachment.size ?? 0,
 		inline: attachment.isInline === true,
 		...(attachment.contentId ? { contentId: attachment.contentId } : {}),
 		kind,
 	};
 	email.attachments.push(info);
-	const downloadable = kind === 'fileAttachment' || (kind === 'itemAttachment' && options.extraKinds?.includes('itemAttachment'));
+	const downloadable =
+		kind === 'fileAttachment' ||
+		(kind === 'itemAttachment' && options.extraKinds?.includes('itemAttachment'));
 	const skip = downloadable ? skipReasonFor(info, options.policy) : 'kind';
 	if (skip) {
 		info.skipped = skip;
@@ -215,7 +247,11 @@ async function keepAttachment<T>(
 		return { binaryProperty, info, stored };
 	} catch (error) {
 		delete info.binaryProperty;
-		info.skipped = error instanceof AttachmentTooLargeError || (error as Error)?.name === 'AttachmentTooLargeError' ? 'size' : 'error';
+		info.skipped =
+			error instanceof AttachmentTooLargeError ||
+			(error as Error)?.name === 'AttachmentTooLargeError'
+				? 'size'
+				: 'error';
 		source?.destroy();
 		return undefined;
 	}

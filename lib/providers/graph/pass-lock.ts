@@ -28,7 +28,11 @@ export type PassOutcome<T> = { ran: true; value: T } | { ran: false };
  * `gatherMs` lets an idle folder wait that long before its pass starts, so the rest of a
  * burst of notifications rides on one pass and the event loop stays free to answer them.
  */
-export function runExclusive<T>(key: string, task: () => Promise<T>, options: { gatherMs?: number } = {}): Promise<PassOutcome<T>> {
+export function runExclusive<T>(
+	key: string,
+	task: () => Promise<T>,
+	options: { gatherMs?: number } = {},
+): Promise<PassOutcome<T>> {
 	let slot = slots.get(key);
 	if (!slot) slots.set(key, (slot = {}));
 	const current = slot;
@@ -43,10 +47,12 @@ export function runExclusive<T>(key: string, task: () => Promise<T>, options: { 
 	};
 	const gatherMs = options.gatherMs ?? 0;
 	if (!current.running && gatherMs <= 0) return start();
-	const queued = (current.running ? current.running.catch(() => undefined) : sleep(gatherMs)).then(() => {
-		current.queued = undefined;
-		return start();
-	});
+	const queued = (current.running ? current.running.catch(() => undefined) : sleep(gatherMs)).then(
+		() => {
+			current.queued = undefined;
+			return start();
+		},
+	);
 	current.queued = queued;
 	return queued;
 }
@@ -57,7 +63,10 @@ export function passQueued(key: string): boolean {
 }
 
 /** The newer of what static data holds and what this process stored last (by `seq`). */
-export function newestCursor<C extends { seq: number }>(key: string, stored: C | undefined): C | undefined {
+export function newestCursor<C extends { seq: number }>(
+	key: string,
+	stored: C | undefined,
+): C | undefined {
 	const remembered = newest.get(key);
 	if (remembered && (!stored || remembered.seq > stored.seq)) return remembered.value as C;
 	return stored;
@@ -82,12 +91,20 @@ export function nextSetAt(): number {
  * The newer subscription record for `key`: what static data holds or what this process set
  * last (`setAt`). `null` stands for "deleted here"; undefined for "nothing known".
  */
-export function newestSubscription<S extends { setAt?: number }>(key: string, stored: S | undefined): S | undefined {
+export function newestSubscription<S extends { setAt?: number }>(
+	key: string,
+	stored: S | undefined,
+): S | undefined {
 	const remembered = newestSubscriptions.get(key);
-	if (remembered && remembered.setAt > (stored?.setAt ?? 0)) return (remembered.value ?? undefined) as S | undefined;
+	if (remembered && remembered.setAt > (stored?.setAt ?? 0))
+		return (remembered.value ?? undefined) as S | undefined;
 	return stored;
 }
 
-export function rememberSubscription<S extends { setAt?: number }>(key: string, subscription: S | undefined, setAt = subscription?.setAt ?? nextSetAt()): void {
+export function rememberSubscription<S extends { setAt?: number }>(
+	key: string,
+	subscription: S | undefined,
+	setAt = subscription?.setAt ?? nextSetAt(),
+): void {
 	newestSubscriptions.set(key, { setAt, value: subscription ?? null });
 }

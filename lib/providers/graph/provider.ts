@@ -3,10 +3,22 @@ import type { Readable } from 'node:stream';
 import { MailIntelError } from '../../errors';
 import type { AttachmentSink, ParsedEmail } from '../../mail/parse';
 import type { AttachmentPolicy } from '../../mail/policy';
-import type { ChangeBatch, ChangeOptions, FlagChange, MailProvider, MessageRef, MessageSummary } from '../types';
+import type {
+	ChangeBatch,
+	ChangeOptions,
+	FlagChange,
+	MailProvider,
+	MessageRef,
+	MessageSummary,
+} from '../types';
 import { folderPath, isMissingSyncState, userPath, type GraphClient } from './client';
 import { EmittedSet, type GraphCursor } from './cursor';
-import { MESSAGE_SELECT, mapGraphMessage, type GraphAttachment, type GraphMessage } from './message';
+import {
+	MESSAGE_SELECT,
+	mapGraphMessage,
+	type GraphAttachment,
+	type GraphMessage,
+} from './message';
 
 export interface GraphProviderOptions {
 	client: GraphClient;
@@ -54,7 +66,11 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 	 * cursor is the deltaLink. An expired delta token (410 / syncStateNotFound) restarts from
 	 * the start date; what the cursor remembers as emitted is not emitted again.
 	 */
-	async *changes(folder: string, cursor: GraphCursor | undefined, options: ChangeOptions): AsyncIterable<ChangeBatch<GraphCursor>> {
+	async *changes(
+		folder: string,
+		cursor: GraphCursor | undefined,
+		options: ChangeOptions,
+	): AsyncIterable<ChangeBatch<GraphCursor>> {
 		const emitted = new EmittedSet(cursor);
 		const seen = new Set<string>();
 		let seq = cursor?.seq ?? 0;
@@ -70,7 +86,9 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 					url: link,
 					mailbox: this.account,
 					// Never ask for more than the run may still emit: the nextLink then resumes exactly there.
-					prefer: [`odata.maxpagesize=${Math.max(1, Math.min(this.pageSize, options.limit - count))}`],
+					prefer: [
+						`odata.maxpagesize=${Math.max(1, Math.min(this.pageSize, options.limit - count))}`,
+					],
 				}));
 			} catch (error) {
 				if (!isMissingSyncState(error) || resynced) throw error;
@@ -102,18 +120,30 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 			const done = next === undefined;
 			const nextLink = next ?? page['@odata.deltaLink'];
 			if (!nextLink) {
-				throw new MailIntelError('Graph delta page carried neither a nextLink nor a deltaLink', { source: 'graph', code: 'BAD_DELTA_PAGE' });
+				throw new MailIntelError('Graph delta page carried neither a nextLink nor a deltaLink', {
+					source: 'graph',
+					code: 'BAD_DELTA_PAGE',
+				});
 			}
 			link = nextLink;
 			count += messages.length;
 			if (messages.length > 0 || done) {
-				yield { messages, cursor: emitted.toCursor(link, ++seq), more: !done, ...(resynced ? { resynced } : {}) };
+				yield {
+					messages,
+					cursor: emitted.toCursor(link, ++seq),
+					more: !done,
+					...(resynced ? { resynced } : {}),
+				};
 			}
 			if (done || count >= options.limit || options.signal?.aborted) return;
 		}
 	}
 
-	async fetch<T>(ref: MessageRef, policy: AttachmentPolicy, sink?: AttachmentSink<T>): Promise<ParsedEmail<T>> {
+	async fetch<T>(
+		ref: MessageRef,
+		policy: AttachmentPolicy,
+		sink?: AttachmentSink<T>,
+	): Promise<ParsedEmail<T>> {
 		let message = this.fromDelta.get(ref.id);
 		this.fromDelta.delete(ref.id);
 		if (!message) {
@@ -142,7 +172,11 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 	}
 
 	async source(ref: MessageRef): Promise<Readable> {
-		const { data } = await this.client.stream({ method: 'GET', url: `${this.messagePath(ref.id)}/$value`, mailbox: this.account });
+		const { data } = await this.client.stream({
+			method: 'GET',
+			url: `${this.messagePath(ref.id)}/$value`,
+			mailbox: this.account,
+		});
 		return data;
 	}
 
@@ -167,11 +201,20 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 	}
 
 	async setFlags(ref: MessageRef, change: FlagChange): Promise<void> {
-		const { data } = await this.client.json<GraphMessage>({ method: 'GET', url: `${this.messagePath(ref.id)}?$select=categories`, mailbox: this.account });
+		const { data } = await this.client.json<GraphMessage>({
+			method: 'GET',
+			url: `${this.messagePath(ref.id)}?$select=categories`,
+			mailbox: this.account,
+		});
 		const categories = new Set(data.categories ?? []);
 		for (const name of change.add ?? []) categories.add(name);
 		for (const name of change.remove ?? []) categories.delete(name);
-		await this.client.json({ method: 'PATCH', url: this.messagePath(ref.id), mailbox: this.account, body: { categories: [...categories] } });
+		await this.client.json({
+			method: 'PATCH',
+			url: this.messagePath(ref.id),
+			mailbox: this.account,
+			body: { categories: [...categories] },
+		});
 	}
 
 	async deleteAttachment(ref: MessageRef, attachmentId: string): Promise<MessageRef> {

@@ -8,7 +8,15 @@ import { GraphClient, folderPath } from './client';
 import type { GraphAppConfig } from './config';
 import { emptyCursor, type GraphCursor } from './cursor';
 import { sharedHttpsTransport, type HttpsTransport } from './https';
-import { newestCursor, newestSubscription, nextSetAt, passQueued, rememberCursor, rememberSubscription, runExclusive } from './pass-lock';
+import {
+	newestCursor,
+	newestSubscription,
+	nextSetAt,
+	passQueued,
+	rememberCursor,
+	rememberSubscription,
+	runExclusive,
+} from './pass-lock';
 import { GraphProvider } from './provider';
 import {
 	createSubscription,
@@ -88,7 +96,11 @@ export function passLockKey(lockPrefix: string, scope: MailboxScope): string {
  * calls would otherwise reject notifications of a just-recreated subscription, or save an
  * old subscription id over a new one. Call it when a call starts and before it returns.
  */
-export function reconcileState(lockPrefix: string, scopes: MailboxScope[], state: GraphTriggerState): void {
+export function reconcileState(
+	lockPrefix: string,
+	scopes: MailboxScope[],
+	state: GraphTriggerState,
+): void {
 	for (const scope of scopes) {
 		const key = passLockKey(lockPrefix, scope);
 		const stored = state.folders?.[scopeKey(scope)];
@@ -109,13 +121,20 @@ export function reconcileState(lockPrefix: string, scopes: MailboxScope[], state
  * begins after this POST arrived and sees its messages, so this call has nothing left to do.
  */
 export function coveredByQueuedPasses(lockPrefix: string, plan: NotificationPlan): boolean {
-	return plan.renew.length === 0 && plan.recreate.length === 0 && plan.deltaFor.every((scope) => passQueued(passLockKey(lockPrefix, scope)));
+	return (
+		plan.renew.length === 0 &&
+		plan.recreate.length === 0 &&
+		plan.deltaFor.every((scope) => passQueued(passLockKey(lockPrefix, scope)))
+	);
 }
 
 /** Parses the node's mailbox list: one `upn` or `upn/Folder` per line or comma. */
 export function parseMailboxList(value: string, defaultFolder = 'Inbox'): MailboxScope[] {
 	const scopes: MailboxScope[] = [];
-	for (const raw of value.split(/[\n,;]+/).map((entry) => entry.trim()).filter(Boolean)) {
+	for (const raw of value
+		.split(/[\n,;]+/)
+		.map((entry) => entry.trim())
+		.filter(Boolean)) {
 		const slash = raw.indexOf('/');
 		const upn = (slash < 0 ? raw : raw.slice(0, slash)).trim();
 		const folder = (slash < 0 ? '' : raw.slice(slash + 1)).trim() || defaultFolder;
@@ -127,10 +146,16 @@ export function parseMailboxList(value: string, defaultFolder = 'Inbox'): Mailbo
 				hint: 'List user principal names (user@contoso.com), optionally with a folder: user@contoso.com/Finance.',
 			});
 		}
-		if (!scopes.some((scope) => scopeKey(scope) === scopeKey({ upn, folder }))) scopes.push({ upn, folder });
+		if (!scopes.some((scope) => scopeKey(scope) === scopeKey({ upn, folder })))
+			scopes.push({ upn, folder });
 	}
 	if (scopes.length === 0) {
-		throw new MailIntelError('No mailbox given', { source: 'config', code: 'BAD_CONFIG', field: 'mailboxes', hint: 'Enter at least one mailbox UPN, e.g. soc@contoso.com.' });
+		throw new MailIntelError('No mailbox given', {
+			source: 'config',
+			code: 'BAD_CONFIG',
+			field: 'mailboxes',
+			hint: 'Enter at least one mailbox UPN, e.g. soc@contoso.com.',
+		});
 	}
 	return scopes;
 }
@@ -162,8 +187,18 @@ export interface NotificationPlan {
  * right clientState, compared in constant time), which folders need a delta pass, which
  * subscriptions need renewal or re-creation. Needs no network: runs before the 202.
  */
-export function triageNotifications(body: unknown, state: GraphTriggerState, scopes: MailboxScope[]): NotificationPlan {
-	const plan: NotificationPlan = { accepted: 0, rejected: 0, deltaFor: [], renew: [], recreate: [] };
+export function triageNotifications(
+	body: unknown,
+	state: GraphTriggerState,
+	scopes: MailboxScope[],
+): NotificationPlan {
+	const plan: NotificationPlan = {
+		accepted: 0,
+		rejected: 0,
+		deltaFor: [],
+		renew: [],
+		recreate: [],
+	};
 	const value = (body as { value?: GraphNotification[] } | undefined)?.value;
 	if (!Array.isArray(value)) return plan;
 	const add = (list: MailboxScope[], scope: MailboxScope) => {
@@ -171,7 +206,9 @@ export function triageNotifications(body: unknown, state: GraphTriggerState, sco
 	};
 	for (const notification of value) {
 		const id = notification?.subscriptionId;
-		const scope = id ? scopes.find((candidate) => state.folders?.[scopeKey(candidate)]?.subscription?.id === id) : undefined;
+		const scope = id
+			? scopes.find((candidate) => state.folders?.[scopeKey(candidate)]?.subscription?.id === id)
+			: undefined;
 		if (!scope || !clientStateMatches(state.clientState, notification?.clientState)) {
 			plan.rejected++;
 			continue;
@@ -223,7 +260,12 @@ export class GraphMailSession<T> {
 		const key = upn.toLowerCase();
 		let provider = this.providers.get(key);
 		if (!provider) {
-			provider = new GraphProvider({ client: this.client, account: upn, pageSize: this.options.pageSize, includeItemAttachments: this.options.includeItemAttachments });
+			provider = new GraphProvider({
+				client: this.client,
+				account: upn,
+				pageSize: this.options.pageSize,
+				includeItemAttachments: this.options.includeItemAttachments,
+			});
 			this.providers.set(key, provider);
 		}
 		return provider;
@@ -235,37 +277,55 @@ export class GraphMailSession<T> {
 	 * emits them): a crash in between loses nothing, because n8n saves static data with the run.
 	 * Returns undefined when another pass already queued will cover this call.
 	 */
-	async deltaPass(scope: MailboxScope, state: GraphTriggerState): Promise<ParsedEmail<T>[] | undefined> {
+	async deltaPass(
+		scope: MailboxScope,
+		state: GraphTriggerState,
+	): Promise<ParsedEmail<T>[] | undefined> {
 		const lock = passLockKey(this.options.lockPrefix, scope);
-		const outcome = await runExclusive(lock, async () => {
-			const folder = ((state.folders ??= {})[scopeKey(scope)] ??= {});
-			const start = newestCursor(lock, folder.cursor) ?? emptyCursor();
-			const provider = this.provider(scope.upn);
-			const parsed: ParsedEmail<T>[] = [];
-			const filter = this.options.filenameFilter;
-			const policy: AttachmentPolicy = filter ? { ...this.options.policy, filenameFilter: (name) => filter(`${scope.folder}/${name}`) } : this.options.policy;
-			let cursor: GraphCursor | undefined;
-			const pages = provider.changes(scope.folder, start, { since: this.options.since, limit: this.options.maxItemsPerPass })[Symbol.asyncIterator]();
-			// The delta chain is sequential; the attachment requests are not. Each page's messages
-			// start downloading as soon as the page arrives, while the next page is asked for, so
-			// the mailbox's four request slots stay busy across page boundaries.
-			const downloads: Promise<ParsedEmail<T>[]>[] = [];
-			for (let next = pages.next(); ; ) {
-				const page = await next;
-				if (page.done) break;
-				next = pages.next();
-				const download = Promise.all(page.value.messages.map((summary) => provider.fetch(summary, policy, this.options.sink)));
-				download.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
-				downloads.push(download);
-				cursor = page.value.cursor;
-			}
-			for (const fetched of await Promise.all(downloads)) parsed.push(...fetched);
-			if (cursor) {
-				folder.cursor = cursor;
-				rememberCursor(lock, cursor);
-			}
-			return parsed;
-		}, { gatherMs: this.options.gatherMs });
+		const outcome = await runExclusive(
+			lock,
+			async () => {
+				const folder = ((state.folders ??= {})[scopeKey(scope)] ??= {});
+				const start = newestCursor(lock, folder.cursor) ?? emptyCursor();
+				const provider = this.provider(scope.upn);
+				const parsed: ParsedEmail<T>[] = [];
+				const filter = this.options.filenameFilter;
+				const policy: AttachmentPolicy = filter
+					? { ...this.options.policy, filenameFilter: (name) => filter(`${scope.folder}/${name}`) }
+					: this.options.policy;
+				let cursor: GraphCursor | undefined;
+				const pages = provider
+					.changes(scope.folder, start, {
+						since: this.options.since,
+						limit: this.options.maxItemsPerPass,
+					})
+					[Symbol.asyncIterator]();
+				// The delta chain is sequential; the attachment requests are not. Each page's messages
+				// start downloading as soon as the page arrives, while the next page is asked for, so
+				// the mailbox's four request slots stay busy across page boundaries.
+				const downloads: Promise<ParsedEmail<T>[]>[] = [];
+				for (let next = pages.next(); ; ) {
+					const page = await next;
+					if (page.done) break;
+					next = pages.next();
+					const download = Promise.all(
+						page.value.messages.map((summary) =>
+							provider.fetch(summary, policy, this.options.sink),
+						),
+					);
+					download.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+					downloads.push(download);
+					cursor = page.value.cursor;
+				}
+				for (const fetched of await Promise.all(downloads)) parsed.push(...fetched);
+				if (cursor) {
+					folder.cursor = cursor;
+					rememberCursor(lock, cursor);
+				}
+				return parsed;
+			},
+			{ gatherMs: this.options.gatherMs },
+		);
 		return outcome.ran ? outcome.value : undefined;
 	}
 
@@ -281,17 +341,26 @@ export class GraphMailSession<T> {
 	}
 
 	/** Creates what is missing (after removing stale ones) and records them in state. */
-	async createSubscriptions(state: GraphTriggerState, notificationUrl: string): Promise<GraphSubscription[]> {
+	async createSubscriptions(
+		state: GraphTriggerState,
+		notificationUrl: string,
+	): Promise<GraphSubscription[]> {
 		state.clientState ??= newClientState();
 		const created: GraphSubscription[] = [];
-		for (const scope of this.options.scopes) created.push(await this.recreate(scope, state, notificationUrl));
+		for (const scope of this.options.scopes)
+			created.push(await this.recreate(scope, state, notificationUrl));
 		return created;
 	}
 
-	async recreate(scope: MailboxScope, state: GraphTriggerState, notificationUrl: string): Promise<GraphSubscription> {
+	async recreate(
+		scope: MailboxScope,
+		state: GraphTriggerState,
+		notificationUrl: string,
+	): Promise<GraphSubscription> {
 		state.clientState ??= newClientState();
 		const folder = ((state.folders ??= {})[scopeKey(scope)] ??= {});
-		if (folder.subscription) await deleteSubscription(this.client, folder.subscription.id, scope.upn);
+		if (folder.subscription)
+			await deleteSubscription(this.client, folder.subscription.id, scope.upn);
 		const subscription = await createSubscription(this.client, {
 			upn: scope.upn,
 			folder: scope.folder,
@@ -299,12 +368,20 @@ export class GraphMailSession<T> {
 			lifecycleNotificationUrl: notificationUrl,
 			clientState: state.clientState,
 		});
-		folder.subscription = { id: subscription.id, expirationDateTime: subscription.expirationDateTime, setAt: nextSetAt() };
+		folder.subscription = {
+			id: subscription.id,
+			expirationDateTime: subscription.expirationDateTime,
+			setAt: nextSetAt(),
+		};
 		rememberSubscription(passLockKey(this.options.lockPrefix, scope), folder.subscription);
 		return subscription;
 	}
 
-	async renew(scope: MailboxScope, state: GraphTriggerState, notificationUrl: string): Promise<void> {
+	async renew(
+		scope: MailboxScope,
+		state: GraphTriggerState,
+		notificationUrl: string,
+	): Promise<void> {
 		const folder = state.folders?.[scopeKey(scope)];
 		if (!folder?.subscription) {
 			await this.recreate(scope, state, notificationUrl);
@@ -312,17 +389,26 @@ export class GraphMailSession<T> {
 		}
 		try {
 			const renewed = await renewSubscription(this.client, folder.subscription.id, scope.upn);
-			folder.subscription = { ...folder.subscription, expirationDateTime: renewed.expirationDateTime, setAt: nextSetAt() };
+			folder.subscription = {
+				...folder.subscription,
+				expirationDateTime: renewed.expirationDateTime,
+				setAt: nextSetAt(),
+			};
 			rememberSubscription(passLockKey(this.options.lockPrefix, scope), folder.subscription);
 		} catch (error) {
 			// Graph forgot it (expired, removed): a new one, and the caller's delta pass covers the gap.
-			if (error instanceof MailIntelError && error.status === 404) await this.recreate(scope, state, notificationUrl);
+			if (error instanceof MailIntelError && error.status === 404)
+				await this.recreate(scope, state, notificationUrl);
 			else throw error;
 		}
 	}
 
 	/** Renews every subscription with less than 24 h left; returns the scopes renewed. */
-	async renewDue(state: GraphTriggerState, notificationUrl: string, now = Date.now()): Promise<MailboxScope[]> {
+	async renewDue(
+		state: GraphTriggerState,
+		notificationUrl: string,
+		now = Date.now(),
+	): Promise<MailboxScope[]> {
 		const renewed: MailboxScope[] = [];
 		for (const scope of this.options.scopes) {
 			const subscription = state.folders?.[scopeKey(scope)]?.subscription;
@@ -348,7 +434,11 @@ export class GraphMailSession<T> {
 	async testAccess(upn?: string): Promise<void> {
 		await this.tokens.getAccessToken();
 		if (!upn) return;
-		await this.client.json({ method: 'GET', url: `${folderPath(upn, '').replace(/\/$/, '')}?$top=1&$select=id,displayName`, mailbox: upn });
+		await this.client.json({
+			method: 'GET',
+			url: `${folderPath(upn, '').replace(/\/$/, '')}?$top=1&$select=id,displayName`,
+			mailbox: upn,
+		});
 	}
 
 	close(): void {

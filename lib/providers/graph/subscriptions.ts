@@ -29,7 +29,9 @@ export function newClientState(): string {
 }
 
 export function subscriptionExpiry(now = Date.now()): string {
-	return new Date(now + (MAX_MESSAGE_SUBSCRIPTION_MINUTES - EXPIRY_MARGIN_MINUTES) * 60_000).toISOString();
+	return new Date(
+		now + (MAX_MESSAGE_SUBSCRIPTION_MINUTES - EXPIRY_MARGIN_MINUTES) * 60_000,
+	).toISOString();
 }
 
 export function needsRenewal(expirationDateTime: string, now = Date.now()): boolean {
@@ -42,7 +44,14 @@ export function messagesResource(upn: string, folder: string): string {
 
 export async function createSubscription(
 	client: GraphClient,
-	options: { upn: string; folder: string; notificationUrl: string; lifecycleNotificationUrl: string; clientState: string; now?: number },
+	options: {
+		upn: string;
+		folder: string;
+		notificationUrl: string;
+		lifecycleNotificationUrl: string;
+		clientState: string;
+		now?: number;
+	},
 ): Promise<GraphSubscription> {
 	const { data } = await client.json<GraphSubscription>({
 		method: 'POST',
@@ -61,7 +70,12 @@ export async function createSubscription(
 	return data;
 }
 
-export async function renewSubscription(client: GraphClient, id: string, mailbox: string, now?: number): Promise<GraphSubscription> {
+export async function renewSubscription(
+	client: GraphClient,
+	id: string,
+	mailbox: string,
+	now?: number,
+): Promise<GraphSubscription> {
 	const { data } = await client.json<GraphSubscription>({
 		method: 'PATCH',
 		url: `/subscriptions/${encodeURIComponent(id)}`,
@@ -72,12 +86,30 @@ export async function renewSubscription(client: GraphClient, id: string, mailbox
 }
 
 /** Returns the subscription, or undefined when Graph no longer has it (404). */
-export async function getSubscription(client: GraphClient, id: string, mailbox: string): Promise<GraphSubscription | undefined> {
-	const { status, data } = await client.json<GraphSubscription>({ method: 'GET', url: `/subscriptions/${encodeURIComponent(id)}`, mailbox, accept: [404] });
+export async function getSubscription(
+	client: GraphClient,
+	id: string,
+	mailbox: string,
+): Promise<GraphSubscription | undefined> {
+	const { status, data } = await client.json<GraphSubscription>({
+		method: 'GET',
+		url: `/subscriptions/${encodeURIComponent(id)}`,
+		mailbox,
+		accept: [404],
+	});
 	return status === 404 ? undefined : data;
 }
 
 /** Deletes; a subscription that is already gone (404) counts as deleted. */
-export async function deleteSubscription(client: GraphClient, id: string, mailbox: string): Promise<void> {
-	await client.json({ method: 'DELETE', url: `/subscriptions/${encodeURIComponent(id)}`, mailbox, accept: [404] });
+export async function deleteSubscription(
+	client: GraphClient,
+	id: string,
+	mailbox: string,
+): Promise<void> {
+	await client.json({
+		method: 'DELETE',
+		url: `/subscriptions/${encodeURIComponent(id)}`,
+		mailbox,
+		accept: [404],
+	});
 }

@@ -39,7 +39,10 @@ interface TriggerContext {
 	getWorkflow(): { id?: string };
 	getNode(): { id: string; name: string };
 	helpers: object;
-	logger: { warn(message: string, meta?: object): void; debug(message: string, meta?: object): void };
+	logger: {
+		warn(message: string, meta?: object): void;
+		debug(message: string, meta?: object): void;
+	};
 }
 
 export const CREDENTIAL_NAME = 'microsoftGraphAppApi';
@@ -50,7 +53,10 @@ export function graphConfigFrom(credentials: ICredentialDataDecryptedObject): Gr
 		tenantId: String(credentials.tenantId ?? ''),
 		clientId: String(credentials.clientId ?? ''),
 		...(certificate
-			? { privateKeyPem: String(credentials.privateKey ?? ''), certificateThumbprintSha256: String(credentials.certificateThumbprint ?? '') }
+			? {
+					privateKeyPem: String(credentials.privateKey ?? ''),
+					certificateThumbprintSha256: String(credentials.certificateThumbprint ?? ''),
+				}
 			: { clientSecret: String(credentials.clientSecret ?? '') }),
 		authorityHost: String(credentials.authorityHost ?? ''),
 		graphBaseUrl: String(credentials.graphBaseUrl ?? ''),
@@ -87,7 +93,10 @@ export function lockPrefixOf(context: Pick<TriggerContext, 'getWorkflow' | 'getN
 }
 
 /** Builds the lib session for one run of a node (one webhook call, one poll, one hook). */
-export async function openSession(context: TriggerContext, options: { gatherMs?: number } = {}): Promise<GraphMailSession<IBinaryData>> {
+export async function openSession(
+	context: TriggerContext,
+	options: { gatherMs?: number } = {},
+): Promise<GraphMailSession<IBinaryData>> {
 	const parameters = readParameters(context);
 	const config = graphConfigFrom(await context.getCredentials(CREDENTIAL_NAME));
 	return new GraphMailSession<IBinaryData>({
@@ -102,14 +111,20 @@ export async function openSession(context: TriggerContext, options: { gatherMs?:
 		gatherMs: options.gatherMs,
 		includeItemAttachments: parameters.options.includeItemAttachments ?? false,
 		filenameFilter: compileFilenameFilter(parameters.attachmentFilter),
-		onThrottle: (info) => context.logger.warn(`Graph answered ${info.status}; waiting ${info.waitMs} ms before retrying`, { mailbox: info.mailbox }),
+		onThrottle: (info) =>
+			context.logger.warn(
+				`Graph answered ${info.status}; waiting ${info.waitMs} ms before retrying`,
+				{ mailbox: info.mailbox },
+			),
 	});
 }
 
 type BinaryContext = Parameters<typeof n8nBinarySink>[0];
 
 function hasBinaryHelpers(context: { helpers: object }): context is BinaryContext {
-	return typeof (context.helpers as Partial<BinaryContext['helpers']>).prepareBinaryData === 'function';
+	return (
+		typeof (context.helpers as Partial<BinaryContext['helpers']>).prepareBinaryData === 'function'
+	);
 }
 
 /** Delta passes for the given folders; the cursors land in `state` before the items are returned. */
@@ -128,15 +143,28 @@ export async function collectItems(
 }
 
 /** `methods.credentialTest`: a token, then (if a test mailbox is set) that mailbox's folders. */
-export async function testGraphCredential(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+export async function testGraphCredential(
+	this: ICredentialTestFunctions,
+	credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
 	const data = credential.data ?? {};
 	let session: GraphMailSession<unknown> | undefined;
 	try {
 		const config = graphConfigFrom(data);
-		session = new GraphMailSession({ config, scopes: [], policy: policyFromParameters({}), since: new Date(), maxItemsPerPass: 1, lockPrefix: 'credential-test' });
+		session = new GraphMailSession({
+			config,
+			scopes: [],
+			policy: policyFromParameters({}),
+			since: new Date(),
+			maxItemsPerPass: 1,
+			lockPrefix: 'credential-test',
+		});
 		const mailbox = String(data.testMailbox ?? '').trim();
 		await session.testAccess(mailbox || undefined);
-		return { status: 'OK', message: mailbox ? `Token acquired and folders of ${mailbox} read` : 'Token acquired' };
+		return {
+			status: 'OK',
+			message: mailbox ? `Token acquired and folders of ${mailbox} read` : 'Token acquired',
+		};
 	} catch (error) {
 		const hint = error instanceof MailIntelError && error.hint ? ` ${error.hint}` : '';
 		return { status: 'Error', message: `${errorMessage(error)}${hint}` };

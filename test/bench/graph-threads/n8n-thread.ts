@@ -40,10 +40,16 @@ function n8nThread(): void {
 			if (command === 'start') {
 				const trigger = new Microsoft365MailTrigger();
 				if (stub) trigger.webhook = answerOnly;
-				harness = await startHarness(trigger, { parameters: { mailboxes: UPN, options: { maxItemsPerRun: 10_000 } }, credentials: credentials! });
+				harness = await startHarness(trigger, {
+					parameters: { mailboxes: UPN, options: { maxItemsPerRun: 10_000 } },
+					credentials: credentials!,
+				});
 			}
 			if (command === 'activate') await harness!.activate();
-			if (command === 'settle') process.stderr.write(`n8n thread: longest event-loop stall since the last step: ${(loop.max / 1e6).toFixed(1)} ms\n`);
+			if (command === 'settle')
+				process.stderr.write(
+					`n8n thread: longest event-loop stall since the last step: ${(loop.max / 1e6).toFixed(1)} ms\n`,
+				);
 			loop.reset();
 			if (command === 'settle') await harness!.settle();
 			if (command === 'close') await harness!.close();

@@ -14,13 +14,33 @@ export interface SelfSigned {
 	thumbprintSha256: string;
 }
 
-export function makeSelfSigned(commonName: string, altNames = 'IP:127.0.0.1,DNS:localhost'): SelfSigned {
+export function makeSelfSigned(
+	commonName: string,
+	altNames = 'IP:127.0.0.1,DNS:localhost',
+): SelfSigned {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'graph-fake-'));
 	const keyPath = path.join(dir, 'key.pem');
 	const certPath = path.join(dir, 'cert.pem');
 	execFileSync(
 		'openssl',
-		['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '2', '-subj', `/CN=${commonName}`, '-addext', `subjectAltName=${altNames}`, '-keyout', keyPath, '-out', certPath],
+		[
+			'req',
+			'-x509',
+			'-newkey',
+			'rsa:2048',
+			'-nodes',
+			'-sha256',
+			'-days',
+			'2',
+			'-subj',
+			`/CN=${commonName}`,
+			'-addext',
+			`subjectAltName=${altNames}`,
+			'-keyout',
+			keyPath,
+			'-out',
+			certPath,
+		],
 		{ stdio: 'ignore' },
 	);
 	const certPem = fs.readFileSync(certPath, 'utf8');

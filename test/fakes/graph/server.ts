@@ -1,4 +1,11 @@
-import { createPublicKey, randomBytes, randomUUID, verify as verifySignature, constants as cryptoConstants, X509Certificate } from 'node:crypto';
+import {
+	createPublicKey,
+	randomBytes,
+	randomUUID,
+	verify as verifySignature,
+	constants as cryptoConstants,
+	X509Certificate,
+} from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -181,7 +188,10 @@ export interface FakeGraph {
 	subscriptions: Map<string, FakeSubscription>;
 	setSubscriptionExpiry(id: string, at: Date): void;
 	removeSubscription(id: string): Promise<number>;
-	sendLifecycle(id: string, event: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed'): Promise<number>;
+	sendLifecycle(
+		id: string,
+		event: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed',
+	): Promise<number>;
 	/** Sends a notification with any body (e.g. a wrong clientState) to a URL; returns status and time. */
 	post(url: string, body: unknown): Promise<{ status: number; ms: number; text: string }>;
 	events: FakeEvent[];
@@ -237,7 +247,12 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 	const maxInFlight = new Map<string, number>();
 	const pendingNotifications: Array<{ sub: FakeSubscription; message: FakeMessage }> = [];
 	const running = new Set<Promise<unknown>>();
-	const notificationPolicy: NotificationPolicy = { dropRate: 0, duplicateRate: 0, reorder: false, auto: true };
+	const notificationPolicy: NotificationPolicy = {
+		dropRate: 0,
+		duplicateRate: 0,
+		reorder: false,
+		auto: true,
+	};
 	const throttle: ThrottlePolicy = { rate: 0, retryAfterSeconds: 1, status: 429, budget: Infinity };
 	let throttledSoFar = 0;
 	const latencyMs = options.latencyMs ?? 0;
@@ -300,7 +315,9 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 						kind: attachment.kind ?? 'file',
 						name: attachment.name,
 						contentType: attachment.contentType ?? 'application/octet-stream',
-						content: Buffer.isBuffer(attachment.content) ? attachment.content : Buffer.from(attachment.content ?? `content of ${attachment.name}`),
+						content: Buffer.isBuffer(attachment.content)
+							? attachment.content
+							: Buffer.from(attachment.content ?? `content of ${attachment.name}`),
 						isInline: attachment.isInline ?? false,
 					})),
 				};
@@ -382,7 +399,8 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 			if (!sub) return 404;
 			return lifecycle(sub, event);
 		},
-		post: (url, body) => postTo(url, JSON.stringify(body), 'application/json', VALIDATION_TIMEOUT_MS),
+		post: (url, body) =>
+			postTo(url, JSON.stringify(body), 'application/json', VALIDATION_TIMEOUT_MS),
 		events,
 		deliveries,
 		requests,
@@ -427,8 +445,16 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 
 	async function deliver(sub: FakeSubscription, messages: FakeMessage[]): Promise<Delivery> {
 		const body = JSON.stringify(notificationBody(sub, messages));
-		const result = await postTo(sub.notificationUrl, body, 'application/json', 30_000).catch((error: Error) => ({ status: 0, ms: 0, text: error.message }));
-		const delivery = { subscriptionId: sub.id, messageIds: messages.map((m) => m.id), status: result.status, ms: result.ms, body: result.text };
+		const result = await postTo(sub.notificationUrl, body, 'application/json', 30_000).catch(
+			(error: Error) => ({ status: 0, ms: 0, text: error.message }),
+		);
+		const delivery = {
+			subscriptionId: sub.id,
+			messageIds: messages.map((m) => m.id),
+			status: result.status,
+			ms: result.ms,
+			body: result.text,
+		};
 		deliveries.push(delivery);
 		return delivery;
 	}
@@ -436,26 +462,49 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 	async function lifecycle(sub: FakeSubscription, event: string): Promise<number> {
 		const url = sub.lifecycleNotificationUrl ?? sub.notificationUrl;
 		const body = {
-			value: [{ subscriptionId: sub.id, subscriptionExpirationDateTime: sub.expirationDateTime, tenantId, clientState: sub.clientState, lifecycleEvent: event }],
+			value: [
+				{
+					subscriptionId: sub.id,
+					subscriptionExpirationDateTime: sub.expirationDateTime,
+					tenantId,
+					clientState: sub.clientState,
+					lifecycleEvent: event,
+				},
+			],
 		};
 		const result = await track(postTo(url, JSON.stringify(body), 'application/json', 30_000));
 		events.push({ type: 'lifecycle', id: sub.id, event, status: result.status });
 		return result.status;
 	}
 
-	function postTo(url: string, body: string, contentType: string, timeoutMs: number): Promise<{ status: number; ms: number; text: string; contentType?: string }> {
+	function postTo(
+		url: string,
+		body: string,
+		contentType: string,
+		timeoutMs: number,
+	): Promise<{ status: number; ms: number; text: string; contentType?: string }> {
 		const started = performance.now();
 		const target = new URL(url);
 		const lib = target.protocol === 'https:' ? https : http;
 		return new Promise((resolve, reject) => {
 			const req = lib.request(
 				target,
-				{ method: 'POST', headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body) }, timeout: timeoutMs, ...(target.protocol === 'https:' ? { rejectUnauthorized: false } : {}) },
+				{
+					method: 'POST',
+					headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body) },
+					timeout: timeoutMs,
+					...(target.protocol === 'https:' ? { rejectUnauthorized: false } : {}),
+				},
 				(res) => {
 					const chunks: Buffer[] = [];
 					res.on('data', (chunk: Buffer) => chunks.push(chunk));
 					res.on('end', () =>
-						resolve({ status: res.statusCode ?? 0, ms: performance.now() - started, text: Buffer.concat(chunks).toString('utf8'), contentType: res.headers['content-type'] }),
+						resolve({
+							status: res.statusCode ?? 0,
+							ms: performance.now() - started,
+							text: Buffer.concat(chunks).toString('utf8'),
+							contentType: res.headers['content-type'],
+						}),
 					);
 				},
 			);
@@ -470,26 +519,72 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		const separator = url.includes('?') ? '&' : '?';
 		const started = performance.now();
 		try {
-			const result = await postTo(`${url}${separator}validationToken=${encodeURIComponent(token)}`, '', 'text/plain; charset=utf-8', VALIDATION_TIMEOUT_MS);
+			const result = await postTo(
+				`${url}${separator}validationToken=${encodeURIComponent(token)}`,
+				'',
+				'text/plain; charset=utf-8',
+				VALIDATION_TIMEOUT_MS,
+			);
 			let reason: string | undefined;
 			if (result.status !== 200) reason = `answered ${result.status}`;
-			else if (result.text !== token) reason = 'answered with a body that is not the validation token';
-			else if (!String(result.contentType ?? '').startsWith('text/plain')) reason = `answered with Content-Type ${result.contentType}`;
-			events.push({ type: 'validation', url, ok: !reason, status: result.status, ms: result.ms, ...(reason ? { reason } : {}) });
+			else if (result.text !== token)
+				reason = 'answered with a body that is not the validation token';
+			else if (!String(result.contentType ?? '').startsWith('text/plain'))
+				reason = `answered with Content-Type ${result.contentType}`;
+			events.push({
+				type: 'validation',
+				url,
+				ok: !reason,
+				status: result.status,
+				ms: result.ms,
+				...(reason ? { reason } : {}),
+			});
 			return reason;
 		} catch (error) {
 			const reason = (error as Error).message;
-			events.push({ type: 'validation', url, ok: false, status: 0, ms: performance.now() - started, reason });
+			events.push({
+				type: 'validation',
+				url,
+				ok: false,
+				status: 0,
+				ms: performance.now() - started,
+				reason,
+			});
 			return reason;
 		}
 	}
 
 	// ---------- HTTP handling ----------
 
-	type Reply = { status: number; headers?: Record<string, string>; body?: unknown; raw?: Buffer; contentType?: string };
-	const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, body, headers });
-	const graphError = (status: number, code: string, message: string, headers?: Record<string, string>) =>
-		json(status, { error: { code, message, innerError: { 'request-id': randomUUID(), date: new Date().toISOString() } } }, headers);
+	type Reply = {
+		status: number;
+		headers?: Record<string, string>;
+		body?: unknown;
+		raw?: Buffer;
+		contentType?: string;
+	};
+	const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({
+		status,
+		body,
+		headers,
+	});
+	const graphError = (
+		status: number,
+		code: string,
+		message: string,
+		headers?: Record<string, string>,
+	) =>
+		json(
+			status,
+			{
+				error: {
+					code,
+					message,
+					innerError: { 'request-id': randomUUID(), date: new Date().toISOString() },
+				},
+			},
+			headers,
+		);
 
 	async function readBody(req: http.IncomingMessage): Promise<string> {
 		const chunks: Buffer[] = [];
@@ -498,24 +593,40 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 	}
 
 	function tokenEndpoint(form: URLSearchParams): Reply {
-		if (form.get('grant_type') !== 'client_credentials') return json(400, { error: 'unsupported_grant_type', error_description: 'AADSTS70003' });
-		if (form.get('client_id') !== clientId) return json(400, { error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found` });
+		if (form.get('grant_type') !== 'client_credentials')
+			return json(400, { error: 'unsupported_grant_type', error_description: 'AADSTS70003' });
+		if (form.get('client_id') !== clientId)
+			return json(400, {
+				error: 'unauthorized_client',
+				error_description: `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found`,
+			});
 		const secret = form.get('client_secret');
 		const assertion = form.get('client_assertion');
 		let ok = false;
 		if (secret !== null) ok = secret === clientSecret;
 		else if (assertion) ok = assertionValid(assertion);
-		if (!ok) return json(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
+		if (!ok)
+			return json(401, {
+				error: 'invalid_client',
+				error_description: 'AADSTS7000215: Invalid client secret provided.',
+			});
 		const token = `fake.${randomBytes(24).toString('base64url')}`;
 		tokens.add(token);
 		fake.tokensIssued++;
-		return json(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: token });
+		return json(200, {
+			token_type: 'Bearer',
+			expires_in: 3599,
+			ext_expires_in: 3599,
+			access_token: token,
+		});
 	}
 
 	function assertionValid(assertion: string): boolean {
 		const [headerPart, payloadPart, signaturePart] = assertion.split('.');
 		const header = unb64<{ alg?: string }>(headerPart ?? '');
-		const payload = unb64<{ iss?: string; sub?: string; aud?: string; exp?: number }>(payloadPart ?? '');
+		const payload = unb64<{ iss?: string; sub?: string; aud?: string; exp?: number }>(
+			payloadPart ?? '',
+		);
 		if (!header || !payload || !signaturePart) return false;
 		if (payload.iss !== clientId || payload.sub !== clientId) return false;
 		if (!payload.exp || payload.exp * 1000 < Date.now()) return false;
@@ -524,7 +635,12 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		return certificates.some((cert) => {
 			const key = createPublicKey(cert.publicKey.export({ type: 'spki', format: 'pem' }));
 			if (header.alg === 'PS256') {
-				return verifySignature('sha256', data, { key, padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature);
+				return verifySignature(
+					'sha256',
+					data,
+					{ key, padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
+					signature,
+				);
 			}
 			return header.alg === 'RS256' && verifySignature('sha256', data, key, signature);
 		});
@@ -544,7 +660,9 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 			from: { emailAddress: { name: message.from.split('@')[0], address: message.from } },
 			sender: { emailAddress: { name: message.from.split('@')[0], address: message.from } },
 			replyTo: [],
-			toRecipients: message.to.map((address) => ({ emailAddress: { name: address.split('@')[0], address } })),
+			toRecipients: message.to.map((address) => ({
+				emailAddress: { name: address.split('@')[0], address },
+			})),
 			ccRecipients: [],
 			bccRecipients: [],
 			receivedDateTime: message.receivedDateTime,
@@ -584,7 +702,10 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 	function delta(upn: string, folder: string, url: URL, prefer: string): Reply {
 		const folderStore = store(upn, folder);
 		const key = folderKey(upn, folder);
-		const pageSize = Math.min(1000, Number(/odata\.maxpagesize=(\d+)/.exec(prefer)?.[1] ?? options.defaultPageSize ?? 10));
+		const pageSize = Math.min(
+			1000,
+			Number(/odata\.maxpagesize=(\d+)/.exec(prefer)?.[1] ?? options.defaultPageSize ?? 10),
+		);
 		const skip = url.searchParams.get('$skiptoken');
 		const deltaToken = url.searchParams.get('$deltatoken');
 		let state: SkipState;
@@ -593,8 +714,16 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 			const status = mode === 'gone' ? 410 : 400;
 			events.push({ type: 'deltaExpired', upn, folder, status });
 			return mode === 'gone'
-				? graphError(410, 'SyncStateNotFound', 'The sync state generation is not found; a full sync is required.')
-				: graphError(400, 'syncStateNotFound', 'The sync state is not found. Please restart the sync.');
+				? graphError(
+						410,
+						'SyncStateNotFound',
+						'The sync state generation is not found; a full sync is required.',
+					)
+				: graphError(
+						400,
+						'syncStateNotFound',
+						'The sync state is not found. Please restart the sync.',
+					);
 		};
 		if (skip) {
 			const parsed = unb64<SkipState>(skip);
@@ -605,26 +734,55 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 			const parsed = unb64<{ k: string; e: number; s: number }>(deltaToken);
 			if (!parsed || parsed.k !== key) return graphError(400, 'BadRequest', 'Invalid delta token');
 			if (parsed.e !== folderStore.epoch) return expired();
-			state = { k: key, e: folderStore.epoch, after: parsed.s, to: folderStore.seq, initial: false };
+			state = {
+				k: key,
+				e: folderStore.epoch,
+				after: parsed.s,
+				to: folderStore.seq,
+				initial: false,
+			};
 		} else {
 			const filter = url.searchParams.get('$filter') ?? '';
 			const since = /receivedDateTime ge (\S+)/i.exec(filter)?.[1];
-			state = { k: key, e: folderStore.epoch, after: 0, to: folderStore.seq, initial: true, ...(since ? { since } : {}) };
+			state = {
+				k: key,
+				e: folderStore.epoch,
+				after: 0,
+				to: folderStore.seq,
+				initial: true,
+				...(since ? { since } : {}),
+			};
 		}
 		const candidates = [...folderStore.messages.values()]
 			.filter((message) => message.seq > state.after && message.seq <= state.to)
 			.filter((message) => !(state.initial && message.removed))
-			.filter((message) => !state.since || Date.parse(message.receivedDateTime) >= Date.parse(state.since))
+			.filter(
+				(message) =>
+					!state.since || Date.parse(message.receivedDateTime) >= Date.parse(state.since),
+			)
 			.sort((a, b) => a.seq - b.seq);
 		const page = candidates.slice(0, pageSize);
 		const more = candidates.length > pageSize;
 		const value = page.map((message) =>
-			message.removed ? { '@odata.type': '#microsoft.graph.message', id: message.id, '@removed': { reason: 'deleted' } } : messageJson(message),
+			message.removed
+				? {
+						'@odata.type': '#microsoft.graph.message',
+						id: message.id,
+						'@removed': { reason: 'deleted' },
+					}
+				: messageJson(message),
 		);
 		const path = `${base}/v1.0/users/${encodeURIComponent(upn)}/mailFolders/${encodeURIComponent(folder)}/messages/delta`;
-		const body: Record<string, unknown> = { '@odata.context': `${base}/v1.0/$metadata#Collection(message)`, value };
-		if (more) body['@odata.nextLink'] = `${path}?$skiptoken=${b64({ ...state, after: page[page.length - 1].seq })}`;
-		else body['@odata.deltaLink'] = `${path}?$deltatoken=${b64({ k: key, e: folderStore.epoch, s: state.to })}`;
+		const body: Record<string, unknown> = {
+			'@odata.context': `${base}/v1.0/$metadata#Collection(message)`,
+			value,
+		};
+		if (more)
+			body['@odata.nextLink'] =
+				`${path}?$skiptoken=${b64({ ...state, after: page[page.length - 1].seq })}`;
+		else
+			body['@odata.deltaLink'] =
+				`${path}?$deltatoken=${b64({ k: key, e: folderStore.epoch, s: state.to })}`;
 		return json(200, body);
 	}
 
@@ -639,19 +797,32 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 			events.push({ type: 'createFailed', reason: message });
 			return graphError(400, 'InvalidRequest', message);
 		};
-		if (body.changeType !== 'created') return fail(`changeType '${body.changeType}' is not supported by this fake (only 'created')`);
+		if (body.changeType !== 'created')
+			return fail(`changeType '${body.changeType}' is not supported by this fake (only 'created')`);
 		if (!body.notificationUrl) return fail('notificationUrl is required');
-		if (body.clientState && body.clientState.length > 128) return fail('clientState must be at most 128 characters');
+		if (body.clientState && body.clientState.length > 128)
+			return fail('clientState must be at most 128 characters');
 		const expiry = Date.parse(body.expirationDateTime ?? '');
-		if (!Number.isFinite(expiry) || expiry <= Date.now()) return fail('expirationDateTime must be in the future');
+		if (!Number.isFinite(expiry) || expiry <= Date.now())
+			return fail('expirationDateTime must be in the future');
 		if (expiry > Date.now() + MAX_SUBSCRIPTION_MINUTES * 60_000) {
-			return fail(`Subscription expiration can only be ${MAX_SUBSCRIPTION_MINUTES} minutes in the future.`);
+			return fail(
+				`Subscription expiration can only be ${MAX_SUBSCRIPTION_MINUTES} minutes in the future.`,
+			);
 		}
-		const resource = /^\/?users\/([^/]+)\/mailFolders(?:\/|\(')([^/')]+)'?\)?\/messages$/i.exec(body.resource ?? '');
-		if (!resource) return fail(`resource '${body.resource}' is not users/{upn}/mailFolders/{folder}/messages`);
-		for (const url of new Set([body.notificationUrl, body.lifecycleNotificationUrl].filter((u): u is string => !!u))) {
+		const resource = /^\/?users\/([^/]+)\/mailFolders(?:\/|\(')([^/')]+)'?\)?\/messages$/i.exec(
+			body.resource ?? '',
+		);
+		if (!resource)
+			return fail(`resource '${body.resource}' is not users/{upn}/mailFolders/{folder}/messages`);
+		for (const url of new Set(
+			[body.notificationUrl, body.lifecycleNotificationUrl].filter((u): u is string => !!u),
+		)) {
 			const reason = await validate(url);
-			if (reason) return fail(`Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request (${reason}).`);
+			if (reason)
+				return fail(
+					`Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request (${reason}).`,
+				);
 		}
 		const sub: FakeSubscription = {
 			id: randomUUID(),
@@ -660,13 +831,24 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 			folder: decodeURIComponent(resource[2]),
 			changeType: body.changeType,
 			notificationUrl: body.notificationUrl,
-			...(body.lifecycleNotificationUrl ? { lifecycleNotificationUrl: body.lifecycleNotificationUrl } : {}),
+			...(body.lifecycleNotificationUrl
+				? { lifecycleNotificationUrl: body.lifecycleNotificationUrl }
+				: {}),
 			...(body.clientState ? { clientState: body.clientState } : {}),
 			expirationDateTime: new Date(expiry).toISOString(),
 		};
 		subscriptions.set(sub.id, sub);
-		events.push({ type: 'created', id: sub.id, resource: sub.resource, expirationDateTime: sub.expirationDateTime });
-		return json(201, { '@odata.context': `${base}/v1.0/$metadata#subscriptions/$entity`, ...sub, clientState: sub.clientState });
+		events.push({
+			type: 'created',
+			id: sub.id,
+			resource: sub.resource,
+			expirationDateTime: sub.expirationDateTime,
+		});
+		return json(201, {
+			'@odata.context': `${base}/v1.0/$metadata#subscriptions/$entity`,
+			...sub,
+			clientState: sub.clientState,
+		});
 	}
 
 	function liveSubscription(id: string): FakeSubscription | undefined {
@@ -682,7 +864,11 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		const path = url.pathname;
 		const method = req.method ?? 'GET';
 		if (method === 'POST' && /^\/[^/]+\/oauth2\/v2\.0\/token$/.test(path)) {
-			if (path.split('/')[1] !== tenantId) return json(400, { error: 'invalid_tenant', error_description: "AADSTS90002: Tenant not found." });
+			if (path.split('/')[1] !== tenantId)
+				return json(400, {
+					error: 'invalid_tenant',
+					error_description: 'AADSTS90002: Tenant not found.',
+				});
 			return tokenEndpoint(new URLSearchParams(raw));
 		}
 		if (!path.startsWith('/v1.0/')) return graphError(404, 'NotFound', `No route ${path}`);
@@ -693,11 +879,15 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		if (!/IdType="ImmutableId"/.test(String(req.headers.prefer ?? ''))) fake.missingImmutableId++;
 
 		let m: RegExpExecArray | null;
-		if ((m = /^\/v1\.0\/subscriptions\/?$/.exec(path)) && method === 'POST') return createSubscriptionReply(raw);
+		if ((m = /^\/v1\.0\/subscriptions\/?$/.exec(path)) && method === 'POST')
+			return createSubscriptionReply(raw);
 		if ((m = /^\/v1\.0\/subscriptions\/([^/]+)$/.exec(path))) {
 			const id = decodeURIComponent(m[1]);
 			const sub = liveSubscription(id);
-			if (method === 'GET') return sub ? json(200, sub) : graphError(404, 'ResourceNotFound', 'The object was not found.');
+			if (method === 'GET')
+				return sub
+					? json(200, sub)
+					: graphError(404, 'ResourceNotFound', 'The object was not found.');
 			if (method === 'DELETE') {
 				events.push({ type: 'deleted', id, found: !!sub });
 				if (!sub) return graphError(404, 'ResourceNotFound', 'The object was not found.');
@@ -706,9 +896,15 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 			}
 			if (method === 'PATCH') {
 				if (!sub) return graphError(404, 'ResourceNotFound', 'The object was not found.');
-				const expiry = Date.parse((JSON.parse(raw || '{}') as { expirationDateTime?: string }).expirationDateTime ?? '');
+				const expiry = Date.parse(
+					(JSON.parse(raw || '{}') as { expirationDateTime?: string }).expirationDateTime ?? '',
+				);
 				if (!Number.isFinite(expiry) || expiry > Date.now() + MAX_SUBSCRIPTION_MINUTES * 60_000) {
-					return graphError(400, 'InvalidRequest', `Subscription expiration can only be ${MAX_SUBSCRIPTION_MINUTES} minutes in the future.`);
+					return graphError(
+						400,
+						'InvalidRequest',
+						`Subscription expiration can only be ${MAX_SUBSCRIPTION_MINUTES} minutes in the future.`,
+					);
 				}
 				sub.expirationDateTime = new Date(expiry).toISOString();
 				events.push({ type: 'renewed', id, expirationDateTime: sub.expirationDateTime });
@@ -716,29 +912,63 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 			}
 		}
 		if ((m = /^\/v1\.0\/users\/([^/]+)\/mailFolders\/?$/i.exec(path)) && method === 'GET') {
-			return json(200, { value: [{ id: 'Inbox', displayName: 'Inbox' }].slice(0, Number(url.searchParams.get('$top') ?? 10)) });
+			return json(200, {
+				value: [{ id: 'Inbox', displayName: 'Inbox' }].slice(
+					0,
+					Number(url.searchParams.get('$top') ?? 10),
+				),
+			});
 		}
-		if ((m = /^\/v1\.0\/users\/([^/]+)\/mailFolders\/([^/]+)\/messages\/delta$/i.exec(path)) && method === 'GET') {
-			return delta(decodeURIComponent(m[1]), decodeURIComponent(m[2]), url, String(req.headers.prefer ?? ''));
+		if (
+			(m = /^\/v1\.0\/users\/([^/]+)\/mailFolders\/([^/]+)\/messages\/delta$/i.exec(path)) &&
+			method === 'GET'
+		) {
+			return delta(
+				decodeURIComponent(m[1]),
+				decodeURIComponent(m[2]),
+				url,
+				String(req.headers.prefer ?? ''),
+			);
 		}
 		if ((m = /^\/v1\.0\/users\/([^/]+)\/messages\/([^/]+)(\/.*)?$/i.exec(path))) {
 			const message = messagesById.get(decodeURIComponent(m[2]));
-			if (!message || message.removed || message.upn.toLowerCase() !== decodeURIComponent(m[1]).toLowerCase()) {
-				return graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+			if (
+				!message ||
+				message.removed ||
+				message.upn.toLowerCase() !== decodeURIComponent(m[1]).toLowerCase()
+			) {
+				return graphError(
+					404,
+					'ErrorItemNotFound',
+					'The specified object was not found in the store.',
+				);
 			}
 			const rest = m[3] ?? '';
 			if (rest === '' && method === 'GET') return json(200, messageJson(message));
 			if (rest === '/$value' && method === 'GET') {
-				return { status: 200, raw: Buffer.from(`Subject: ${message.subject}\r\nFrom: ${message.from}\r\nMessage-ID: ${message.internetMessageId}\r\n\r\n${message.body}\r\n`), contentType: 'message/rfc822' };
+				return {
+					status: 200,
+					raw: Buffer.from(
+						`Subject: ${message.subject}\r\nFrom: ${message.from}\r\nMessage-ID: ${message.internetMessageId}\r\n\r\n${message.body}\r\n`,
+					),
+					contentType: 'message/rfc822',
+				};
 			}
-			if (rest === '/attachments' && method === 'GET') return json(200, { value: message.attachments.map(attachmentJson) });
+			if (rest === '/attachments' && method === 'GET')
+				return json(200, { value: message.attachments.map(attachmentJson) });
 			const att = /^\/attachments\/([^/]+)(\/\$value)?$/.exec(rest);
 			if (att) {
 				const attachment = message.attachments.find((a) => a.id === decodeURIComponent(att[1]));
-				if (!attachment) return graphError(404, 'ErrorItemNotFound', 'The attachment was not found.');
+				if (!attachment)
+					return graphError(404, 'ErrorItemNotFound', 'The attachment was not found.');
 				if (att[2] && method === 'GET') {
-					if (attachment.kind === 'reference') return graphError(400, 'ErrorInvalidRequest', 'Reference attachments have no $value.');
-					return { status: 200, raw: attachment.content, contentType: attachment.kind === 'item' ? 'message/rfc822' : attachment.contentType };
+					if (attachment.kind === 'reference')
+						return graphError(400, 'ErrorInvalidRequest', 'Reference attachments have no $value.');
+					return {
+						status: 200,
+						raw: attachment.content,
+						contentType: attachment.kind === 'item' ? 'message/rfc822' : attachment.contentType,
+					};
 				}
 				if (!att[2] && method === 'GET') return json(200, attachmentJson(attachment));
 			}
@@ -746,61 +976,90 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		return graphError(404, 'NotFound', `No route ${method} ${path}`);
 	}
 
-	const server = https.createServer({ key: tls.keyPem, cert: tls.certPem, keepAlive: true }, (req, res) => {
-		const arrivedAt = performance.now();
-		void (async () => {
-			const url = new URL(req.url ?? '/', base);
-			const mailbox = mailboxOf(url.pathname);
-			const raw = await readBody(req);
-			const isGraph = url.pathname.startsWith('/v1.0/');
-			if (mailbox) {
-				const now = (inFlight.get(mailbox) ?? 0) + 1;
-				inFlight.set(mailbox, now);
-				maxInFlight.set(mailbox, Math.max(maxInFlight.get(mailbox) ?? 0, now));
-			}
-			let reply: Reply;
-			try {
-				if (latencyMs > 0 && isGraph) await sleep(latencyMs);
-				if (isGraph && mailbox && (inFlight.get(mailbox) ?? 0) > mailboxConcurrency) {
-					reply = graphError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', { 'Retry-After': '1' });
-				} else if (isGraph && throttle.rate > 0 && throttledSoFar < throttle.budget && random() < throttle.rate) {
-					throttledSoFar++;
-					reply = graphError(throttle.status, throttle.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', 'Please retry after the time given in Retry-After.', {
-						'Retry-After': String(throttle.retryAfterSeconds),
-					});
-				} else {
-					reply = await route(req, url, raw);
+	const server = https.createServer(
+		{ key: tls.keyPem, cert: tls.certPem, keepAlive: true },
+		(req, res) => {
+			const arrivedAt = performance.now();
+			void (async () => {
+				const url = new URL(req.url ?? '/', base);
+				const mailbox = mailboxOf(url.pathname);
+				const raw = await readBody(req);
+				const isGraph = url.pathname.startsWith('/v1.0/');
+				if (mailbox) {
+					const now = (inFlight.get(mailbox) ?? 0) + 1;
+					inFlight.set(mailbox, now);
+					maxInFlight.set(mailbox, Math.max(maxInFlight.get(mailbox) ?? 0, now));
 				}
-			} catch (error) {
-				reply = graphError(500, 'InternalServerError', (error as Error).message);
-			} finally {
-				if (mailbox) inFlight.set(mailbox, (inFlight.get(mailbox) ?? 1) - 1);
-			}
-			const retryAfter = reply.headers?.['Retry-After'];
-			requests.push({
-				arrivedAt,
-				t: performance.now(),
-				method: req.method ?? 'GET',
-				path: `${url.pathname}${url.search}`,
-				...(mailbox ? { mailbox } : {}),
-				status: reply.status,
-				...(retryAfter ? { retryAfterMs: Number(retryAfter) * 1000 } : {}),
-				prefer: String(req.headers.prefer ?? ''),
-			});
-			const headers: Record<string, string> = { 'request-id': randomUUID(), ...(reply.headers ?? {}) };
-			if (reply.raw) {
-				res.writeHead(reply.status, { ...headers, 'content-type': reply.contentType ?? 'application/octet-stream', 'content-length': String(reply.raw.length) });
-				res.end(reply.raw);
-			} else if (reply.body !== undefined) {
-				const text = JSON.stringify(reply.body);
-				res.writeHead(reply.status, { ...headers, 'content-type': 'application/json; odata.metadata=minimal', 'content-length': String(Buffer.byteLength(text)) });
-				res.end(text);
-			} else {
-				res.writeHead(reply.status, headers);
-				res.end();
-			}
-		})();
-	});
+				let reply: Reply;
+				try {
+					if (latencyMs > 0 && isGraph) await sleep(latencyMs);
+					if (isGraph && mailbox && (inFlight.get(mailbox) ?? 0) > mailboxConcurrency) {
+						reply = graphError(
+							429,
+							'ApplicationThrottled',
+							'Application is over its MailboxConcurrency limit.',
+							{ 'Retry-After': '1' },
+						);
+					} else if (
+						isGraph &&
+						throttle.rate > 0 &&
+						throttledSoFar < throttle.budget &&
+						random() < throttle.rate
+					) {
+						throttledSoFar++;
+						reply = graphError(
+							throttle.status,
+							throttle.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable',
+							'Please retry after the time given in Retry-After.',
+							{
+								'Retry-After': String(throttle.retryAfterSeconds),
+							},
+						);
+					} else {
+						reply = await route(req, url, raw);
+					}
+				} catch (error) {
+					reply = graphError(500, 'InternalServerError', (error as Error).message);
+				} finally {
+					if (mailbox) inFlight.set(mailbox, (inFlight.get(mailbox) ?? 1) - 1);
+				}
+				const retryAfter = reply.headers?.['Retry-After'];
+				requests.push({
+					arrivedAt,
+					t: performance.now(),
+					method: req.method ?? 'GET',
+					path: `${url.pathname}${url.search}`,
+					...(mailbox ? { mailbox } : {}),
+					status: reply.status,
+					...(retryAfter ? { retryAfterMs: Number(retryAfter) * 1000 } : {}),
+					prefer: String(req.headers.prefer ?? ''),
+				});
+				const headers: Record<string, string> = {
+					'request-id': randomUUID(),
+					...(reply.headers ?? {}),
+				};
+				if (reply.raw) {
+					res.writeHead(reply.status, {
+						...headers,
+						'content-type': reply.contentType ?? 'application/octet-stream',
+						'content-length': String(reply.raw.length),
+					});
+					res.end(reply.raw);
+				} else if (reply.body !== undefined) {
+					const text = JSON.stringify(reply.body);
+					res.writeHead(reply.status, {
+						...headers,
+						'content-type': 'application/json; odata.metadata=minimal',
+						'content-length': String(Buffer.byteLength(text)),
+					});
+					res.end(text);
+				} else {
+					res.writeHead(reply.status, headers);
+					res.end();
+				}
+			})();
+		},
+	);
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const port = (server.address() as AddressInfo).port;
 	base = `https://127.0.0.1:${port}`;

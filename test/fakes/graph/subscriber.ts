@@ -17,7 +17,9 @@ export interface Subscriber {
 	close(): Promise<void>;
 }
 
-export async function startSubscriber(handle: (request: SubscriberRequest) => void | Promise<void>): Promise<Subscriber> {
+export async function startSubscriber(
+	handle: (request: SubscriberRequest) => void | Promise<void>,
+): Promise<Subscriber> {
 	const server = http.createServer((req, res) => {
 		const chunks: Buffer[] = [];
 		req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -30,7 +32,9 @@ export async function startSubscriber(handle: (request: SubscriberRequest) => vo
 			} catch {
 				// validation POSTs carry text/plain
 			}
-			void Promise.resolve(handle({ query: Object.fromEntries(url.searchParams), body, headers: req.headers, res })).catch((error: Error) => {
+			void Promise.resolve(
+				handle({ query: Object.fromEntries(url.searchParams), body, headers: req.headers, res }),
+			).catch((error: Error) => {
 				if (!res.headersSent) res.writeHead(500).end(error.message);
 			});
 		});

@@ -35,8 +35,14 @@ export function testNode(
 	};
 	// n8n fills parameter defaults from the description when a workflow is loaded.
 	node.parameters =
-		NodeHelpers.getNodeParameters(nodeType.description.properties, parameters, true, false, node, nodeType.description) ??
-		{};
+		NodeHelpers.getNodeParameters(
+			nodeType.description.properties,
+			parameters,
+			true,
+			false,
+			node,
+			nodeType.description,
+		) ?? {};
 	return node;
 }
 

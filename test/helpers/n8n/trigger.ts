@@ -68,7 +68,16 @@ export async function startHarness(nodeType: INodeType, options: HarnessOptions)
 	const inFlight = new Set<Promise<void>>();
 
 	const loadWorkflow = () =>
-		new Workflow({ id: workflowId, name: 'graph test', nodes: [node], connections: {}, active: true, nodeTypes, settings: {}, staticData: structuredClone(database) });
+		new Workflow({
+			id: workflowId,
+			name: 'graph test',
+			nodes: [node],
+			connections: {},
+			active: true,
+			nodeTypes,
+			settings: {},
+			staticData: structuredClone(database),
+		});
 	const saveStaticData = (workflow: Workflow) => {
 		if (workflow.staticData.__dataChanged === true) {
 			// n8n stores static data as a JSON column: the same round trip here.
@@ -97,7 +106,10 @@ export async function startHarness(nodeType: INodeType, options: HarnessOptions)
 	const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
 	const additionalData = (extra: Partial<IWorkflowExecuteAdditionalData> = {}) =>
-		additionalDataFor(options.credentials, base, { executionId: `exec-${executions.length}`, ...extra });
+		additionalDataFor(options.credentials, base, {
+			executionId: `exec-${executions.length}`,
+			...extra,
+		});
 
 	const webhookDescription = nodeType.description.webhooks?.[0];
 	const webhookData = (workflow: Workflow, data: IWorkflowExecuteAdditionalData): IWebhookData => ({
@@ -118,18 +130,41 @@ export async function startHarness(nodeType: INodeType, options: HarnessOptions)
 		Object.assign(req, { body, query: Object.fromEntries(url.searchParams), rawBody: raw });
 		const workflow = loadWorkflow();
 		const data = additionalData({ httpRequest: req, httpResponse: res } as never);
-		const context = new WebhookContext(workflow, node, data, 'webhook', webhookData(workflow, data), [], null);
+		const context = new WebhookContext(
+			workflow,
+			node,
+			data,
+			'webhook',
+			webhookData(workflow, data),
+			[],
+			null,
+		);
 		const result = await nodeType.webhook!.call(context);
 		saveStaticData(workflow);
-		if (result.workflowData) executions.push({ items: result.workflowData[0], at: performance.now() });
-		if (!res.headersSent) res.writeHead(200, { 'content-type': 'application/json' }).end('{"message":"Workflow was started"}');
+		if (result.workflowData)
+			executions.push({ items: result.workflowData[0], at: performance.now() });
+		if (!res.headersSent)
+			res
+				.writeHead(200, { 'content-type': 'application/json' })
+				.end('{"message":"Workflow was started"}');
 	}
 
 	const hook = async (method: 'checkExists' | 'create' | 'delete') => {
 		const workflow = loadWorkflow();
 		const data = additionalData();
-		const context = new HookContext(workflow, node, data, 'trigger', 'activate', webhookData(workflow, data));
-		const fn = (nodeType as unknown as { webhookMethods: Record<string, Record<string, (this: unknown) => Promise<boolean>>> }).webhookMethods.default[method];
+		const context = new HookContext(
+			workflow,
+			node,
+			data,
+			'trigger',
+			'activate',
+			webhookData(workflow, data),
+		);
+		const fn = (
+			nodeType as unknown as {
+				webhookMethods: Record<string, Record<string, (this: unknown) => Promise<boolean>>>;
+			}
+		).webhookMethods.default[method];
 		const result = await fn.call(context);
 		saveStaticData(workflow);
 		return result;
@@ -162,7 +197,8 @@ export async function startHarness(nodeType: INodeType, options: HarnessOptions)
 		async settle() {
 			while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
 		},
-		emittedIds: () => executions.flatMap((execution) => execution.items.map((item) => String(item.json.id))),
+		emittedIds: () =>
+			executions.flatMap((execution) => execution.items.map((item) => String(item.json.id))),
 		async close() {
 			await harness.settle();
 			await new Promise<void>((resolve) => {
@@ -173,7 +209,14 @@ export async function startHarness(nodeType: INodeType, options: HarnessOptions)
 	};
 	// What n8n would register and hand to Graph.
 	const probe = loadWorkflow();
-	const probeContext = new HookContext(probe, node, additionalData(), 'trigger', 'activate', webhookData(probe, additionalData()));
+	const probeContext = new HookContext(
+		probe,
+		node,
+		additionalData(),
+		'trigger',
+		'activate',
+		webhookData(probe, additionalData()),
+	);
 	harness.webhookUrl = probeContext.getNodeWebhookUrl('default') as string;
 	return harness;
 }

@@ -42,6 +42,11 @@ describe('rsync-style attachment filename filter', () => {
 	});
 
 	it('names the field and the fix for an empty rule', () => {
-		expect(() => parseFilenameRules('-')).toThrow(expect.objectContaining({ field: 'attachmentFilter', hint: expect.stringContaining('one rule per line') }));
+		expect(() => parseFilenameRules('-')).toThrow(
+			expect.objectContaining({
+				field: 'attachmentFilter',
+				hint: expect.stringContaining('one rule per line'),
+			}),
+		);
 	});
 });

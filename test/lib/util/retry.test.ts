@@ -29,7 +29,13 @@ describe('withRetry', () => {
 				async () => {
 					throw retryable();
 				},
-				{ retries: 3, baseDelayMs: 100, maxDelayMs: 250, sleep: async (ms) => void waits.push(ms), random: () => 1 },
+				{
+					retries: 3,
+					baseDelayMs: 100,
+					maxDelayMs: 250,
+					sleep: async (ms) => void waits.push(ms),
+					random: () => 1,
+				},
 			),
 		).rejects.toThrow('busy');
 		expect(waits).toEqual([100, 200, 250]);
@@ -50,12 +56,16 @@ describe('withRetry', () => {
 describe('httpError / parseRetryAfter', () => {
 	it('reads delta-seconds and HTTP dates', () => {
 		expect(parseRetryAfter('2')).toBe(2000);
-		expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:05 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'))).toBe(5000);
+		expect(
+			parseRetryAfter('Wed, 21 Oct 2015 07:28:05 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT')),
+		).toBe(5000);
 		expect(parseRetryAfter('soon')).toBeUndefined();
 	});
 
 	it('marks 429 and 5xx retryable, 4xx not', () => {
-		expect(httpError({ source: 'graph', status: 429, message: 'x', retryAfter: '3' })).toMatchObject({ retryable: true, retryAfterMs: 3000 });
+		expect(
+			httpError({ source: 'graph', status: 429, message: 'x', retryAfter: '3' }),
+		).toMatchObject({ retryable: true, retryAfterMs: 3000 });
 		expect(httpError({ source: 'graph', status: 503, message: 'x' }).retryable).toBe(true);
 		expect(httpError({ source: 'graph', status: 404, message: 'x' }).retryable).toBe(false);
 	});

@@ -30,7 +30,11 @@ describe('Microsoft 365 Mail Trigger (webhook) in n8n-core contexts against the 
 		harness = await startHarness(new Microsoft365MailTrigger(), {
 			parameters: {
 				mailboxes: UPN,
-				options: { attachmentMimeTypes: 'application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document', maxItemsPerRun: 1000 },
+				options: {
+					attachmentMimeTypes:
+						'application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+					maxItemsPerRun: 1000,
+				},
 				attachmentFilter: '**/*.docx\n**/*.pdf\n- tmp/',
 			},
 			credentials: credentialsFor(fake),
@@ -46,12 +50,19 @@ describe('Microsoft 365 Mail Trigger (webhook) in n8n-core contexts against the 
 		const { existed } = await harness.activate();
 		expect(existed).toBe(false);
 		const validations = fake.events.filter((e) => e.type === 'validation');
-		expect(validations).toEqual([expect.objectContaining({ ok: true, status: 200, url: harness.webhookUrl })]);
+		expect(validations).toEqual([
+			expect.objectContaining({ ok: true, status: 200, url: harness.webhookUrl }),
+		]);
 		expect(validations[0].type === 'validation' && validations[0].ms).toBeLessThan(10_000);
 		const created = fake.events.filter((e) => e.type === 'created');
 		expect(created).toHaveLength(1);
 		const sub = [...fake.subscriptions.values()][0];
-		expect(sub).toMatchObject({ changeType: 'created', notificationUrl: harness.webhookUrl, lifecycleNotificationUrl: harness.webhookUrl, resource: `users/${encodeURIComponent(UPN)}/mailFolders/Inbox/messages` });
+		expect(sub).toMatchObject({
+			changeType: 'created',
+			notificationUrl: harness.webhookUrl,
+			lifecycleNotificationUrl: harness.webhookUrl,
+			resource: `users/${encodeURIComponent(UPN)}/mailFolders/Inbox/messages`,
+		});
 		// Expiration: Graph's maximum for messages (10,080 min) minus our margin.
 		const minutes = (Date.parse(sub.expirationDateTime) - Date.now()) / 60_000;
 		expect(minutes).toBeGreaterThan(10_080 - 61);
@@ -67,12 +78,39 @@ describe('Microsoft 365 Mail Trigger (webhook) in n8n-core contexts against the 
 		const bad = await startFakeGraph();
 		try {
 			const { startSubscriber } = await import('../../fakes/graph/subscriber');
-			const wrong = await startSubscriber(({ res }) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('not the token'));
-			const { GraphClient, createHttpsTransport, createMsalTokenSource, validateGraphConfig, createSubscription } = await import('../../../lib/providers/graph');
-			const config = validateGraphConfig({ tenantId: bad.tenantId, clientId: bad.clientId, clientSecret: bad.clientSecret, authorityHost: bad.authorityHost, graphBaseUrl: bad.url, ca: bad.caPem });
+			const wrong = await startSubscriber(
+				({ res }) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('not the token'),
+			);
+			const {
+				GraphClient,
+				createHttpsTransport,
+				createMsalTokenSource,
+				validateGraphConfig,
+				createSubscription,
+			} = await import('../../../lib/providers/graph');
+			const config = validateGraphConfig({
+				tenantId: bad.tenantId,
+				clientId: bad.clientId,
+				clientSecret: bad.clientSecret,
+				authorityHost: bad.authorityHost,
+				graphBaseUrl: bad.url,
+				ca: bad.caPem,
+			});
 			const transport = createHttpsTransport({ ca: config.ca });
-			const client = new GraphClient({ graphBaseUrl: config.graphBaseUrl, transport, tokens: createMsalTokenSource(config, transport) });
-			await expect(createSubscription(client, { upn: UPN, folder: 'Inbox', notificationUrl: wrong.url, lifecycleNotificationUrl: wrong.url, clientState: 'x' })).rejects.toMatchObject({
+			const client = new GraphClient({
+				graphBaseUrl: config.graphBaseUrl,
+				transport,
+				tokens: createMsalTokenSource(config, transport),
+			});
+			await expect(
+				createSubscription(client, {
+					upn: UPN,
+					folder: 'Inbox',
+					notificationUrl: wrong.url,
+					lifecycleNotificationUrl: wrong.url,
+					clientState: 'x',
+				}),
+			).rejects.toMatchObject({
 				status: 400,
 				message: expect.stringContaining('validation request failed'),
 			});
@@ -87,9 +125,20 @@ describe('Microsoft 365 Mail Trigger (webhook) in n8n-core contexts against the 
 	it('emits new mail with file attachments as binary; a wrong clientState is answered 202 and ignored', async () => {
 		await harness.activate();
 		const sub = [...fake.subscriptions.values()][0];
-		const forged = await fake.post(harness.webhookUrl, { value: [{ subscriptionId: sub.id, clientState: 'x'.repeat(64), changeType: 'created', resource: 'Users/x/Messages/y' }] });
+		const forged = await fake.post(harness.webhookUrl, {
+			value: [
+				{
+					subscriptionId: sub.id,
+					clientState: 'x'.repeat(64),
+					changeType: 'created',
+					resource: 'Users/x/Messages/y',
+				},
+			],
+		});
 		expect(forged.status).toBe(202);
-		const unknown = await fake.post(harness.webhookUrl, { value: [{ subscriptionId: 'not-ours', clientState: stateOf(harness).clientState }] });
+		const unknown = await fake.post(harness.webhookUrl, {
+			value: [{ subscriptionId: 'not-ours', clientState: stateOf(harness).clientState }],
+		});
 		expect(unknown.status).toBe(202);
 		await harness.settle();
 		expect(harness.executions).toHaveLength(0);
@@ -99,8 +148,16 @@ describe('Microsoft 365 Mail Trigger (webhook) in n8n-core contexts against the 
 			{
 				subject: 'Invoice',
 				attachments: [
-					{ name: 'invoice.pdf', contentType: 'application/pdf', content: Buffer.from('%PDF-1.7 invoice') },
-					{ name: 'notes.docx', contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', content: Buffer.from('PK docx') },
+					{
+						name: 'invoice.pdf',
+						contentType: 'application/pdf',
+						content: Buffer.from('%PDF-1.7 invoice'),
+					},
+					{
+						name: 'notes.docx',
+						contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+						content: Buffer.from('PK docx'),
+					},
 					{ name: 'run.exe', contentType: 'application/pdf', content: Buffer.from('MZ') },
 					{ name: 'forwarded', kind: 'item' },
 					{ name: 'Shared file', kind: 'reference' },
@@ -112,15 +169,28 @@ describe('Microsoft 365 Mail Trigger (webhook) in n8n-core contexts against the 
 		expect(fake.deliveries.map((d) => d.status)).toEqual([202]);
 		expect(harness.executions).toHaveLength(1);
 		const [item] = harness.executions[0].items;
-		expect(item.json).toMatchObject({ provider: 'graph', account: UPN, mailbox: 'Inbox', id: message.id, subject: 'Invoice' });
-		expect((item.json.attachments as IDataObject[]).map((a) => [a.filename, a.binaryProperty ?? a.skipped])).toEqual([
+		expect(item.json).toMatchObject({
+			provider: 'graph',
+			account: UPN,
+			mailbox: 'Inbox',
+			id: message.id,
+			subject: 'Invoice',
+		});
+		expect(
+			(item.json.attachments as IDataObject[]).map((a) => [
+				a.filename,
+				a.binaryProperty ?? a.skipped,
+			]),
+		).toEqual([
 			['invoice.pdf', 'attachment_0'],
 			['notes.docx', 'attachment_1'],
 			['run.exe', 'filename'],
 			['forwarded.eml', 'kind'],
 			['Shared file', 'kind'],
 		]);
-		expect(Buffer.from(item.binary!.attachment_0.data, 'base64').toString()).toBe('%PDF-1.7 invoice');
+		expect(Buffer.from(item.binary!.attachment_0.data, 'base64').toString()).toBe(
+			'%PDF-1.7 invoice',
+		);
 		expect(item.binary!.attachment_1).toMatchObject({ fileName: 'notes.docx' });
 		expect(fake.missingImmutableId).toBe(0);
 	});
@@ -132,37 +202,64 @@ describe('Microsoft 365 Mail Trigger (webhook) in n8n-core contexts against the 
 		const soon = new Date(Date.now() + 10 * 3_600_000);
 		fake.setSubscriptionExpiry(sub.id, soon);
 		const state = harness.staticData();
-		((state[STATE_KEY] as GraphTriggerState).folders![`${UPN}/Inbox`].subscription!).expirationDateTime = soon.toISOString();
+		(state[STATE_KEY] as GraphTriggerState).folders![
+			`${UPN}/Inbox`
+		].subscription!.expirationDateTime = soon.toISOString();
 		harness.setStaticData(state);
 		fake.addMessages(UPN, 'Inbox', [{ subject: 'wake up' }]);
 		await fake.settle();
 		await harness.settle();
 		const renewed = fake.events.filter((e) => e.type === 'renewed');
 		expect(renewed).toHaveLength(1);
-		expect(Date.parse(fake.subscriptions.get(sub.id)!.expirationDateTime) - Date.now()).toBeGreaterThan(6 * 24 * 3_600_000);
-		expect(Date.parse(stateOf(harness).folders![`${UPN}/Inbox`].subscription!.expirationDateTime)).toBe(Date.parse(fake.subscriptions.get(sub.id)!.expirationDateTime));
+		expect(
+			Date.parse(fake.subscriptions.get(sub.id)!.expirationDateTime) - Date.now(),
+		).toBeGreaterThan(6 * 24 * 3_600_000);
+		expect(
+			Date.parse(stateOf(harness).folders![`${UPN}/Inbox`].subscription!.expirationDateTime),
+		).toBe(Date.parse(fake.subscriptions.get(sub.id)!.expirationDateTime));
 
 		expect(await fake.sendLifecycle(sub.id, 'reauthorizationRequired')).toBe(202);
 		await harness.settle();
 		expect(fake.events.filter((e) => e.type === 'renewed')).toHaveLength(2);
 
 		expect(await harness.deactivate()).toBe(true);
-		expect(fake.events.filter((e) => e.type === 'deleted')).toEqual([expect.objectContaining({ id: sub.id, found: true })]);
+		expect(fake.events.filter((e) => e.type === 'deleted')).toEqual([
+			expect.objectContaining({ id: sub.id, found: true }),
+		]);
 		expect(fake.subscriptions.size).toBe(0);
 		// Deactivating again: Graph answers 404, which counts as deleted.
 		const again = harness.staticData();
-		(again[STATE_KEY] as GraphTriggerState).folders![`${UPN}/Inbox`].subscription = { id: sub.id, expirationDateTime: soon.toISOString() };
+		(again[STATE_KEY] as GraphTriggerState).folders![`${UPN}/Inbox`].subscription = {
+			id: sub.id,
+			expirationDateTime: soon.toISOString(),
+		};
 		harness.setStaticData(again);
 		expect(await harness.deactivate()).toBe(true);
-		expect(fake.events.filter((e) => e.type === 'deleted').at(-1)).toMatchObject({ id: sub.id, found: false });
+		expect(fake.events.filter((e) => e.type === 'deleted').at(-1)).toMatchObject({
+			id: sub.id,
+			found: false,
+		});
 	});
 
 	it('500 messages in bursts, 30 % of notifications dropped, some duplicated, out of order: each emitted exactly once', async () => {
 		await harness.activate();
-		Object.assign(fake.notificationPolicy, { dropRate: 0.3, duplicateRate: 0.15, reorder: true, auto: false });
+		Object.assign(fake.notificationPolicy, {
+			dropRate: 0.3,
+			duplicateRate: 0.15,
+			reorder: true,
+			auto: false,
+		});
 		const added: string[] = [];
 		for (let burst = 0; burst < 10; burst++) {
-			added.push(...fake.addMessages(UPN, 'Inbox', Array.from({ length: 50 }, (_, i) => ({ subject: `burst ${burst} #${i}` }))).map((m) => m.id));
+			added.push(
+				...fake
+					.addMessages(
+						UPN,
+						'Inbox',
+						Array.from({ length: 50 }, (_, i) => ({ subject: `burst ${burst} #${i}` })),
+					)
+					.map((m) => m.id),
+			);
 			void fake.flushNotifications();
 			await new Promise((resolve) => setTimeout(resolve, 30));
 		}
@@ -180,19 +277,33 @@ describe('Microsoft 365 Mail Trigger (webhook) in n8n-core contexts against the 
 
 	it('expired delta token (410) and subscriptionRemoved: recovered with 0 lost and 0 duplicated', async () => {
 		await harness.activate();
-		const first = fake.addMessages(UPN, 'Inbox', Array.from({ length: 30 }, (_, i) => ({ subject: `before ${i}` }))).map((m) => m.id);
+		const first = fake
+			.addMessages(
+				UPN,
+				'Inbox',
+				Array.from({ length: 30 }, (_, i) => ({ subject: `before ${i}` })),
+			)
+			.map((m) => m.id);
 		await fake.settle();
 		await harness.settle();
 		expect(new Set(harness.emittedIds())).toEqual(new Set(first));
 
 		fake.expireDeltaTokens(UPN, 'Inbox', 'gone');
-		const second = fake.addMessages(UPN, 'Inbox', Array.from({ length: 20 }, (_, i) => ({ subject: `after expiry ${i}` }))).map((m) => m.id);
+		const second = fake
+			.addMessages(
+				UPN,
+				'Inbox',
+				Array.from({ length: 20 }, (_, i) => ({ subject: `after expiry ${i}` })),
+			)
+			.map((m) => m.id);
 		await fake.settle();
 		await harness.settle();
 		expect(fake.events.some((e) => e.type === 'deltaExpired' && e.status === 410)).toBe(true);
 
 		fake.expireDeltaTokens(UPN, 'Inbox', 'syncStateNotFound');
-		const third = fake.addMessages(UPN, 'Inbox', [{ subject: 'after syncStateNotFound' }]).map((m) => m.id);
+		const third = fake
+			.addMessages(UPN, 'Inbox', [{ subject: 'after syncStateNotFound' }])
+			.map((m) => m.id);
 		await fake.settle();
 		await harness.settle();
 		expect(fake.events.some((e) => e.type === 'deltaExpired' && e.status === 400)).toBe(true);
@@ -200,7 +311,13 @@ describe('Microsoft 365 Mail Trigger (webhook) in n8n-core contexts against the 
 		// Graph drops the subscription; mail arriving meanwhile raises no notification.
 		const oldSub = [...fake.subscriptions.values()][0];
 		fake.notificationPolicy.auto = false;
-		const whileRemoved = fake.addMessages(UPN, 'Inbox', Array.from({ length: 5 }, (_, i) => ({ subject: `while removed ${i}` }))).map((m) => m.id);
+		const whileRemoved = fake
+			.addMessages(
+				UPN,
+				'Inbox',
+				Array.from({ length: 5 }, (_, i) => ({ subject: `while removed ${i}` })),
+			)
+			.map((m) => m.id);
 		fake.subscriptions.delete(oldSub.id);
 		await fake.flushNotifications(); // nothing: the subscription is gone
 		fake.subscriptions.set(oldSub.id, oldSub);
@@ -210,13 +327,17 @@ describe('Microsoft 365 Mail Trigger (webhook) in n8n-core contexts against the 
 		expect(newSub.id).not.toBe(oldSub.id);
 		expect(stateOf(harness).folders![`${UPN}/Inbox`].subscription!.id).toBe(newSub.id);
 		fake.notificationPolicy.auto = true;
-		const fourth = fake.addMessages(UPN, 'Inbox', [{ subject: 'after recreation' }]).map((m) => m.id);
+		const fourth = fake
+			.addMessages(UPN, 'Inbox', [{ subject: 'after recreation' }])
+			.map((m) => m.id);
 		await fake.settle();
 		await harness.settle();
 
 		const emitted = harness.emittedIds();
 		expect(duplicates(emitted)).toEqual([]);
-		expect(new Set(emitted)).toEqual(new Set([...first, ...second, ...third, ...whileRemoved, ...fourth]));
+		expect(new Set(emitted)).toEqual(
+			new Set([...first, ...second, ...third, ...whileRemoved, ...fourth]),
+		);
 	});
 
 	it('a missed lifecycle event triggers a delta pass', async () => {

@@ -39,16 +39,52 @@ describe('a node type with both webhook and poll, in n8n-core 2.8.1', () => {
 			return { workflowData: [[{ json: { from: 'webhook' } }]] };
 		},
 	};
-	const node: INode = { id: 'h', name: 'Hybrid', type: 'test.hybrid', typeVersion: 1, position: [0, 0], parameters: {}, webhookId: 'w' };
-	const nodeTypes: INodeTypes = { getByName: () => hybrid, getByNameAndVersion: () => hybrid, getKnownTypes: () => ({}) };
-	const workflow = new Workflow({ id: 'wf', nodes: [node], connections: {}, active: false, nodeTypes, settings: {} });
-	const additionalData = { executionId: 'e', variables: {}, webhookBaseUrl: 'http://x/webhook', restApiUrl: 'http://x/rest', instanceBaseUrl: 'http://x' } as unknown as IWorkflowExecuteAdditionalData;
+	const node: INode = {
+		id: 'h',
+		name: 'Hybrid',
+		type: 'test.hybrid',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+		webhookId: 'w',
+	};
+	const nodeTypes: INodeTypes = {
+		getByName: () => hybrid,
+		getByNameAndVersion: () => hybrid,
+		getKnownTypes: () => ({}),
+	};
+	const workflow = new Workflow({
+		id: 'wf',
+		nodes: [node],
+		connections: {},
+		active: false,
+		nodeTypes,
+		settings: {},
+	});
+	const additionalData = {
+		executionId: 'e',
+		variables: {},
+		webhookBaseUrl: 'http://x/webhook',
+		restApiUrl: 'http://x/rest',
+		instanceBaseUrl: 'http://x',
+	} as unknown as IWorkflowExecuteAdditionalData;
 
 	async function runWithWebhookItems(mode: 'manual' | 'webhook') {
 		// What n8n puts on the stack after webhook() returned: the node with the webhook's items.
-		const executionData: IExecuteData = { node, data: { main: [[{ json: { from: 'webhook' } }]] }, source: null };
+		const executionData: IExecuteData = {
+			node,
+			data: { main: [[{ json: { from: 'webhook' } }]] },
+			source: null,
+		};
 		const execute = new WorkflowExecute(additionalData, mode, createRunExecutionData());
-		const result = (await execute.runNode(workflow, executionData, createRunExecutionData(), 0, additionalData, mode)) as IRunNodeResponse;
+		const result = (await execute.runNode(
+			workflow,
+			executionData,
+			createRunExecutionData(),
+			0,
+			additionalData,
+			mode,
+		)) as IRunNodeResponse;
 		return result.data?.[0]?.map((item) => item.json.from);
 	}
 

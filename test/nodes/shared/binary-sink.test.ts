@@ -6,7 +6,10 @@ import { n8nBinarySink } from '../../../nodes/shared/binary-sink';
 import type { AttachmentInfo } from '../../../lib/mail/types';
 
 // n8n-core's real prepareBinaryData (default in-memory binary mode).
-const helpers = getBinaryHelperFunctions({ executionId: 'exec-1', restApiUrl: 'http://localhost/rest' } as never, 'wf-1');
+const helpers = getBinaryHelperFunctions(
+	{ executionId: 'exec-1', restApiUrl: 'http://localhost/rest' } as never,
+	'wf-1',
+);
 const sink = n8nBinarySink({ helpers } as never);
 
 const info = (filename: string, contentType: string): AttachmentInfo => ({
@@ -19,7 +22,8 @@ const info = (filename: string, contentType: string): AttachmentInfo => ({
 
 function chunked(data: Buffer, size: number): Readable {
 	const parts: Buffer[] = [];
-	for (let offset = 0; offset < data.length; offset += size) parts.push(data.subarray(offset, offset + size));
+	for (let offset = 0; offset < data.length; offset += size)
+		parts.push(data.subarray(offset, offset + size));
 	return Readable.from(parts);
 }
 

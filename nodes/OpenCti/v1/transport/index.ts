@@ -11,6 +11,8 @@ import { OpenCtiClient } from '../../../../lib/opencti';
  * same header.
  */
 export async function openCtiClient(this: IExecuteFunctions): Promise<OpenCtiClient> {
-	const credentials = await this.getCredentials<{ url: string; token: string }>('emailIntelOpenCtiApi');
+	const credentials = await this.getCredentials<{ url: string; token: string }>(
+		'emailIntelOpenCtiApi',
+	);
 	return new OpenCtiClient({ url: credentials.url, token: credentials.token });
 }

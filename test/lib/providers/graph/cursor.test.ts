@@ -1,10 +1,22 @@
-import { EmittedSet, RECENT_CAP, idHash, runExclusive, newestCursor, passQueued, rememberCursor, parseMailboxList, clientStateMatches, triageNotifications } from '../../../../lib/providers/graph';
+import {
+	EmittedSet,
+	RECENT_CAP,
+	idHash,
+	runExclusive,
+	newestCursor,
+	passQueued,
+	rememberCursor,
+	parseMailboxList,
+	clientStateMatches,
+	triageNotifications,
+} from '../../../../lib/providers/graph';
 
 describe('GraphCursor memory of emitted messages', () => {
 	it('is bounded: beyond RECENT_CAP the oldest leave and become a received-time floor', () => {
 		const set = new EmittedSet(undefined);
 		const t0 = Date.parse('2026-01-01T00:00:00Z');
-		for (let i = 0; i < RECENT_CAP + 10; i++) set.add(`id-${i}`, new Date(t0 + i * 1000).toISOString());
+		for (let i = 0; i < RECENT_CAP + 10; i++)
+			set.add(`id-${i}`, new Date(t0 + i * 1000).toISOString());
 		const cursor = set.toCursor('https://graph/delta?$deltatoken=x', 3);
 		expect(cursor.recent).toHaveLength(RECENT_CAP);
 		expect(cursor.floor).toBe(new Date(t0 + 9 * 1000).toISOString());
@@ -21,7 +33,11 @@ describe('pass lock', () => {
 	it('runs passes one at a time per key; a call while one is queued rides on the queued pass', async () => {
 		const order: string[] = [];
 		let release!: () => void;
-		const first = runExclusive('k', () => new Promise<string>((resolve) => (release = () => resolve('first'))).then((v) => (order.push(v), v)));
+		const first = runExclusive('k', () =>
+			new Promise<string>((resolve) => (release = () => resolve('first'))).then(
+				(v) => (order.push(v), v),
+			),
+		);
 		const second = runExclusive('k', async () => (order.push('second'), 'second'));
 		const third = runExclusive('k', async () => (order.push('third'), 'third'));
 		const other = runExclusive('other', async () => (order.push('other'), 'other'));
@@ -38,7 +54,9 @@ describe('pass lock', () => {
 		const task = async () => ++runs;
 		const first = runExclusive('burst', task, { gatherMs: 40 });
 		expect(passQueued('burst')).toBe(true);
-		const rest = await Promise.all(Array.from({ length: 20 }, () => runExclusive('burst', task, { gatherMs: 40 })));
+		const rest = await Promise.all(
+			Array.from({ length: 20 }, () => runExclusive('burst', task, { gatherMs: 40 })),
+		);
 		expect(rest.every((outcome) => !outcome.ran)).toBe(true);
 		expect(await first).toEqual({ ran: true, value: 1 });
 		expect(runs).toBe(1);
@@ -59,7 +77,9 @@ describe('mailbox list and notification triage', () => {
 			{ upn: 'soc@contoso.com', folder: 'Inbox' },
 			{ upn: 'fin@contoso.com', folder: 'Invoices' },
 		]);
-		expect(() => parseMailboxList('not-a-mailbox')).toThrow(expect.objectContaining({ field: 'mailboxes' }));
+		expect(() => parseMailboxList('not-a-mailbox')).toThrow(
+			expect.objectContaining({ field: 'mailboxes' }),
+		);
 		expect(() => parseMailboxList('  ')).toThrow(expect.objectContaining({ field: 'mailboxes' }));
 	});
 
@@ -69,12 +89,19 @@ describe('mailbox list and notification triage', () => {
 		expect(clientStateMatches('abc', 'abcd')).toBe(false);
 		expect(clientStateMatches(undefined, 'abc')).toBe(false);
 		const scopes = [{ upn: 'a@contoso.com', folder: 'Inbox' }];
-		const state = { clientState: 'secret', folders: { 'a@contoso.com/Inbox': { subscription: { id: 's1', expirationDateTime: '' } } } };
+		const state = {
+			clientState: 'secret',
+			folders: { 'a@contoso.com/Inbox': { subscription: { id: 's1', expirationDateTime: '' } } },
+		};
 		const plan = triageNotifications(
 			{
 				value: [
 					{ subscriptionId: 's1', clientState: 'secret', changeType: 'created' },
-					{ subscriptionId: 's1', clientState: 'secret', lifecycleEvent: 'reauthorizationRequired' },
+					{
+						subscriptionId: 's1',
+						clientState: 'secret',
+						lifecycleEvent: 'reauthorizationRequired',
+					},
 					{ subscriptionId: 's1', clientState: 'wrong' },
 					{ subscriptionId: 'other', clientState: 'secret' },
 				],
@@ -82,7 +109,13 @@ describe('mailbox list and notification triage', () => {
 			state,
 			scopes,
 		);
-		expect(plan).toMatchObject({ accepted: 2, rejected: 2, deltaFor: scopes, renew: scopes, recreate: [] });
+		expect(plan).toMatchObject({
+			accepted: 2,
+			rejected: 2,
+			deltaFor: scopes,
+			renew: scopes,
+			recreate: [],
+		});
 		expect(triageNotifications('garbage', state, scopes).accepted).toBe(0);
 	});
 });

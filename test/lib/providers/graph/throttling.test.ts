@@ -20,13 +20,25 @@ describe('throttling storm', () => {
 					.addMessages(
 						upn,
 						'Inbox',
-						Array.from({ length: 60 }, (_, i) => ({ subject: `${upn} ${i}`, attachments: [{ name: `r${i}.pdf`, contentType: 'application/pdf', content: `pdf ${i}` }] })),
+						Array.from({ length: 60 }, (_, i) => ({
+							subject: `${upn} ${i}`,
+							attachments: [
+								{ name: `r${i}.pdf`, contentType: 'application/pdf', content: `pdf ${i}` },
+							],
+						})),
 					)
 					.map((m) => m.id),
 			);
 		}
 		const session = new GraphMailSession({
-			config: validateGraphConfig({ tenantId: fake.tenantId, clientId: fake.clientId, clientSecret: fake.clientSecret, authorityHost: fake.authorityHost, graphBaseUrl: fake.url, ca: fake.caPem }),
+			config: validateGraphConfig({
+				tenantId: fake.tenantId,
+				clientId: fake.clientId,
+				clientSecret: fake.clientSecret,
+				authorityHost: fake.authorityHost,
+				graphBaseUrl: fake.url,
+				ca: fake.caPem,
+			}),
 			scopes: MAILBOXES.map((upn) => ({ upn, folder: 'Inbox' })),
 			policy: DEFAULT_POLICY,
 			since: new Date(Date.now() - 3_600_000),
@@ -73,7 +85,9 @@ describe('throttling storm', () => {
 			`storm: ${throttled.length} throttled answers, waits asked/measured (ms): ${waits
 				.slice(0, 8)
 				.map((w) => `${w.asked}/${Math.round(w.waited)}`)
-				.join(', ')} …; max in flight ${JSON.stringify(Object.fromEntries(fake.maxInFlight))}; total ${Math.round(elapsed)} ms\n`,
+				.join(
+					', ',
+				)} …; max in flight ${JSON.stringify(Object.fromEntries(fake.maxInFlight))}; total ${Math.round(elapsed)} ms\n`,
 		);
 	});
 });
