@@ -7,25 +7,22 @@ import { errorMessage } from '../errors';
 import { parseHeaderDate, toUtcIso } from './dates';
 import { normalizeAddress, normalizeAddressList } from './addresses';
 import { skipReasonFor, type AttachmentPolicy } from './policy';
-import type { AttachmentInfo, NormalizedEmail, ProviderName } from './types';
+import type { AttachmentInfo, NormalizedEmail } from './types';
 
 /** What the provider knows about a message before its source is parsed. */
-export interface EmailIdentity {
-	provider: ProviderName;
-	account: string;
-	mailbox: string;
-	id: string;
-	locator: string;
-	uid?: number;
-	uidValidity?: string;
-	threadId?: string;
-	size?: number;
-	flags?: string[];
-	labels?: string[];
-	categories?: string[];
-	/** The server's received time (IMAP INTERNALDATE, Graph receivedDateTime): the date fallback. */
-	receivedAt?: Date | string;
-}
+export type EmailIdentity = Pick<
+	NormalizedEmail,
+	'provider' | 'account' | 'mailbox' | 'id' | 'locator'
+> &
+	Partial<
+		Pick<
+			NormalizedEmail,
+			'uid' | 'uidValidity' | 'threadId' | 'size' | 'flags' | 'labels' | 'categories'
+		>
+	> & {
+		/** The server's received time (IMAP INTERNALDATE, Graph receivedDateTime): the date fallback. */
+		receivedAt?: Date | string;
+	};
 
 /**
  * Receives the decoded bytes of one kept attachment and stores them somewhere (memory,
