@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { attachmentOptions } from '../shared/attachment-options';
+import { attachmentOptions, includeRawOption } from '../shared/attachment-options';
 
 /** The trigger's parameters. Option names are read in parameters.ts; keep the two in step. */
 export const triggerProperties: INodeProperties[] = [
@@ -31,14 +31,7 @@ export const triggerProperties: INodeProperties[] = [
 					'ISO-8601 duration. On the first run (and when the server resets a mailbox) only mail received within this period is imported, e.g. P30D = 30 days, PT12H = 12 hours.',
 			},
 			...attachmentOptions,
-			{
-				displayName: 'Include Raw Email',
-				name: 'includeRaw',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether to add the original message as a .eml file in the binary property "raw"',
-			},
+			includeRawOption,
 			{
 				displayName: 'Max Items per Poll',
 				name: 'maxItemsPerPoll',

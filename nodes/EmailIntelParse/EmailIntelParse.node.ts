@@ -13,6 +13,7 @@ import { formatLocator } from '../../lib/mail/locator';
 import { parseEmail } from '../../lib/mail/parse';
 import {
 	attachmentOptions,
+	includeRawOption,
 	policyFromParameters,
 	type AttachmentOptionValues,
 } from '../shared/attachment-options';
@@ -82,17 +83,7 @@ export class EmailIntelParse implements INodeType {
 				type: 'collection',
 				placeholder: 'Add Option',
 				default: {},
-				options: [
-					...attachmentOptions,
-					{
-						displayName: 'Include Raw Email',
-						name: 'includeRaw',
-						type: 'boolean',
-						default: false,
-						description:
-							'Whether to add the original message as binary property "raw" (message/rfc822)',
-					},
-				],
+				options: [...attachmentOptions, includeRawOption],
 			},
 		],
 	};

@@ -47,6 +47,16 @@ export const attachmentOptions: INodeProperties[] = [
 	},
 ];
 
+/** "Include Raw Email": the original message as binary property `raw`, for the triggers that have it. */
+export const includeRawOption: INodeProperties = {
+	displayName: 'Include Raw Email',
+	name: 'includeRaw',
+	type: 'boolean',
+	default: false,
+	description:
+		'Whether to add the original message as a .eml file (message/rfc822) in the binary property "raw"',
+};
+
 export interface AttachmentOptionValues {
 	attachmentMimeTypes?: string;
 	includeInline?: boolean;
