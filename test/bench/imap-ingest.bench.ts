@@ -111,11 +111,8 @@ function settings(server: DovecotServer): ImapSettings {
 	};
 }
 
-/**
- * Reads every message once so Dovecot's caches are equally warm for every contender (the first
- * read of a fresh mailbox costs the server several times more than later ones).
- */
-async function warm(server: DovecotServer, mailbox: string): Promise<void> {
+/** A plain imapflow session, as the baselines use it (no pack code involved). */
+async function connectRaw(server: DovecotServer): Promise<ImapFlow> {
 	const client = new ImapFlow({
 		host: server.host,
 		port: server.port,
@@ -127,6 +124,15 @@ async function warm(server: DovecotServer, mailbox: string): Promise<void> {
 	});
 	client.on('error', () => undefined);
 	await client.connect();
+	return client;
+}
+
+/**
+ * Reads every message once so Dovecot's caches are equally warm for every contender (the first
+ * read of a fresh mailbox costs the server several times more than later ones).
+ */
+async function warm(server: DovecotServer, mailbox: string): Promise<void> {
+	const client = await connectRaw(server);
 	const lock = await client.getMailboxLock(mailbox, { readOnly: true });
 	try {
 		for await (const message of client.fetch(
@@ -143,17 +149,7 @@ async function warm(server: DovecotServer, mailbox: string): Promise<void> {
 
 /** The bound: one connection, one `UID FETCH 1:*` with the source, simpleParser per message. */
 async function bound(server: DovecotServer, mailbox: string): Promise<number> {
-	const client = new ImapFlow({
-		host: server.host,
-		port: server.port,
-		secure: false,
-		doSTARTTLS: false,
-		auth: { user: 'alice', pass: server.users.alice },
-		logger: false,
-		disableAutoIdle: true,
-	});
-	client.on('error', () => undefined);
-	await client.connect();
+	const client = await connectRaw(server);
 	const started = performance.now();
 	let count = 0;
 	const lock = await client.getMailboxLock(mailbox, { readOnly: true });
