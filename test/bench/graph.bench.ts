@@ -17,15 +17,11 @@
 import http from 'node:http';
 import { Worker } from 'node:worker_threads';
 
-import {
-	GraphMailSession,
-	validateGraphConfig,
-	type GraphTriggerState,
-} from '../../lib/providers/graph';
+import { GraphMailSession, type GraphTriggerState } from '../../lib/providers/graph';
 import { DEFAULT_POLICY } from '../../lib/mail/policy';
 import path from 'node:path';
 
-import { startFakeGraph } from '../fakes/graph';
+import { fakeGraphConfig, startFakeGraph } from '../fakes/graph';
 
 const UPN = 'bench@contoso.com';
 const LATENCY_MS = 20;
@@ -169,14 +165,7 @@ async function deltaVsBound(): Promise<{
 	try {
 		const fake = await ask('ready');
 		const session = new GraphMailSession({
-			config: validateGraphConfig({
-				tenantId: fake.tenantId,
-				clientId: fake.clientId,
-				clientSecret: fake.clientSecret,
-				authorityHost: fake.authorityHost,
-				graphBaseUrl: fake.url,
-				ca: fake.caPem,
-			}),
+			config: fakeGraphConfig(fake),
 			scopes: [{ upn: UPN, folder: 'Inbox' }],
 			policy: DEFAULT_POLICY,
 			since: new Date(Date.now() - 86_400_000),

@@ -30,9 +30,9 @@ import { DEFAULT_POLICY } from '../../lib/mail/policy';
 import type { AttachmentSink } from '../../lib/mail/parse';
 import { pollImap } from '../../lib/providers/imap/poll';
 import { ImapProvider } from '../../lib/providers/imap/provider';
-import type { ImapSettings } from '../../lib/providers/imap/settings';
 import { EmailIntelImapTrigger } from '../../nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node';
 import { startHarness } from '../helpers/n8n/trigger';
+import { settingsFor } from '../lib/providers/imap/poll-helper';
 import { startDovecot, type DovecotServer } from '../imap/dovecot';
 
 const ROOT = process.cwd();
@@ -98,17 +98,6 @@ function benchMessage(i: number): Buffer {
 			'',
 		].join('\r\n'),
 	);
-}
-
-function settings(server: DovecotServer): ImapSettings {
-	return {
-		host: server.host,
-		port: server.port,
-		security: 'none',
-		allowSelfSigned: false,
-		user: 'alice',
-		auth: { method: 'password', password: server.users.alice },
-	};
 }
 
 /** A plain imapflow session, as the baselines use it (no pack code involved). */
@@ -279,7 +268,7 @@ async function emptyPoll(
 			}
 		: undefined;
 	const started = performance.now();
-	const provider = new ImapProvider(settings(server), logger ? { logger: logger as never } : {});
+	const provider = new ImapProvider(settingsFor(server), logger ? { logger: logger as never } : {});
 	for await (const batch of provider.changes(mailbox, cursor, { since: new Date(0), limit: 100 })) {
 		if (batch.messages.length > 0) throw new Error('the empty poll found messages');
 	}
@@ -288,7 +277,7 @@ async function emptyPoll(
 }
 
 async function emptyPollMedian(server: DovecotServer, mailbox: string): Promise<number> {
-	const provider = new ImapProvider(settings(server));
+	const provider = new ImapProvider(settingsFor(server));
 	const status = await provider.status(mailbox);
 	await provider.close();
 	const cursor = {
@@ -305,7 +294,7 @@ async function emptyPollMedian(server: DovecotServer, mailbox: string): Promise<
 }
 
 async function emptyPollCommands(server: DovecotServer, mailbox: string): Promise<number> {
-	const provider = new ImapProvider(settings(server));
+	const provider = new ImapProvider(settingsFor(server));
 	const status = await provider.status(mailbox);
 	await provider.close();
 	const commands: string[] = [];
@@ -365,7 +354,7 @@ async function hugeAttachment(server: DovecotServer): Promise<number> {
 	const baseline = process.memoryUsage().heapUsed;
 	let peak = baseline;
 	const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 10);
-	const provider = new ImapProvider(settings(server));
+	const provider = new ImapProvider(settingsFor(server));
 	try {
 		const result = await pollImap(provider, undefined, {
 			mailboxes: [mailbox],

@@ -1,3 +1,4 @@
 export * from './certs';
 export * from './server';
 export * from './subscriber';
+export * from './config';

@@ -1,6 +1,6 @@
-import { GraphMailSession, validateGraphConfig } from '../../../../lib/providers/graph';
+import { GraphMailSession } from '../../../../lib/providers/graph';
 import { DEFAULT_POLICY } from '../../../../lib/mail/policy';
-import { startFakeGraph, type FakeGraph } from '../../../fakes/graph';
+import { fakeGraphConfig, startFakeGraph, type FakeGraph } from '../../../fakes/graph';
 
 const MAILBOXES = ['alice@contoso.com', 'bob@contoso.com'];
 
@@ -31,14 +31,7 @@ describe('throttling storm', () => {
 			);
 		}
 		const session = new GraphMailSession({
-			config: validateGraphConfig({
-				tenantId: fake.tenantId,
-				clientId: fake.clientId,
-				clientSecret: fake.clientSecret,
-				authorityHost: fake.authorityHost,
-				graphBaseUrl: fake.url,
-				ca: fake.caPem,
-			}),
+			config: fakeGraphConfig(fake),
 			scopes: MAILBOXES.map((upn) => ({ upn, folder: 'Inbox' })),
 			policy: DEFAULT_POLICY,
 			since: new Date(Date.now() - 3_600_000),
