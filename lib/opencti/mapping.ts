@@ -59,7 +59,13 @@ export function selectReportAttachments(
  */
 export function reportName(email: Pick<NormalizedEmail, 'subject' | 'from'>): string {
 	const subject = email.subject ?? '';
-	const name = subject.trim() === '' ? `<no subject> from ${email.from?.address ?? ''}` : subject;
+	return padReportName(
+		subject.trim() === '' ? `<no subject> from ${email.from?.address ?? ''}` : subject,
+	);
+}
+
+/** Pads a name below OpenCTI's 2-character minimum with `_`, which the platform accepts. */
+export function padReportName(name: string): string {
 	return name.length >= MIN_NAME_LENGTH ? name : name.padEnd(MIN_NAME_LENGTH, NAME_PADDING);
 }
 

@@ -6,7 +6,24 @@ import {
 	DEFAULT_TLP,
 	type EmailReportOptions,
 	type ExternalReferenceSpec,
+	type FileUpload,
 } from '../../../../lib/opencti';
+
+/** One binary property of the item as an OpenCTI file upload carrying `marking`. */
+export async function binaryAsUpload(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	property: string,
+	marking: string,
+): Promise<FileUpload> {
+	const binary = context.helpers.assertBinaryData(itemIndex, property);
+	return {
+		name: binary.fileName ?? property,
+		mimeType: binary.mimeType,
+		data: await context.helpers.getBinaryDataBuffer(itemIndex, property),
+		markings: [marking],
+	};
+}
 
 /** Fields shared by the report operations (TLP + the options collection). */
 export const tlpField: INodeProperties = {

@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { tlpMarkingId, type OpenCtiClient } from '../../../../../lib/opencti';
 import { showFor } from '../../helpers/displayOptions';
-import { tlpField } from '../common';
+import { binaryAsUpload, tlpField } from '../common';
 
 const properties: INodeProperties[] = [
 	{
@@ -46,14 +46,7 @@ export async function execute(
 	const entityId = (this.getNodeParameter('entityId', itemIndex) as string).trim();
 	const property = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
 	const marking = tlpMarkingId(this.getNodeParameter('tlp', itemIndex) as string);
-	const binary = this.helpers.assertBinaryData(itemIndex, property);
-	const data = await this.helpers.getBinaryDataBuffer(itemIndex, property);
-	const file = {
-		name: binary.fileName ?? property,
-		mimeType: binary.mimeType,
-		data,
-		markings: [marking],
-	};
+	const file = await binaryAsUpload(this, itemIndex, property, marking);
 	const pushed = await client.uploadFile(
 		entityId,
 		file,
@@ -65,7 +58,7 @@ export async function execute(
 				entityId,
 				id: pushed.id,
 				name: pushed.name,
-				size: pushed.size ?? data.length,
+				size: pushed.size ?? file.data.length,
 				mimeType: file.mimeType,
 				markings: file.markings,
 			},

@@ -7,14 +7,20 @@ import {
 
 import {
 	CONNECTOR_REPORT_TYPES,
-	MIN_NAME_LENGTH,
+	padReportName,
 	reportAuthor,
 	tlpMarkingId,
 	type OpenCtiClient,
 	type ReportPlan,
 } from '../../../../../lib/opencti';
 import { showFor } from '../../helpers/displayOptions';
-import { readReportOptions, reportOptionsField, splitList, tlpField } from '../common';
+import {
+	binaryAsUpload,
+	readReportOptions,
+	reportOptionsField,
+	splitList,
+	tlpField,
+} from '../common';
 import { reportOutput } from './output';
 
 const properties: INodeProperties[] = [
@@ -94,19 +100,13 @@ export async function execute(
 	for (const property of splitList(
 		this.getNodeParameter('binaryPropertyNames', itemIndex, '') as string,
 	)) {
-		const binary = this.helpers.assertBinaryData(itemIndex, property);
-		files.push({
-			name: binary.fileName ?? property,
-			mimeType: binary.mimeType,
-			data: await this.helpers.getBinaryDataBuffer(itemIndex, property),
-			markings: [marking],
-		});
+		files.push(await binaryAsUpload(this, itemIndex, property, marking));
 	}
 	const description = this.getNodeParameter('description', itemIndex, '') as string;
 	const content = this.getNodeParameter('content', itemIndex, '') as string;
 	const plan: ReportPlan = {
 		input: {
-			name: rawName.length >= MIN_NAME_LENGTH ? rawName : rawName.padEnd(MIN_NAME_LENGTH, '_'),
+			name: padReportName(rawName),
 			published: published.toISOString(),
 			report_types: options.reportTypes?.length ? options.reportTypes : CONNECTOR_REPORT_TYPES,
 			objectMarking: [marking],
