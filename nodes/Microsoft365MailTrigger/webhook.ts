@@ -2,14 +2,14 @@ import type { INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from
 
 import {
 	coveredByQueuedPasses,
-	parseMailboxList,
 	reconcileState,
 	triageNotifications,
 	type GraphTriggerState,
 	type MailboxScope,
 } from '../../lib/providers/graph';
+import { afterPendingIo } from '../../lib/util/sleep';
 import { toNodeError } from '../shared/errors';
-import { collectItems, lockPrefixOf, openSession, readParameters } from './shared/core';
+import { collectItems, lockPrefixOf, openSession, readScopes } from './shared/core';
 
 /**
  * Graph sends notifications in bursts (one per message). The first one of a quiet folder waits
@@ -21,9 +21,12 @@ const BURST_GATHER_MS = 200;
 /**
  * One POST from Graph. Order matters:
  * 1. `?validationToken=` (subscription handshake): echo it as 200 text/plain, nothing else.
- * 2. Verify each notification's clientState in constant time; answer 202 at once either way
- *    (Graph wants 2xx within 3 s and retries otherwise; a forged POST learns nothing).
- * 3. Only then the slow part: lifecycle handling, renewal, delta passes, items.
+ * 2. Answer 202 before reading anything else: the answer is 202 whether or not the
+ *    notification is genuine (Graph wants 2xx within 3 s and retries otherwise; a forged POST
+ *    learns nothing), so nothing needs to run before it.
+ * 3. Let the event loop take the other POSTs of the burst that are already waiting (their
+ *    202s come first), then verify each clientState in constant time and do the slow part:
+ *    lifecycle handling, renewal, delta passes, items.
  */
 export async function handleNotification(
 	context: IWebhookFunctions,
@@ -38,20 +41,20 @@ export async function handleNotification(
 		res.end(query.validationToken);
 		return { noWebhookResponse: true };
 	}
+	res.writeHead(202);
+	res.end();
+	await afterPendingIo();
 
 	const state = context.getWorkflowStaticData('node') as GraphTriggerState;
-	const parameters = readParameters(context);
 	let scopes: MailboxScope[];
 	try {
-		scopes = parseMailboxList(parameters.mailboxes, parameters.defaultFolder);
+		scopes = readScopes(context);
 	} catch {
 		scopes = [];
 	}
 	const lockPrefix = lockPrefixOf(context);
 	reconcileState(lockPrefix, scopes, state);
 	const plan = triageNotifications(context.getBodyData(), state, scopes);
-	res.writeHead(202);
-	res.end();
 	if (plan.accepted === 0) {
 		if (plan.rejected > 0)
 			context.logger.warn(

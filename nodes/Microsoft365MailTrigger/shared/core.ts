@@ -16,14 +16,13 @@ import {
 	validateGraphConfig,
 	type GraphAppConfig,
 	type GraphTriggerState,
+	type MailboxScope,
 } from '../../../lib/providers/graph';
 import { policyFromParameters, type AttachmentOptionValues } from '../../shared/attachment-options';
 import { n8nBinarySink, toNodeItem } from '../../shared/binary-sink';
 
-/** What both trigger nodes read from their parameters. */
+/** What both trigger nodes read from their parameters besides the folders (readScopes). */
 export interface TriggerParameters {
-	mailboxes: string;
-	defaultFolder: string;
 	attachmentFilter: string;
 	options: AttachmentOptionValues & {
 		includeItemAttachments?: boolean;
@@ -66,11 +65,20 @@ export function graphConfigFrom(credentials: ICredentialDataDecryptedObject): Gr
 
 export function readParameters(context: TriggerContext): TriggerParameters {
 	return {
-		mailboxes: String(context.getNodeParameter('mailboxes', '')),
-		defaultFolder: String(context.getNodeParameter('defaultFolder', 'Inbox') || 'Inbox'),
 		attachmentFilter: String(context.getNodeParameter('attachmentFilter', '')),
 		options: context.getNodeParameter('options', {}) as TriggerParameters['options'],
 	};
+}
+
+/**
+ * The watched folders alone: what a notification needs before it knows whether it has work
+ * (two parameter reads instead of all of them; each costs n8n a parameter resolution).
+ */
+export function readScopes(context: Pick<TriggerContext, 'getNodeParameter'>): MailboxScope[] {
+	return parseMailboxList(
+		String(context.getNodeParameter('mailboxes', '')),
+		String(context.getNodeParameter('defaultFolder', 'Inbox') || 'Inbox'),
+	);
 }
 
 export function startDate(duration: string | undefined, now = Date.now()): Date {
@@ -101,7 +109,7 @@ export async function openSession(
 	const config = graphConfigFrom(await context.getCredentials(CREDENTIAL_NAME));
 	return new GraphMailSession<IBinaryData>({
 		config,
-		scopes: parseMailboxList(parameters.mailboxes, parameters.defaultFolder),
+		scopes: readScopes(context),
 		policy: policyFromParameters(parameters.options),
 		// Hook contexts (subscription create/delete) have no binary helpers and emit nothing.
 		...(hasBinaryHelpers(context) ? { sink: n8nBinarySink(context) } : {}),
