@@ -1,6 +1,11 @@
 import type { IBinaryData, IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
-import { ImapProvider, pollImap, type ImapTriggerState } from '../../lib/providers/imap';
+import {
+	ImapProvider,
+	pollImap,
+	sharedImapPool,
+	type ImapTriggerState,
+} from '../../lib/providers/imap';
 import { n8nBinarySink, toNodeItem } from '../shared/binary-sink';
 import { toNodeError } from '../shared/errors';
 import { imapSettingsFrom, triggerParameters, type TriggerOptionValues } from './parameters';
@@ -39,7 +44,8 @@ export async function pollTrigger(context: IPollFunctions): Promise<INodeExecuti
 			context.getNodeParameter('options', {}) as TriggerOptionValues,
 		);
 		const settings = imapSettingsFrom(await context.getCredentials(CREDENTIAL_NAME));
-		provider = new ImapProvider(settings, { search: parameters.search });
+		// Polls reuse one logged-in connection per account: an empty poll is then a single STATUS.
+		provider = new ImapProvider(settings, { search: parameters.search, pool: sharedImapPool() });
 		const sink = n8nBinarySink(context);
 		if (manual)
 			return await testEvent(context, provider, parameters.mailboxes, { ...parameters, sink });

@@ -16,3 +16,9 @@ export {
 	type ImapPollResult,
 	type PolledEmail,
 } from './poll';
+export {
+	ImapConnectionPool,
+	sharedImapPool,
+	type PoolOptions,
+	type PooledConnection,
+} from './pool';

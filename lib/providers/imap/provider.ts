@@ -32,6 +32,7 @@ import type {
 import { connectImap, disconnectImap, type ConnectOptions } from './connect';
 import { emittedKey, mailboxWasReset, normalizeMessageId, type ImapCursor } from './cursor';
 import { imapError } from './errors';
+import type { ImapConnectionPool, PooledConnection } from './pool';
 import type { ImapSettings } from './settings';
 
 /** Optional server-side filter: only messages whose header contains the text (IMAP SEARCH FROM/TO/SUBJECT). */
@@ -43,6 +44,8 @@ export interface ImapSearchFilter {
 
 export interface ImapProviderOptions extends ConnectOptions {
 	search?: ImapSearchFilter;
+	/** Take the connection from this pool and give it back on close() (see pool.ts). */
+	pool?: ImapConnectionPool;
 }
 
 /** Messages up to this size come in one bulk UID FETCH; larger ones are streamed (imapflow `download()`). */
@@ -75,14 +78,15 @@ export interface FetchManyOptions<T> {
 }
 
 /**
- * IMAP over imapflow. One connection per provider instance, opened on first use; every
- * mailbox is opened read-only (EXAMINE) and bodies are fetched with BODY.PEEK, so the
- * trigger never changes a message (no `\Seen`).
+ * IMAP over imapflow. One connection per provider instance, opened on first use (or taken
+ * from a pool, and given back by close()); every mailbox is opened read-only (EXAMINE) and
+ * bodies are fetched with BODY.PEEK, so the trigger never changes a message (no `\Seen`).
  */
 export class ImapProvider implements MailProvider<ImapCursor> {
 	readonly provider = 'imap' as const;
 	readonly account: string;
 	private connection?: Promise<ImapFlow>;
+	private lease?: PooledConnection;
 
 	constructor(
 		private readonly settings: ImapSettings,
@@ -96,8 +100,17 @@ export class ImapProvider implements MailProvider<ImapCursor> {
 		if (this.connection) {
 			const existing = await this.connection.catch(() => undefined);
 			if (existing?.usable) return existing;
+			existing?.close();
 		}
-		this.connection = connectImap(this.settings, this.options);
+		const connect = () => connectImap(this.settings, this.options);
+		const pool = this.options.pool;
+		this.lease = undefined;
+		this.connection = pool
+			? pool.acquire(this.settings, connect).then((lease) => {
+					this.lease = lease;
+					return lease.client;
+				})
+			: connect();
 		return this.connection;
 	}
 
@@ -106,6 +119,7 @@ export class ImapProvider implements MailProvider<ImapCursor> {
 		mailbox: string,
 	): Promise<{ uidValidity: string; uidNext: number; messages: number; highestModseq?: string }> {
 		const client = await this.client();
+		const reused = this.lease?.client === client && this.lease.reused;
 		try {
 			const status = await client.status(mailbox, {
 				uidNext: true,
@@ -128,7 +142,15 @@ export class ImapProvider implements MailProvider<ImapCursor> {
 					: { highestModseq: status.highestModseq.toString() }),
 			};
 		} catch (error) {
-			throw imapError(error, this.settings, mailbox);
+			// A pooled connection the server dropped while it sat idle (restart, kick) may not have
+			// noticed yet: its first command fails on a dead socket. One fresh connection, once.
+			const failure = imapError(error, this.settings, mailbox);
+			if (reused && failure.code === 'CONNECTION_LOST') {
+				client.close();
+				this.connection = undefined;
+				return this.status(mailbox);
+			}
+			throw failure;
 		}
 	}
 
@@ -433,11 +455,16 @@ export class ImapProvider implements MailProvider<ImapCursor> {
 		);
 	}
 
+	/** Logs out, or gives a pooled connection back to its pool. */
 	async close(): Promise<void> {
 		const connection = this.connection;
+		const lease = this.lease;
 		this.connection = undefined;
+		this.lease = undefined;
 		const client = await connection?.catch(() => undefined);
-		if (client) await disconnectImap(client);
+		if (!client) return;
+		if (lease?.client === client && this.options.pool) await this.options.pool.release(lease);
+		else await disconnectImap(client);
 	}
 
 	private async lock(client: ImapFlow, mailbox: string, readOnly = true) {

@@ -5,6 +5,7 @@ import {
 	type ImapPollResult,
 	type ImapTriggerState,
 } from '../../../../lib/providers/imap/poll';
+import type { ImapConnectionPool } from '../../../../lib/providers/imap/pool';
 import { ImapProvider } from '../../../../lib/providers/imap/provider';
 import type { ImapSettings } from '../../../../lib/providers/imap/settings';
 import type { DovecotServer } from '../../../imap/dovecot';
@@ -38,13 +39,15 @@ export class Poller {
 			since?: Date;
 			maxItems?: number;
 			keepRaw?: boolean;
+			/** Reuse logged-in connections between polls, as the trigger node does. */
+			pool?: ImapConnectionPool;
 		} = {},
 	) {}
 
 	async poll(
 		during?: (provider: ImapProvider) => void,
 	): Promise<ImapPollResult<BufferedAttachment>> {
-		const provider = new ImapProvider(this.settings);
+		const provider = new ImapProvider(this.settings, { pool: this.options.pool });
 		try {
 			during?.(provider);
 			const result = await pollImap(provider, this.state, {

@@ -1,0 +1,210 @@
+import { ImapConnectionPool } from '../../../../lib/providers/imap/pool';
+import { ImapProvider } from '../../../../lib/providers/imap/provider';
+import { startDovecot, type DovecotServer } from '../../../imap/dovecot';
+import { message } from './messages';
+import { Poller, expectNoSeen, settingsFor } from './poll-helper';
+
+/**
+ * The trigger keeps its logged-in connection between polls (lib/providers/imap/pool.ts).
+ * What a user would check: an empty poll costs the server one command, and a connection the
+ * server dropped while it sat in the pool never costs a poll, a message or a duplicate.
+ */
+let server: DovecotServer;
+
+beforeAll(async () => {
+	server = await startDovecot({ users: { alice: 'alicepass', bob: 'bobpass' } });
+});
+afterAll(async () => {
+	await server?.stop();
+});
+
+/** Records the commands imapflow sends (its protocol log, client side). */
+function commandLog(): { commands: string[]; logger: never } {
+	const commands: string[] = [];
+	const ignore = () => undefined;
+	const logger = {
+		debug: (entry: { src?: string; msg?: string }) => {
+			if (entry.src === 'c' && entry.msg && /^[A-Z0-9]+ [A-Z]/.test(entry.msg))
+				commands.push(entry.msg.split(' ').slice(1, 2).join(' '));
+		},
+		info: ignore,
+		warn: ignore,
+		error: ignore,
+		trace: ignore,
+	};
+	return { commands, logger: logger as never };
+}
+
+async function emptyPoll(provider: ImapProvider, mailbox: string): Promise<void> {
+	const status = await provider.status(mailbox);
+	const cursor = { uidValidity: status.uidValidity, lastUid: status.uidNext - 1 };
+	for await (const batch of provider.changes(mailbox, cursor, {
+		since: new Date(0),
+		limit: 10,
+	}))
+		expect(batch.messages).toEqual([]);
+}
+
+test('an empty poll on a pooled connection sends STATUS and nothing else', async () => {
+	const pool = new ImapConnectionPool();
+	const log = commandLog();
+	await server.seed('alice', 'PoolEmpty', [message({ subject: 'one' })]);
+	try {
+		const first = new ImapProvider(settingsFor(server), { pool, logger: log.logger });
+		await emptyPoll(first, 'PoolEmpty');
+		await first.close();
+		expect(log.commands).toContain('AUTHENTICATE');
+		expect(log.commands).not.toContain('LOGOUT');
+		expect(pool.idleCount()).toBe(1);
+
+		log.commands.length = 0;
+		const second = new ImapProvider(settingsFor(server), { pool });
+		const status = await second.status('PoolEmpty');
+		for await (const batch of second.changes(
+			'PoolEmpty',
+			{ uidValidity: status.uidValidity, lastUid: status.uidNext - 1 },
+			{ since: new Date(0), limit: 10 },
+		))
+			expect(batch.messages).toEqual([]);
+		await second.close();
+		// Two STATUS: the test's own and the poll's; no login, no LOGOUT, no SELECT.
+		expect(log.commands).toEqual(['STATUS', 'STATUS']);
+	} finally {
+		await pool.closeAll();
+	}
+	expect(pool.idleCount()).toBe(0);
+});
+
+test('a poll that fetched mail leaves the connection pooled with no mailbox selected', async () => {
+	const pool = new ImapConnectionPool();
+	await server.seed('alice', 'PoolFetch', [message({ subject: 'a' }), message({ subject: 'b' })]);
+	try {
+		const poller = new Poller(settingsFor(server), { mailboxes: ['PoolFetch'], pool });
+		const first = await poller.poll();
+		expect(first.emails.map((e) => e.email.subject)).toEqual(['a', 'b']);
+		expect(pool.idleCount()).toBe(1);
+		// The EXAMINEd mailbox was CLOSEd: an idle connection gets no untagged mailbox updates.
+		const lease = await pool.acquire(settingsFor(server), async () => {
+			throw new Error("the poll's connection was not pooled");
+		});
+		expect(lease.reused).toBe(true);
+		expect(lease.client.mailbox).toBe(false);
+		await pool.release(lease);
+
+		await server.seed('alice', 'PoolFetch', [message({ subject: 'c' })]);
+		expect((await poller.poll()).emails.map((e) => e.email.subject)).toEqual(['c']);
+		expect((await poller.poll()).emails).toEqual([]);
+		await expectNoSeen(server, 'PoolFetch');
+	} finally {
+		await pool.closeAll();
+	}
+});
+
+test('a connection the server kicked or lost while pooled costs no poll, no message, no duplicate', async () => {
+	const pool = new ImapConnectionPool();
+	try {
+		const poller = new Poller(settingsFor(server), { mailboxes: ['PoolDrop'], pool });
+		await server.seed('alice', 'PoolDrop', [message({ subject: 'before' })]);
+		expect((await poller.poll()).emails.map((e) => e.email.subject)).toEqual(['before']);
+
+		await server.kick('alice');
+		await server.seed('alice', 'PoolDrop', [message({ subject: 'after kick' })]);
+		const afterKick = await poller.poll();
+		expect(afterKick.errors).toEqual([]);
+		expect(afterKick.emails.map((e) => e.email.subject)).toEqual(['after kick']);
+
+		await server.kill();
+		await server.start();
+		await server.seed('alice', 'PoolDrop', [message({ subject: 'after restart' })]);
+		const afterRestart = await poller.poll();
+		expect(afterRestart.errors).toEqual([]);
+		expect(afterRestart.emails.map((e) => e.email.subject)).toEqual(['after restart']);
+		expect((await poller.poll()).emails).toEqual([]);
+	} finally {
+		await pool.closeAll();
+	}
+});
+
+test('reusing a connection many times leaves no listeners or timers behind', async () => {
+	const pool = new ImapConnectionPool();
+	await server.seed('alice', 'PoolReuse', [message({ subject: 'x' })]);
+	try {
+		const listeners: number[] = [];
+		for (let i = 0; i < 15; i++) {
+			const provider = new ImapProvider(settingsFor(server), { pool });
+			await emptyPoll(provider, 'PoolReuse');
+			const client = await provider.client();
+			await provider.close();
+			listeners.push(client.listenerCount('close'));
+		}
+		expect(new Set(listeners).size).toBe(1);
+		expect(pool.idleCount()).toBe(1);
+	} finally {
+		await pool.closeAll();
+	}
+});
+
+test('a pooled connection that died unnoticed is replaced within the same poll', async () => {
+	const pool = new ImapConnectionPool();
+	try {
+		const poller = new Poller(settingsFor(server), { mailboxes: ['PoolDead'], pool });
+		await server.seed('alice', 'PoolDead', [message({ subject: 'first' })]);
+		await poller.poll();
+		const lease = await pool.acquire(settingsFor(server), async () => {
+			throw new Error('not pooled');
+		});
+		await pool.release(lease);
+		await server.seed('alice', 'PoolDead', [message({ subject: 'second' })]);
+		// The socket dies and the very next poll takes the connection before imapflow has seen
+		// the close: its STATUS fails on the dead socket, and the poll must still succeed.
+		(lease.client as unknown as { socket: { destroy(): void } }).socket.destroy();
+		const result = await poller.poll();
+		expect(result.errors).toEqual([]);
+		expect(result.emails.map((e) => e.email.subject)).toEqual(['second']);
+	} finally {
+		await pool.closeAll();
+	}
+});
+
+test('accounts never share a connection, and an idle one is logged out after idleMs', async () => {
+	const pool = new ImapConnectionPool({ idleMs: 100 });
+	await server.seed('bob', 'INBOX', [message({ subject: 'for bob' })]);
+	const bob = settingsFor(server, {
+		user: 'bob',
+		auth: { method: 'password', password: 'bobpass' },
+	});
+	try {
+		const asAlice = new Poller(settingsFor(server), { pool });
+		const asBob = new Poller(bob, { pool });
+		await asAlice.poll();
+		const bobMail = await asBob.poll();
+		expect(bobMail.emails.map((e) => e.email.subject)).toEqual(['for bob']);
+		expect(pool.idleCount()).toBe(2);
+
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		expect(pool.idleCount()).toBe(0);
+		const lease = await pool
+			.acquire(bob, async () => {
+				throw new Error('connect called');
+			})
+			.catch((error: Error) => error.message);
+		expect(lease).toBe('connect called');
+	} finally {
+		await pool.closeAll();
+	}
+});
+
+test('a changed password is a different account: the pooled login is not used for it', async () => {
+	const pool = new ImapConnectionPool();
+	try {
+		await new Poller(settingsFor(server), { pool }).poll();
+		const wrong = new Poller(
+			settingsFor(server, { auth: { method: 'password', password: 'not-the-password' } }),
+			{ pool },
+		);
+		const result = await wrong.poll();
+		expect(result.errors.map((e) => e.error.field)).toEqual(['password']);
+	} finally {
+		await pool.closeAll();
+	}
+});
