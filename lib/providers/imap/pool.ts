@@ -120,7 +120,11 @@ export class ImapConnectionPool {
 		const all = [...this.idle.entries()].flatMap(([key, entries]) =>
 			entries.map((entry) => ({ key, entry })),
 		);
-		for (const { key, entry } of all) this.forget(key, entry);
+		for (const { key, entry } of all) {
+			this.forget(key, entry);
+			// The caller awaits the LOGOUT: its socket must keep the process alive until it is answered.
+			setRef(entry.client, true);
+		}
 		await Promise.all(all.map(({ entry }) => disconnectImap(entry.client)));
 	}
 

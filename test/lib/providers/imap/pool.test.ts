@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
 import { ImapConnectionPool } from '../../../../lib/providers/imap/pool';
 import { ImapProvider } from '../../../../lib/providers/imap/provider';
 import { startDovecot, type DovecotServer } from '../../../imap/dovecot';
@@ -10,6 +13,7 @@ import { Poller, expectNoSeen, settingsFor } from './poll-helper';
  * server dropped while it sat in the pool never costs a poll, a message or a duplicate.
  */
 let server: DovecotServer;
+const execFileAsync = promisify(execFile);
 
 beforeAll(async () => {
 	server = await startDovecot({ users: { alice: 'alicepass', bob: 'bobpass' } });
@@ -142,6 +146,29 @@ test('reusing a connection many times leaves no listeners or timers behind', asy
 	} finally {
 		await pool.closeAll();
 	}
+});
+
+test('closeAll logs out even when nothing else keeps the process alive', async () => {
+	// Run in a child process: an idle pooled socket is unref'd, so a LOGOUT awaited on it
+	// alone would end the process before the server answered (the test would never see it).
+	const script = `
+		const { ImapConnectionPool } = require(${JSON.stringify(require.resolve('../../../../lib/providers/imap/pool'))});
+		const { ImapProvider } = require(${JSON.stringify(require.resolve('../../../../lib/providers/imap/provider'))});
+		(async () => {
+			const pool = new ImapConnectionPool();
+			const provider = new ImapProvider(${JSON.stringify(settingsFor(server))}, { pool });
+			await provider.status('INBOX');
+			await provider.close();
+			await pool.closeAll();
+			console.log('logged out, idle ' + pool.idleCount());
+		})();
+	`;
+	const { stdout } = await execFileAsync(
+		process.execPath,
+		['-r', require.resolve('../../../helpers/ts-require'), '-e', script],
+		{ timeout: 20_000 },
+	).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
+	expect(stdout.trim()).toBe('logged out, idle 0');
 });
 
 test('a pooled connection that died unnoticed is replaced within the same poll', async () => {
