@@ -6,6 +6,7 @@ import {
 	sharedImapPool,
 	type ImapTriggerState,
 } from '../../lib/providers/imap';
+import { sharedParseWorkers } from '../../lib/mail/parse-workers';
 import { n8nBinarySink, toNodeItem } from '../shared/binary-sink';
 import { toNodeError } from '../shared/errors';
 import { imapSettingsFrom, triggerParameters, type TriggerOptionValues } from './parameters';
@@ -45,7 +46,11 @@ export async function pollTrigger(context: IPollFunctions): Promise<INodeExecuti
 		);
 		const settings = imapSettingsFrom(await context.getCredentials(CREDENTIAL_NAME));
 		// Polls reuse one logged-in connection per account: an empty poll is then a single STATUS.
-		provider = new ImapProvider(settings, { search: parameters.search, pool: sharedImapPool() });
+		provider = new ImapProvider(settings, {
+			search: parameters.search,
+			pool: sharedImapPool(),
+			parseWorkers: sharedParseWorkers(),
+		});
 		const sink = n8nBinarySink(context);
 		if (manual)
 			return await testEvent(context, provider, parameters.mailboxes, { ...parameters, sink });

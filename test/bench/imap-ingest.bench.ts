@@ -3,10 +3,11 @@
  *
  * p1_ingest_vs_bound — 10,000 generated multipart messages of ~21 KB (text, html, PDF, CSV).
  *   Ours: the trigger node in n8n-core's real PollContext (Max Items per Poll 1,000, so 10
- *   polls, each a fresh connection; attachments through n8n's binary data service) ÷ the
- *   bound: raw imapflow `UID FETCH 1:* (UID BODY.PEEK[])` + mailparser `simpleParser` per
- *   message, one connection, same run. Goal ≥ 0.9. Both mailboxes are read once before any
- *   timing so Dovecot's caches are equally warm for every contender.
+ *   polls on the node's pooled connection, parsing on the calling thread and the node's parse
+ *   thread(s); attachments through n8n's binary data service) ÷ the bound: raw imapflow
+ *   `UID FETCH 1:* (UID BODY.PEEK[])` + mailparser `simpleParser` per message, one connection,
+ *   same run. Each is run twice, alternating, and the better run of each counts. Goal ≥ 0.9.
+ *   Both mailboxes are read once before any timing so Dovecot's caches are equally warm.
  * p1_ingest_vs_n8n — ours ÷ n8n's own Email Trigger (IMAP) v2.2 from n8n-nodes-base 2.41.1,
  *   run for real in that install's n8n-core TriggerContext on Node 24 (imap-n8n-baseline.js),
  *   "resolved" output, on a copy of the same mailbox. null when the e2e n8n install is absent.
@@ -30,6 +31,7 @@ import { pipeline } from 'node:stream/promises';
 import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 
+import { sharedParseWorkers } from '../../lib/mail/parse-workers';
 import { DEFAULT_POLICY } from '../../lib/mail/policy';
 import type { AttachmentSink } from '../../lib/mail/parse';
 import { pollImap } from '../../lib/providers/imap/poll';
@@ -43,7 +45,7 @@ import { startDovecot, type DovecotServer } from '../imap/dovecot';
 const ROOT = process.cwd();
 const MESSAGES = Number(process.env.IMAP_BENCH_MESSAGES ?? 10_000);
 const BIG_MAILBOX = Number(process.env.IMAP_BENCH_BIG_MAILBOX ?? 100_000);
-const EMPTY_POLL_SAMPLES = 30;
+const EMPTY_POLL_SAMPLES = 200;
 const HUGE_ATTACHMENT_MB = 200;
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
@@ -194,8 +196,10 @@ async function ours(server: DovecotServer, mailbox: string): Promise<number> {
 	}
 	const seconds = (performance.now() - started) / 1000;
 	if (count !== MESSAGES) throw new Error(`ours: ingested ${count} of ${MESSAGES}`);
+	const threads = sharedParseWorkers().parsed;
 	log(
-		`ours (node in PollContext): ${count} messages in ${polls} polls, ${seconds.toFixed(2)} s = ${(count / seconds).toFixed(0)} msg/s`,
+		`ours (node in PollContext): ${count} messages in ${polls} polls, ${seconds.toFixed(2)} s = ${(count / seconds).toFixed(0)} msg/s ` +
+			`(parsed so far on the parse thread: ${threads.onThreads}, on n8n's thread: ${threads.onCaller})`,
 	);
 	return count / seconds;
 }
@@ -423,8 +427,16 @@ async function main(): Promise<void> {
 
 		await warm(server, 'Bench');
 		await warm(server, 'BenchN8n');
-		const boundRate = await bound(server, 'Bench');
-		const ourRate = await ours(server, 'Bench');
+		// Twice each, alternating, best of two: both contenders are measured warm (JIT, and our
+		// parse thread), and a burst of load from elsewhere on the machine hits one sample.
+		const boundRates: number[] = [];
+		const ourRates: number[] = [];
+		for (let round = 0; round < 2; round++) {
+			boundRates.push(await bound(server, 'Bench'));
+			ourRates.push(await ours(server, 'Bench'));
+		}
+		const boundRate = Math.max(...boundRates);
+		const ourRate = Math.max(...ourRates);
 		let n8nRate: number | null = null;
 		try {
 			n8nRate = await n8nBaseline(server, 'BenchN8n');

@@ -18,6 +18,7 @@ import {
 	type EmailIdentity,
 	type ParsedEmail,
 } from '../../mail/parse';
+import type { ParseWorkers } from '../../mail/parse-workers';
 import type { AttachmentPolicy } from '../../mail/policy';
 import { parseHeaderDate, toUtcIso } from '../../mail/dates';
 import type { AttachmentInfo } from '../../mail/types';
@@ -46,6 +47,8 @@ export interface ImapProviderOptions extends ConnectOptions {
 	search?: ImapSearchFilter;
 	/** Take the connection from this pool and give it back on close() (see pool.ts). */
 	pool?: ImapConnectionPool;
+	/** Parse bulk-fetched messages on these threads too (see lib/mail/parse-workers.ts). */
+	parseWorkers?: ParseWorkers;
 }
 
 /** Messages up to this size come in one bulk UID FETCH; larger ones are streamed (imapflow `download()`). */
@@ -312,7 +315,9 @@ export class ImapProvider implements MailProvider<ImapCursor> {
 					continue;
 				}
 				const pending = new Map<number, Promise<FetchedEmail<T>>>();
-				const parseSlot = createLimiter(PARSES_IN_FLIGHT);
+				const parseSlot = createLimiter(
+					PARSES_IN_FLIGHT + (this.options.parseWorkers?.capacity ?? 0),
+				);
 				const byUid = new Map(group.map((summary) => [summary.uid as number, summary]));
 				const query = { uid: true, source: true } as const;
 				for await (const message of client.fetch(uidSet(group.map((m) => m.uid as number)), query, {
@@ -580,7 +585,10 @@ export class ImapProvider implements MailProvider<ImapCursor> {
 		source: Buffer,
 		options: FetchManyOptions<T>,
 	): Promise<FetchedEmail<T>> {
-		const parsed = await parseEmail<T>(source, this.identity(summary), {
+		const parse = this.options.parseWorkers
+			? this.options.parseWorkers.parse.bind(this.options.parseWorkers)
+			: parseEmail;
+		const parsed = await parse<T>(source, this.identity(summary), {
 			policy: options.policy,
 			sink: options.sink,
 		});

@@ -1,0 +1,52 @@
+import { parentPort } from 'node:worker_threads';
+
+import { parseEmail, type AttachmentSink } from './parse';
+import type { ParseJob, ParseJobResult, WorkerAttachment } from './parse-workers';
+
+/**
+ * The body of one parse thread (see parse-workers.ts): parses each job of a batch with the
+ * same parseEmail the main thread uses, keeping attachments as fresh ArrayBuffers so they
+ * can be transferred back without a copy.
+ */
+const transferableSink: AttachmentSink<Uint8Array> = async (_info, content) => {
+	const chunks: Buffer[] = [];
+	let length = 0;
+	for await (const chunk of content) {
+		chunks.push(chunk as Buffer);
+		length += (chunk as Buffer).length;
+	}
+	// Not Buffer.concat: small Buffers share one pooled ArrayBuffer, which must not be transferred.
+	const data = new Uint8Array(length);
+	let offset = 0;
+	for (const chunk of chunks) {
+		data.set(chunk, offset);
+		offset += chunk.length;
+	}
+	return data;
+};
+
+async function parseJob(job: ParseJob): Promise<ParseJobResult> {
+	try {
+		const parsed = await parseEmail(Buffer.from(job.source), job.identity, {
+			policy: job.policy,
+			sink: transferableSink,
+		});
+		const attachments: WorkerAttachment[] = parsed.attachments.map((kept) => ({
+			binaryProperty: kept.binaryProperty,
+			info: kept.info,
+			data: kept.stored,
+		}));
+		return { id: job.id, email: parsed.email, attachments };
+	} catch (error) {
+		return { id: job.id, error: error instanceof Error ? error.message : String(error) };
+	}
+}
+
+parentPort?.on('message', (jobs: ParseJob[]) => {
+	void Promise.all(jobs.map(parseJob)).then((results) => {
+		const transfer = results.flatMap((result) =>
+			'attachments' in result ? result.attachments.map((a) => a.data.buffer as ArrayBuffer) : [],
+		);
+		parentPort!.postMessage(results, transfer);
+	});
+});

@@ -1,0 +1,137 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+import { bufferSink, parseEmail, type EmailIdentity } from '../../../lib/mail/parse';
+import { ParseWorkers } from '../../../lib/mail/parse-workers';
+import { DEFAULT_POLICY, type AttachmentPolicy } from '../../../lib/mail/policy';
+import { FIXTURE_DIR } from '../../fixtures/generate';
+
+/**
+ * Parsing on worker threads must be invisible: the same item, byte for byte, as parseEmail on
+ * the calling thread, for every message of the MIME corpus; and a thread that dies must cost
+ * nothing but time.
+ */
+const THREAD_SCRIPT = path.join(__dirname, '../../helpers/parse-worker-ts.js');
+const CRASHING_SCRIPT = path.join(__dirname, '../../helpers/crashing-parse-worker.js');
+const everything: AttachmentPolicy = { ...DEFAULT_POLICY, mimeTypes: ['*'], includeInline: true };
+
+const fixtures = fs
+	.readdirSync(FIXTURE_DIR)
+	.filter((name) => name.endsWith('.eml'))
+	.sort()
+	.map((name) => ({ name, source: fs.readFileSync(path.join(FIXTURE_DIR, name)) }));
+
+function identityOf(name: string): EmailIdentity {
+	return {
+		provider: 'imap',
+		account: 'alice',
+		mailbox: 'INBOX',
+		id: `1:${name}`,
+		locator: `imap://alice@mail.example.com/INBOX;UIDVALIDITY=1/;UID=1`,
+		uid: 1,
+		uidValidity: '1',
+		receivedAt: '2024-04-01T10:00:00Z',
+	};
+}
+
+test('the corpus parses to exactly the in-process result on a thread', async () => {
+	const workers = new ParseWorkers({ threads: 1, script: THREAD_SCRIPT });
+	try {
+		expect(fixtures.length).toBeGreaterThanOrEqual(16);
+		const onThreads = await Promise.all(
+			fixtures.map(({ name, source }) =>
+				workers.parse(source, identityOf(name), { policy: everything, sink: bufferSink }),
+			),
+		);
+		for (const [index, { name, source }] of fixtures.entries()) {
+			const here = await parseEmail(source, identityOf(name), {
+				policy: everything,
+				sink: bufferSink,
+			});
+			expect({ name, ...onThreads[index] }).toEqual({ name, ...here });
+		}
+		// Sixteen at once: the thread takes its share, the caller parses what does not fit.
+		expect(workers.parsed.onThreads).toBeGreaterThan(0);
+		expect(workers.parsed.onThreads + workers.parsed.onCaller).toBe(fixtures.length);
+	} finally {
+		await workers.close();
+	}
+});
+
+test('keepRaw and parse errors return the source, as parseEmail does', async () => {
+	const workers = new ParseWorkers({ threads: 1, script: THREAD_SCRIPT });
+	try {
+		const garbage = fixtures.find((f) => f.name === 'garbage-one-line.eml')!;
+		const broken = await workers.parse(garbage.source, identityOf(garbage.name), {
+			policy: DEFAULT_POLICY,
+		});
+		expect(broken.email.parseError).toMatch(/not an RFC 822 message/);
+		expect(broken.raw?.equals(garbage.source)).toBe(true);
+		const text = fixtures.find((f) => f.name === 'text-only.eml')!;
+		const kept = await workers.parse(text.source, identityOf(text.name), {
+			policy: DEFAULT_POLICY,
+			keepRaw: true,
+		});
+		expect(kept.raw?.equals(text.source)).toBe(true);
+		expect(workers.parsed.onThreads).toBe(2);
+	} finally {
+		await workers.close();
+	}
+});
+
+test('a thread that dies loses no message: its jobs are parsed on the calling thread', async () => {
+	const workers = new ParseWorkers({ threads: 1, script: CRASHING_SCRIPT });
+	try {
+		for (let attempt = 0; attempt < 4; attempt++) {
+			const results = await Promise.all(
+				fixtures.map(({ name, source }) =>
+					workers.parse(source, identityOf(name), { policy: everything }),
+				),
+			);
+			expect(results.map((r) => r.email.id)).toEqual(fixtures.map((f) => `1:${f.name}`));
+		}
+		expect(workers.parsed.onThreads).toBe(0);
+		// After three deaths the pool stops trying threads.
+		expect(workers.enabled).toBe(false);
+	} finally {
+		await workers.close();
+	}
+});
+
+test('a filename filter (a function) keeps parsing on the calling thread', async () => {
+	const workers = new ParseWorkers({ threads: 1, script: THREAD_SCRIPT });
+	try {
+		const { name, source } = fixtures.find((f) => f.name === 'attachments-mixed-types.eml')!;
+		const parsed = await workers.parse(source, identityOf(name), {
+			policy: { ...everything, filenameFilter: (file) => file.endsWith('.pdf') },
+		});
+		expect(parsed.attachments.map((a) => a.info.filename)).toEqual(
+			parsed.email.attachments.filter((a) => a.filename.endsWith('.pdf')).map((a) => a.filename),
+		);
+		expect(workers.parsed).toEqual({ onThreads: 0, onCaller: 1 });
+	} finally {
+		await workers.close();
+	}
+});
+
+test('an idle thread never keeps the process from exiting', async () => {
+	const script = `
+		const { ParseWorkers } = require(${JSON.stringify(require.resolve('../../../lib/mail/parse-workers'))});
+		const workers = new ParseWorkers({ threads: 1, script: ${JSON.stringify(THREAD_SCRIPT)} });
+		const source = require('node:fs').readFileSync(${JSON.stringify(path.join(FIXTURE_DIR, 'text-only.eml'))});
+		const identity = { provider: 'imap', account: 'a', mailbox: 'INBOX', id: '1', locator: 'x' };
+		workers.parse(source, identity, { policy: { mimeTypes: [], includeInline: false, maxAttachmentBytes: 1e6, maxTextChars: 1e6 } })
+			.then((parsed) => console.log(parsed.email.subject + ' / on threads: ' + workers.parsed.onThreads));
+	`;
+	const started = Date.now();
+	const { stdout } = await promisify(execFile)(
+		process.execPath,
+		['-r', require.resolve('../../helpers/ts-require'), '-e', script],
+		{ timeout: 20_000 },
+	);
+	expect(stdout.trim()).toMatch(/ \/ on threads: 1$/);
+	// The idle timer is 60 s: exiting well before it means nothing held the process open.
+	expect(Date.now() - started).toBeLessThan(15_000);
+});
