@@ -13,7 +13,7 @@ import {
 	type Json,
 	type N8nInstance,
 } from './harness';
-import { REPO_ROOT } from './pack';
+import { preparePack, REPO_ROOT } from './pack';
 
 interface Declared {
 	nodes: string[];
@@ -243,5 +243,36 @@ describe('`n8n execute` of a workflow using Email Intel Parse', () => {
 		console.log(`[e2e] failing run reported: ${error?.message} (node ${error?.node?.name})`);
 		expect(error?.node?.name).toBe('Parse');
 		expect(error?.message).toMatch(/Source/);
+	});
+});
+
+describe('the installed package (npm pack, as n8n installs it)', () => {
+	it('parses mail on its own worker thread, from the files the tarball ships', async () => {
+		const installed = path.join((await preparePack()).dir, 'node_modules', PACKAGE_NAME);
+		// eslint-disable-next-line @typescript-eslint/no-require-imports -- the packed, compiled module
+		const { ParseWorkers } = require(path.join(installed, 'dist/lib/mail/parse-workers.js')) as {
+			ParseWorkers: typeof import('../../lib/mail/parse-workers').ParseWorkers;
+		};
+		const workers = new ParseWorkers({ threads: 1 });
+		try {
+			expect(workers.enabled).toBe(true);
+			const source = fs.readFileSync(path.join(REPO_ROOT, 'test/fixtures/mime/text-only.eml'));
+			const parsed = await workers.parse(
+				source,
+				{ provider: 'imap', account: 'alice', mailbox: 'INBOX', id: '1:1', locator: 'imap://x' },
+				{
+					policy: {
+						mimeTypes: ['*'],
+						includeInline: false,
+						maxAttachmentBytes: 1 << 20,
+						maxTextChars: 1 << 20,
+					},
+				},
+			);
+			expect(parsed.email.subject.length).toBeGreaterThan(0);
+			expect(workers.parsed).toEqual({ onThreads: 1, onCaller: 0 });
+		} finally {
+			await workers.close();
+		}
 	});
 });
