@@ -78,6 +78,7 @@ export class ParseWorkers {
 	private readonly live: Thread[] = [];
 	private nextId = 1;
 	private failures = 0;
+	private scriptExists?: boolean;
 	/** Messages parsed on a thread and on the calling thread (what the tests and bench check). */
 	readonly parsed = { onThreads: 0, onCaller: 0 };
 	private idleTimer?: NodeJS.Timeout;
@@ -96,7 +97,9 @@ export class ParseWorkers {
 
 	/** True when parse() may use threads (a compiled worker script exists and threads > 0). */
 	get enabled(): boolean {
-		return this.threads > 0 && this.failures < MAX_FAILURES && existsSync(this.script);
+		// Checked per message: the file test is done once.
+		this.scriptExists ??= existsSync(this.script);
+		return this.threads > 0 && this.failures < MAX_FAILURES && this.scriptExists;
 	}
 
 	/** parseEmail on a worker thread when one has room, on the calling thread otherwise. */
