@@ -50,6 +50,12 @@ const HUGE_ATTACHMENT_MB = 200;
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
+// Plain JS shared with the bench runner (test/bench/run.js copies it next to this file).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { n8nInstallForBench } = require('./n8n-install') as {
+	n8nInstallForBench(): { dir: string; nodeBin: string } | undefined;
+};
+
 /** ~21 KB: text + html + an 8 KB PDF + a 4 KB CSV, base64 encoded. */
 function benchMessage(i: number): Buffer {
 	const boundary = `mix-${i}`;
@@ -205,25 +211,14 @@ async function ours(server: DovecotServer, mailbox: string): Promise<number> {
 }
 
 async function n8nBaseline(server: DovecotServer, mailbox: string): Promise<number | null> {
-	const cache = path.join(
-		process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'),
-		'n8n-nodes-email-intel',
-	);
-	const install = fs.existsSync(cache)
-		? fs
-				.readdirSync(cache)
-				.map((dir) => path.join(cache, dir))
-				.find((dir) => fs.existsSync(path.join(dir, '.install-complete')))
-		: undefined;
-	const nodeBin =
-		install &&
-		path.join(install, 'node_modules', `node-${process.platform}-${process.arch}`, 'bin', 'node');
-	if (!install || !nodeBin || !fs.existsSync(nodeBin)) {
+	const install = n8nInstallForBench();
+	if (!install) {
 		log(
 			'n8n baseline: no e2e n8n install in the cache (run `npm run test:e2e` once); p1_ingest_vs_n8n = null',
 		);
 		return null;
 	}
+	const { dir, nodeBin } = install;
 	const config = {
 		host: server.host,
 		port: server.port,
@@ -236,7 +231,7 @@ async function n8nBaseline(server: DovecotServer, mailbox: string): Promise<numb
 	const output = await new Promise<string>((resolve, reject) => {
 		const child = spawn(
 			nodeBin,
-			[path.join(ROOT, 'test/bench/imap-n8n-baseline.js'), install, JSON.stringify(config)],
+			[path.join(ROOT, 'test/bench/imap-n8n-baseline.js'), dir, JSON.stringify(config)],
 			{ stdio: ['ignore', 'pipe', 'pipe'] },
 		);
 		let stdout = '';
@@ -472,6 +467,7 @@ async function main(): Promise<void> {
 		process.stdout.write(
 			`${JSON.stringify({
 				bench: 'imap-ingest',
+				node: process.version,
 				p1_ingest_vs_bound: round(ourRate / boundRate),
 				p1_ingest_vs_n8n: n8nRate === null ? null : round(ourRate / n8nRate),
 				p2_empty_poll_ratio: round(bigMs / smallMs),

@@ -47,6 +47,15 @@ function copyJs(from, to) {
 	}
 }
 copyJs(path.join(root, 'test/imap'), path.join(out, 'test/imap'));
+copyJs(path.join(root, 'test/bench'), path.join(out, 'test/bench'));
+
+// The IMAP benchmark compares our node with n8n's own Email Trigger, which runs on the Node of
+// the e2e n8n install (Node 24, what n8n 2.41 runs on). Ours and the bound run on that Node
+// too, so the three are compared on one runtime; without the install, on this Node.
+const { n8nInstallForBench } = require('./n8n-install');
+const n8nNode = n8nInstallForBench()?.nodeBin;
+const runtimeFor = (file) =>
+	file.startsWith('imap-ingest') && n8nNode ? n8nNode : process.execPath;
 
 const benches = fs
 	.readdirSync(__dirname)
@@ -57,8 +66,10 @@ const benches = fs
 let failed = 0;
 for (const file of benches) {
 	const compiled = path.join(out, 'test/bench', file.replace(/\.ts$/, '.js'));
-	if (!json) console.error(`# ${file}`);
-	const run = spawnSync(process.execPath, ['--expose-gc', compiled, ...(json ? ['--json'] : [])], {
+	const runtime = runtimeFor(file);
+	if (!json)
+		console.error(`# ${file} on Node ${execFileSync(runtime, ['--version']).toString().trim()}`);
+	const run = spawnSync(runtime, ['--expose-gc', compiled, ...(json ? ['--json'] : [])], {
 		cwd: root,
 		stdio: ['ignore', 'pipe', json ? 'pipe' : 'inherit'],
 		env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') },
