@@ -13,8 +13,3 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 		signal?.addEventListener('abort', onAbort, { once: true });
 	});
 }
-
-/** Resolves after the I/O callbacks that are already waiting have run (a setImmediate turn). */
-export function afterPendingIo(): Promise<void> {
-	return new Promise((resolve) => setImmediate(resolve));
-}

@@ -7,16 +7,24 @@ import {
 	type GraphTriggerState,
 	type MailboxScope,
 } from '../../lib/providers/graph';
-import { afterPendingIo } from '../../lib/util/sleep';
+import { sleep } from '../../lib/util/sleep';
 import { toNodeError } from '../shared/errors';
 import { collectItems, lockPrefixOf, openSession, readScopes } from './shared/core';
 
 /**
- * Graph sends notifications in bursts (one per message). The first one of a quiet folder waits
- * this long before its delta pass, so the rest of the burst rides on that pass and the event
- * loop answers their 202s meanwhile. Mail is seconds old anyway; 200 ms is not felt.
+ * Graph sends notifications in bursts (one POST per message). The first POST of a quiet node
+ * waits this long and then speaks for every POST that arrived meanwhile: one verification,
+ * one triage, one delta pass. Mail is seconds old anyway; 200 ms is not felt.
  */
 const BURST_GATHER_MS = 200;
+/** Bodies one gathering call takes at most; beyond it a POST is handled on its own. */
+const INBOX_CAP = 1000;
+
+/**
+ * POST bodies waiting for the call that gathers them, per trigger node. Process-wide like the
+ * pass lock (lib/providers/graph/pass-lock.ts), bounded by INBOX_CAP, emptied after 200 ms.
+ */
+const inboxes = new Map<string, unknown[]>();
 
 /**
  * One POST from Graph. Order matters:
@@ -24,8 +32,9 @@ const BURST_GATHER_MS = 200;
  * 2. Answer 202 before reading anything else: the answer is 202 whether or not the
  *    notification is genuine (Graph wants 2xx within 3 s and retries otherwise; a forged POST
  *    learns nothing), so nothing needs to run before it.
- * 3. Let the event loop take the other POSTs of the burst that are already waiting (their
- *    202s come first), then verify each clientState in constant time and do the slow part:
+ * 3. If another call of this node is gathering a burst, hand it the body and stop: the rest of
+ *    a burst costs n8n almost nothing beyond its 202.
+ * 4. Otherwise gather, then verify every clientState in constant time and do the slow part:
  *    lifecycle handling, renewal, delta passes, items.
  */
 export async function handleNotification(
@@ -43,7 +52,22 @@ export async function handleNotification(
 	}
 	res.writeHead(202);
 	res.end();
-	await afterPendingIo();
+
+	const lockPrefix = lockPrefixOf(context);
+	const gathering = inboxes.get(lockPrefix);
+	if (gathering && gathering.length < INBOX_CAP) {
+		gathering.push(context.getBodyData());
+		return { noWebhookResponse: true };
+	}
+	const bodies: unknown[] = [context.getBodyData()];
+	if (!gathering) {
+		inboxes.set(lockPrefix, bodies);
+		try {
+			await sleep(BURST_GATHER_MS);
+		} finally {
+			if (inboxes.get(lockPrefix) === bodies) inboxes.delete(lockPrefix);
+		}
+	}
 
 	const state = context.getWorkflowStaticData('node') as GraphTriggerState;
 	let scopes: MailboxScope[];
@@ -52,9 +76,8 @@ export async function handleNotification(
 	} catch {
 		scopes = [];
 	}
-	const lockPrefix = lockPrefixOf(context);
 	reconcileState(lockPrefix, scopes, state);
-	const plan = triageNotifications(context.getBodyData(), state, scopes);
+	const plan = triageNotifications({ value: bodies.flatMap(notificationsOf) }, state, scopes);
 	if (plan.accepted === 0) {
 		if (plan.rejected > 0)
 			context.logger.warn(
@@ -65,7 +88,7 @@ export async function handleNotification(
 	// Bursts: most POSTs find a pass already queued for their folder; that pass covers them.
 	if (coveredByQueuedPasses(lockPrefix, plan)) return { noWebhookResponse: true };
 
-	const session = await openSession(context, { gatherMs: BURST_GATHER_MS });
+	const session = await openSession(context);
 	const url = context.getNodeWebhookUrl('default') as string;
 	try {
 		for (const scope of plan.renew) await session.renew(scope, state, url);
@@ -82,4 +105,10 @@ export async function handleNotification(
 	} finally {
 		session.close();
 	}
+}
+
+/** The notifications of one POST body; anything that is not Graph's `{ value: [...] }` has none. */
+function notificationsOf(body: unknown): unknown[] {
+	const value = (body as { value?: unknown } | undefined)?.value;
+	return Array.isArray(value) ? value : [];
 }

@@ -4,8 +4,8 @@
  * p4_webhook_p99_ms — 100 notifications POSTed at once (each on its own connection, as Graph
  *   does) to the webhook trigger running in n8n-core's real WebhookContext on its own thread
  *   (n8n's process), while the Graph fake and the sender share the main thread (Microsoft's
- *   side); p99 of the time from sending to the 202. Goal < 50: the answer must not wait for
- *   the delta pass. Baseline in the same run (`p4_baseline_p99_ms`): the same harness with a
+ *   side); p99 of the time from sending to the 202, for each of 5 such bursts; the figure is
+ *   the median burst. Goal < 50: the answer must not wait for the delta pass. Baseline in the same run (`p4_baseline_p99_ms`): the same harness with a
  *   webhook() that does nothing but answer 202 — what n8n's per-request work and 100 new
  *   connections cost on this machine before any of our code runs.
  * p5_delta_vs_bound — one delta pass ingesting 10,000 messages, each with one file attachment
@@ -27,6 +27,8 @@ const UPN = 'bench@contoso.com';
 const LATENCY_MS = 20;
 const MESSAGES = Number(process.env.GRAPH_BENCH_MESSAGES ?? 10_000);
 const CONCURRENT_NOTIFICATIONS = 100;
+/** p4 is the median of the bursts' p99s: one GC pause in n8n's thread must not be the figure. */
+const BURSTS = 5;
 
 function percentile(values: number[], p: number): number {
 	const sorted = [...values].sort((a, b) => a - b);
@@ -51,41 +53,45 @@ async function webhookP99(n8n: Worker, stub: boolean): Promise<number> {
 		fake.addMessages(UPN, 'Inbox', [{ subject: 'warm-up' }]);
 		await fake.flushNotifications();
 		await ask('settle');
-		const added = fake.addMessages(
-			UPN,
-			'Inbox',
-			Array.from({ length: CONCURRENT_NOTIFICATIONS }, (_, i) => ({ subject: `n${i}` })),
-		);
-		const sub = [...fake.subscriptions.values()][0];
-		const bodies = added.map((message) =>
-			JSON.stringify({
-				value: [
-					{
-						subscriptionId: sub.id,
-						clientState: sub.clientState,
-						changeType: 'created',
-						resource: `Users/${UPN}/Messages/${message.id}`,
-						resourceData: { id: message.id },
-					},
-				],
-			}),
-		);
-		const times = await sendConcurrently(webhookUrl!, bodies);
-		const done = await ask('settle');
-		const emitted = new Set(done.emitted);
-		const missing = added.filter((m) => !emitted.has(m.id)).length;
-		const server = done.server.slice(-CONCURRENT_NOTIFICATIONS);
-		log(
-			`p4${stub ? ' baseline (webhook() that only answers 202)' : ''}: ${times.length} concurrent notifications, ` +
-				`p50 ${percentile(times, 50).toFixed(1)} ms, p90 ${percentile(times, 90).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms ` +
-				`(inside n8n: p99 ${percentile(server, 99).toFixed(1)} ms); ` +
-				(stub
-					? 'no delta pass'
-					: `${done.executions} executions, ${missing} messages missing, ${done.emitted.length - emitted.size} duplicates`),
-		);
-		if ((!stub && missing > 0) || done.errors.length > 0)
-			throw new Error(`p4 run was not correct: ${done.errors.join('; ')}`);
-		return percentile(times, 99);
+		const p99s: number[] = [];
+		for (let burst = 0; burst < BURSTS; burst++) {
+			const added = fake.addMessages(
+				UPN,
+				'Inbox',
+				Array.from({ length: CONCURRENT_NOTIFICATIONS }, (_, i) => ({ subject: `b${burst}n${i}` })),
+			);
+			const sub = [...fake.subscriptions.values()][0];
+			const bodies = added.map((message) =>
+				JSON.stringify({
+					value: [
+						{
+							subscriptionId: sub.id,
+							clientState: sub.clientState,
+							changeType: 'created',
+							resource: `Users/${UPN}/Messages/${message.id}`,
+							resourceData: { id: message.id },
+						},
+					],
+				}),
+			);
+			const times = await sendConcurrently(webhookUrl!, bodies);
+			const done = await ask('settle');
+			const emitted = new Set(done.emitted);
+			const missing = added.filter((m) => !emitted.has(m.id)).length;
+			const server = done.server.slice(-CONCURRENT_NOTIFICATIONS);
+			log(
+				`p4${stub ? ' baseline (webhook() that only answers 202)' : ''} burst ${burst + 1}: ${times.length} concurrent notifications, ` +
+					`p50 ${percentile(times, 50).toFixed(1)} ms, p90 ${percentile(times, 90).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms ` +
+					`(inside n8n: p99 ${percentile(server, 99).toFixed(1)} ms); ` +
+					(stub
+						? 'no delta pass'
+						: `${done.executions} executions so far, ${missing} messages missing, ${done.emitted.length - emitted.size} duplicates`),
+			);
+			if ((!stub && missing > 0) || done.errors.length > 0)
+				throw new Error(`p4 run was not correct: ${done.errors.join('; ')}`);
+			p99s.push(percentile(times, 99));
+		}
+		return percentile(p99s, 50);
 	} finally {
 		await ask('close');
 		await fake.close();

@@ -8,8 +8,6 @@
  * notification that arrives while a pass is queued ride on that pass, and remembers the
  * newest cursor and subscription record per folder so every call can reconcile its copy.
  */
-import { sleep } from '../../util/sleep';
-
 interface Slot {
 	running?: Promise<unknown>;
 	queued?: Promise<unknown>;
@@ -25,14 +23,8 @@ export type PassOutcome<T> = { ran: true; value: T } | { ran: false };
 /**
  * Runs `task` after the pass in progress for `key`. If a pass is already waiting, that one
  * will start after this call and sees everything this notification announced: no new pass.
- * `gatherMs` lets an idle folder wait that long before its pass starts, so the rest of a
- * burst of notifications rides on one pass and the event loop stays free to answer them.
  */
-export function runExclusive<T>(
-	key: string,
-	task: () => Promise<T>,
-	options: { gatherMs?: number } = {},
-): Promise<PassOutcome<T>> {
+export function runExclusive<T>(key: string, task: () => Promise<T>): Promise<PassOutcome<T>> {
 	let slot = slots.get(key);
 	if (!slot) slots.set(key, (slot = {}));
 	const current = slot;
@@ -45,14 +37,13 @@ export function runExclusive<T>(
 			if (!current.running && !current.queued) slots.delete(key);
 		});
 	};
-	const gatherMs = options.gatherMs ?? 0;
-	if (!current.running && gatherMs <= 0) return start();
-	const queued = (current.running ? current.running.catch(() => undefined) : sleep(gatherMs)).then(
-		() => {
+	if (!current.running) return start();
+	const queued = current.running
+		.catch(() => undefined)
+		.then(() => {
 			current.queued = undefined;
 			return start();
-		},
-	);
+		});
 	current.queued = queued;
 	return queued;
 }

@@ -68,8 +68,6 @@ export interface SessionOptions<T> {
 	maxItemsPerPass: number;
 	/** Prefix of the process-wide pass lock: workflow id + node id. */
 	lockPrefix: string;
-	/** An idle folder's pass waits this long so a burst of notifications shares it (webhook mode). */
-	gatherMs?: number;
 	pageSize?: number;
 	includeItemAttachments?: boolean;
 	/** rsync-style rules over `folder/filename` (lib/mail/filename-filter.ts). */
@@ -282,50 +280,44 @@ export class GraphMailSession<T> {
 		state: GraphTriggerState,
 	): Promise<ParsedEmail<T>[] | undefined> {
 		const lock = passLockKey(this.options.lockPrefix, scope);
-		const outcome = await runExclusive(
-			lock,
-			async () => {
-				const folder = ((state.folders ??= {})[scopeKey(scope)] ??= {});
-				const start = newestCursor(lock, folder.cursor) ?? emptyCursor();
-				const provider = this.provider(scope.upn);
-				const parsed: ParsedEmail<T>[] = [];
-				const filter = this.options.filenameFilter;
-				const policy: AttachmentPolicy = filter
-					? { ...this.options.policy, filenameFilter: (name) => filter(`${scope.folder}/${name}`) }
-					: this.options.policy;
-				let cursor: GraphCursor | undefined;
-				const pages = provider
-					.changes(scope.folder, start, {
-						since: this.options.since,
-						limit: this.options.maxItemsPerPass,
-					})
-					[Symbol.asyncIterator]();
-				// The delta chain is sequential; the attachment requests are not. Each page's messages
-				// start downloading as soon as the page arrives, while the next page is asked for, so
-				// the mailbox's four request slots stay busy across page boundaries.
-				const downloads: Promise<ParsedEmail<T>[]>[] = [];
-				for (let next = pages.next(); ; ) {
-					const page = await next;
-					if (page.done) break;
-					next = pages.next();
-					const download = Promise.all(
-						page.value.messages.map((summary) =>
-							provider.fetch(summary, policy, this.options.sink),
-						),
-					);
-					download.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
-					downloads.push(download);
-					cursor = page.value.cursor;
-				}
-				for (const fetched of await Promise.all(downloads)) parsed.push(...fetched);
-				if (cursor) {
-					folder.cursor = cursor;
-					rememberCursor(lock, cursor);
-				}
-				return parsed;
-			},
-			{ gatherMs: this.options.gatherMs },
-		);
+		const outcome = await runExclusive(lock, async () => {
+			const folder = ((state.folders ??= {})[scopeKey(scope)] ??= {});
+			const start = newestCursor(lock, folder.cursor) ?? emptyCursor();
+			const provider = this.provider(scope.upn);
+			const parsed: ParsedEmail<T>[] = [];
+			const filter = this.options.filenameFilter;
+			const policy: AttachmentPolicy = filter
+				? { ...this.options.policy, filenameFilter: (name) => filter(`${scope.folder}/${name}`) }
+				: this.options.policy;
+			let cursor: GraphCursor | undefined;
+			const pages = provider
+				.changes(scope.folder, start, {
+					since: this.options.since,
+					limit: this.options.maxItemsPerPass,
+				})
+				[Symbol.asyncIterator]();
+			// The delta chain is sequential; the attachment requests are not. Each page's messages
+			// start downloading as soon as the page arrives, while the next page is asked for, so
+			// the mailbox's four request slots stay busy across page boundaries.
+			const downloads: Promise<ParsedEmail<T>[]>[] = [];
+			for (let next = pages.next(); ; ) {
+				const page = await next;
+				if (page.done) break;
+				next = pages.next();
+				const download = Promise.all(
+					page.value.messages.map((summary) => provider.fetch(summary, policy, this.options.sink)),
+				);
+				download.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+				downloads.push(download);
+				cursor = page.value.cursor;
+			}
+			for (const fetched of await Promise.all(downloads)) parsed.push(...fetched);
+			if (cursor) {
+				folder.cursor = cursor;
+				rememberCursor(lock, cursor);
+			}
+			return parsed;
+		});
 		return outcome.ran ? outcome.value : undefined;
 	}
 

@@ -101,10 +101,7 @@ export function lockPrefixOf(context: Pick<TriggerContext, 'getWorkflow' | 'getN
 }
 
 /** Builds the lib session for one run of a node (one webhook call, one poll, one hook). */
-export async function openSession(
-	context: TriggerContext,
-	options: { gatherMs?: number } = {},
-): Promise<GraphMailSession<IBinaryData>> {
+export async function openSession(context: TriggerContext): Promise<GraphMailSession<IBinaryData>> {
 	const parameters = readParameters(context);
 	const config = graphConfigFrom(await context.getCredentials(CREDENTIAL_NAME));
 	return new GraphMailSession<IBinaryData>({
@@ -116,7 +113,6 @@ export async function openSession(
 		since: startDate(parameters.options.relativeImportStartDate),
 		maxItemsPerPass: parameters.options.maxItemsPerRun ?? 500,
 		lockPrefix: lockPrefixOf(context),
-		gatherMs: options.gatherMs,
 		includeItemAttachments: parameters.options.includeItemAttachments ?? false,
 		filenameFilter: compileFilenameFilter(parameters.attachmentFilter),
 		onThrottle: (info) =>

@@ -241,6 +241,60 @@ describe('Microsoft 365 Mail Trigger (webhook) in n8n-core contexts against the 
 		});
 	});
 
+	it('a burst is handled by one call: every POST gets its 202, a lifecycle event inside it is acted on, a forged one is ignored', async () => {
+		await harness.activate();
+		const sub = [...fake.subscriptions.values()][0];
+		fake.notificationPolicy.auto = false;
+		const added = fake.addMessages(
+			UPN,
+			'Inbox',
+			Array.from({ length: 20 }, (_, i) => ({ subject: `burst ${i}` })),
+		);
+		const notification = (id: string) => ({
+			value: [
+				{
+					subscriptionId: sub.id,
+					clientState: stateOf(harness).clientState,
+					changeType: 'created',
+					resource: `Users/${UPN}/Messages/${id}`,
+				},
+			],
+		});
+		const forged = {
+			value: [
+				{
+					subscriptionId: sub.id,
+					clientState: 'f'.repeat(64),
+					lifecycleEvent: 'subscriptionRemoved',
+				},
+			],
+		};
+		const lifecycle = {
+			value: [
+				{
+					subscriptionId: sub.id,
+					clientState: stateOf(harness).clientState,
+					lifecycleEvent: 'reauthorizationRequired',
+				},
+			],
+		};
+		const answers = await Promise.all([
+			...added.slice(0, 10).map((m) => fake.post(harness.webhookUrl, notification(m.id))),
+			fake.post(harness.webhookUrl, forged),
+			fake.post(harness.webhookUrl, lifecycle),
+			...added.slice(10).map((m) => fake.post(harness.webhookUrl, notification(m.id))),
+		]);
+		expect(answers.map((a) => a.status)).toEqual(Array(22).fill(202));
+		await harness.settle();
+		// One execution holds the whole burst; the genuine lifecycle event renewed the
+		// subscription, the forged "subscriptionRemoved" recreated nothing.
+		expect(harness.executions).toHaveLength(1);
+		expect(harness.emittedIds().sort()).toEqual(added.map((m) => m.id).sort());
+		expect(fake.events.filter((e) => e.type === 'renewed')).toHaveLength(1);
+		expect(fake.events.filter((e) => e.type === 'created')).toHaveLength(1);
+		expect([...fake.subscriptions.keys()]).toEqual([sub.id]);
+	});
+
 	it('500 messages in bursts, 30 % of notifications dropped, some duplicated, out of order: each emitted exactly once', async () => {
 		await harness.activate();
 		Object.assign(fake.notificationPolicy, {
