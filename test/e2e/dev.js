@@ -7,7 +7,7 @@
 //
 // Environment: EMAIL_INTEL_DEV_DIR (user folder), EMAIL_INTEL_DEV_PORT (default 5678); any
 // N8N_*, DB_*, WEBHOOK_URL or EXECUTIONS_* variable you set is passed to n8n and wins.
-require('./register-ts');
+require('../helpers/register-ts');
 const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');

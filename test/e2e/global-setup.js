@@ -1,7 +1,7 @@
 // Jest global setup for the real-n8n tests: installs n8n into the e2e cache when missing
 // (several minutes the first time, then reused) and builds, packs and installs the pack once
 // for the whole run. Test files find the prepared pack through EMAIL_INTEL_E2E_PACK_DIR.
-require('./register-ts');
+require('../helpers/register-ts');
 const { ensureN8n } = require('./install.ts');
 const { preparePack } = require('./pack.ts');
 const { migratedDatabase } = require('./harness.ts');

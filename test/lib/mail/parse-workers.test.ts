@@ -128,7 +128,7 @@ test('an idle thread never keeps the process from exiting', async () => {
 	const started = Date.now();
 	const { stdout } = await promisify(execFile)(
 		process.execPath,
-		['-r', require.resolve('../../helpers/ts-require'), '-e', script],
+		['-r', require.resolve('../../helpers/register-ts'), '-e', script],
 		{ timeout: 20_000 },
 	);
 	expect(stdout.trim()).toMatch(/ \/ on threads: 1$/);

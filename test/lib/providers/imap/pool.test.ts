@@ -165,7 +165,7 @@ test('closeAll logs out even when nothing else keeps the process alive', async (
 	`;
 	const { stdout } = await execFileAsync(
 		process.execPath,
-		['-r', require.resolve('../../../helpers/ts-require'), '-e', script],
+		['-r', require.resolve('../../../helpers/register-ts'), '-e', script],
 		{ timeout: 20_000 },
 	).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
 	expect(stdout.trim()).toBe('logged out, idle 0');

@@ -1,6 +1,7 @@
-// Lets plain Node scripts (dev.js, run.js's global setup) require the harness's TypeScript
-// sources directly: each .ts file is transpiled in memory with the project's own TypeScript
-// (a devDependency), CommonJS like the build. Type checking is `npm run typecheck`'s job.
+// Lets plain Node processes and worker threads (dev.js, the e2e global setup, the child
+// processes and parse thread of some unit tests) require the repo's TypeScript sources
+// directly: each .ts file is transpiled in memory with the project's own TypeScript (a
+// devDependency), CommonJS like the build. Type checking is `npm run typecheck`'s job.
 const fs = require('node:fs');
 const ts = require('typescript');
 
