@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 
 import {
 	parseEmail,
+	storeBuffer,
 	type BufferedAttachment,
 	type EmailIdentity,
 	type KeptAttachment,
@@ -118,7 +118,7 @@ export class ParseWorkers {
 		for (const kept of result.attachments) {
 			const data = Buffer.from(kept.data.buffer, kept.data.byteOffset, kept.data.byteLength);
 			const stored = options.sink
-				? await options.sink(kept.info, Readable.from([data]))
+				? await storeBuffer(options.sink, kept.info, data)
 				: ({ data, fileName: kept.info.filename, mimeType: kept.info.contentType } as T);
 			attachments.push({ binaryProperty: kept.binaryProperty, info: kept.info, stored });
 		}

@@ -29,7 +29,23 @@ export type EmailIdentity = Pick<
  * n8n's binary data store). It must consume `content`; if `content` errors (the size cap
  * or a decoding failure) the sink must reject and clean up what it wrote.
  */
-export type AttachmentSink<T> = (info: AttachmentInfo, content: Readable) => Promise<T>;
+export type AttachmentSink<T> = ((info: AttachmentInfo, content: Readable) => Promise<T>) & {
+	/**
+	 * Optional: stores bytes that are already in memory (a parse thread's attachment, a raw
+	 * source) without a stream around them. n8n's binary helpers take a Buffer as it is; a
+	 * stream costs them several times more per attachment.
+	 */
+	fromBuffer?: (info: AttachmentInfo, data: Buffer) => Promise<T>;
+};
+
+/** Stores in-memory bytes through the sink's Buffer path when it has one, else as a stream. */
+export function storeBuffer<T>(
+	sink: AttachmentSink<T>,
+	info: AttachmentInfo,
+	data: Buffer,
+): Promise<T> {
+	return sink.fromBuffer ? sink.fromBuffer(info, data) : sink(info, Readable.from([data]));
+}
 
 export interface KeptAttachment<T> {
 	/** `attachment_0`, `attachment_1`, ...: the n8n binary property name. */

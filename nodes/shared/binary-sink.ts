@@ -6,6 +6,10 @@ import type {
 } from 'n8n-workflow';
 
 import type { AttachmentSink, ParsedEmail } from '../../lib/mail/parse';
+import type { AttachmentInfo } from '../../lib/mail/types';
+
+/** The stream a sink is handed (node:stream's Readable, named without importing it here). */
+type SinkStream = Parameters<AttachmentSink<IBinaryData>>[1];
 
 /** The n8n helpers every context (execute, poll, webhook, trigger) shares for binary data. */
 interface BinaryHelpers {
@@ -14,10 +18,11 @@ interface BinaryHelpers {
 
 /**
  * Stores each kept attachment through n8n's binary data service, from the stream, so with
- * the filesystem/S3 binary mode a large attachment never sits whole in the heap.
+ * the filesystem/S3 binary mode a large attachment never sits whole in the heap. Bytes that
+ * are in memory already (a parse thread's attachments, a raw source) go in as a Buffer.
  */
 export function n8nBinarySink(context: BinaryHelpers): AttachmentSink<IBinaryData> {
-	return async (info, content) => {
+	const store = async (info: AttachmentInfo, content: SinkStream | Buffer) => {
 		const binary = await context.helpers.prepareBinaryData(
 			content,
 			info.filename,
@@ -28,6 +33,9 @@ export function n8nBinarySink(context: BinaryHelpers): AttachmentSink<IBinaryDat
 		binary.mimeType = info.contentType;
 		return binary;
 	};
+	return Object.assign((info: AttachmentInfo, content: SinkStream) => store(info, content), {
+		fromBuffer: (info: AttachmentInfo, data: Buffer) => store(info, data),
+	});
 }
 
 /** A parsed email whose raw source is still a Buffer, or was already stored (streamed to n8n). */

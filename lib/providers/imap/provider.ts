@@ -13,6 +13,7 @@ import { createLimiter } from '../../util/limit';
 import { formatLocator } from '../../mail/locator';
 import {
 	parseEmail,
+	storeBuffer,
 	type AttachmentSink,
 	type BufferedAttachment,
 	type EmailIdentity,
@@ -594,7 +595,7 @@ export class ImapProvider implements MailProvider<ImapCursor> {
 		});
 		let raw: T | undefined;
 		if (options.rawSink && (options.keepRaw || parsed.email.parseError)) {
-			raw = await options.rawSink(rawInfo(summary, source.length), Readable.from([source]));
+			raw = await storeBuffer(options.rawSink, rawInfo(summary, source.length), source);
 		}
 		return { summary, parsed, raw };
 	}

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 
 import { getBinaryHelperFunctions } from 'n8n-core/dist/execution-engine/node-execution-context/utils/binary-helper-functions';
 
+import { storeBuffer } from '../../../lib/mail/parse';
 import { n8nBinarySink } from '../../../nodes/shared/binary-sink';
 import type { AttachmentInfo } from '../../../lib/mail/types';
 
@@ -43,6 +44,15 @@ describe('n8nBinarySink', () => {
 		const binary = await sink(info('big.pdf', 'application/pdf'), chunked(data, 64 * 1024));
 		expect(binary.fileName).toBe('big.pdf');
 		expect(Buffer.from(binary.data, 'base64').equals(data)).toBe(true);
+	});
+
+	it("stores bytes already in memory (a parse thread's attachment) as the stream path would", async () => {
+		const data = Buffer.from('%PDF-1.7 from the parse thread');
+		const viaBuffer = await storeBuffer(sink, info('r.pdf', 'application/pdf'), data);
+		const viaStream = await sink(info('r.pdf', 'application/pdf'), chunked(data, 5));
+		expect(sink.fromBuffer).toBeInstanceOf(Function);
+		expect(viaBuffer).toEqual(viaStream);
+		expect(Buffer.from(viaBuffer.data, 'base64').equals(data)).toBe(true);
 	});
 
 	it('rejects when the attachment stream fails (size cap, broken encoding)', async () => {
