@@ -1,4 +1,5 @@
 import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 import type {
 	FetchMessageObject,
@@ -10,6 +11,7 @@ import type {
 
 import { MailIntelError } from '../../errors';
 import { createLimiter } from '../../util/limit';
+import { Rechunk } from '../../util/rechunk';
 import { formatLocator } from '../../mail/locator';
 import {
 	parseEmail,
@@ -63,6 +65,8 @@ export const FETCH_GROUP_BYTES = 32 * 1024 * 1024;
 export const PARSES_IN_FLIGHT = 4;
 /** Partial-FETCH window when streaming a large message. */
 export const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
+/** Slices a streamed message is fed to the parser in (see lib/util/rechunk.ts). */
+export const PARSE_CHUNK_BYTES = 64 * 1024;
 /** SEARCH SINCE compares dates in the server's time zone, day granularity: widen by a day, then filter exactly. */
 const SEARCH_SINCE_SLACK_MS = 24 * 3600 * 1000;
 
@@ -612,8 +616,12 @@ export class ImapProvider implements MailProvider<ImapCursor> {
 		});
 		if (!download.content) return undefined;
 		const size = summary.size ?? download.meta.expectedSize ?? 0;
+		const content = new Rechunk(PARSE_CHUNK_BYTES);
+		// Either side failing ends both: a broken download fails the parse, a parser that
+		// gives up stops the download.
+		pipeline(download.content, content).catch(() => undefined);
 		if (!(options.rawSink && options.keepRaw)) {
-			const parsed = await parseEmail<T>(download.content, this.identity({ ...summary, size }), {
+			const parsed = await parseEmail<T>(content, this.identity({ ...summary, size }), {
 				policy: options.policy,
 				sink: options.sink,
 			});
@@ -621,12 +629,12 @@ export class ImapProvider implements MailProvider<ImapCursor> {
 		}
 		const toParser = new PassThrough();
 		const toRaw = new PassThrough();
-		download.content.on('error', (error) => {
+		content.on('error', (error) => {
 			toParser.destroy(error);
 			toRaw.destroy(error);
 		});
-		download.content.pipe(toParser);
-		download.content.pipe(toRaw);
+		content.pipe(toParser);
+		content.pipe(toRaw);
 		const [parsed, raw] = await Promise.all([
 			parseEmail<T>(toParser, this.identity({ ...summary, size }), {
 				policy: options.policy,
