@@ -3,9 +3,9 @@
  *
  * p4_webhook_p99_ms — 100 notifications POSTed at once (each on its own connection, as Graph
  *   does) to the webhook trigger running in n8n-core's real WebhookContext on its own thread
- *   (n8n's process), while the Graph fake and the sender share the main thread (Microsoft's
- *   side); p99 of the time from sending to the 202, for each of 5 such bursts; the figure is
- *   the median burst. Goal < 50: the answer must not wait for the delta pass. Baseline in the same run (`p4_baseline_p99_ms`): the same harness with a
+ *   (n8n's process), while the Graph fake (main thread) and the sender (a thread that only
+ *   sends and times) play Microsoft's side; p99 of the time from sending to the 202, for each
+ *   of 5 such bursts; the figure is the median burst. Goal < 50: the answer must not wait for the delta pass. Baseline in the same run (`p4_baseline_p99_ms`): the same harness with a
  *   webhook() that does nothing but answer 202 — what n8n's per-request work and 100 new
  *   connections cost on this machine before any of our code runs.
  * p5_delta_vs_bound — one delta pass ingesting 10,000 messages, each with one file attachment
@@ -14,7 +14,6 @@
  *   made) / 4: the wall time if the mailbox's 4 request slots were busy all the time and the
  *   client and the fake cost nothing. Figure = bound / measured wall time. Goal ≥ 0.9.
  */
-import http from 'node:http';
 import { Worker } from 'node:worker_threads';
 
 import { GraphMailSession, type GraphTriggerState } from '../../lib/providers/graph';
@@ -37,7 +36,19 @@ function percentile(values: number[], p: number): number {
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
-async function webhookP99(n8n: Worker, stub: boolean): Promise<number> {
+/** Sends one burst from the sender thread; resolves with each request's milliseconds. */
+function sendFrom(sender: Worker) {
+	return (url: string, bodies: string[]) =>
+		new Promise<number[]>((resolve, reject) => {
+			sender.once('message', (reply: { times?: number[]; error?: string }) =>
+				reply.times ? resolve(reply.times) : reject(new Error(reply.error)),
+			);
+			sender.postMessage({ url, bodies });
+		});
+}
+
+async function webhookP99(n8n: Worker, sender: Worker, stub: boolean): Promise<number> {
+	const send = sendFrom(sender);
 	const fake = await startFakeGraph({ defaultPageSize: 50 });
 	const credentials = { microsoftGraphAppApi: fake.credentialData() };
 	const ask = (command: string) =>
@@ -74,7 +85,7 @@ async function webhookP99(n8n: Worker, stub: boolean): Promise<number> {
 					],
 				}),
 			);
-			const times = await sendConcurrently(webhookUrl!, bodies);
+			const times = await send(webhookUrl!, bodies);
 			const done = await ask('settle');
 			const emitted = new Set(done.emitted);
 			const missing = added.filter((m) => !emitted.has(m.id)).length;
@@ -105,37 +116,6 @@ interface N8nReply {
 	executions: number;
 	server: number[];
 	errors: string[];
-}
-
-/** Posts every body at once, each on a new connection as Graph does; resolves with each request's milliseconds (all must be 202). */
-async function sendConcurrently(url: string, bodies: string[]): Promise<number[]> {
-	const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
-	const one = (body: string) =>
-		new Promise<number>((resolve, reject) => {
-			const started = performance.now();
-			const req = http.request(
-				url,
-				{
-					method: 'POST',
-					agent,
-					headers: {
-						'content-type': 'application/json',
-						'content-length': Buffer.byteLength(body),
-					},
-				},
-				(res) => {
-					res.resume();
-					res.on('end', () =>
-						res.statusCode === 202
-							? resolve(performance.now() - started)
-							: reject(new Error(`status ${res.statusCode}`)),
-					);
-				},
-			);
-			req.on('error', reject);
-			req.end(body);
-		});
-	return Promise.all(bodies.map(one));
 }
 
 interface GraphReply {
@@ -214,9 +194,11 @@ async function deltaVsBound(): Promise<{
 
 async function main(): Promise<void> {
 	const n8n = new Worker(path.join(__dirname, 'graph-threads', 'n8n-thread.js'));
-	const p4Baseline = await webhookP99(n8n, true);
-	const p4 = await webhookP99(n8n, false);
+	const sender = new Worker(path.join(__dirname, 'graph-threads', 'sender-thread.js'));
+	const p4Baseline = await webhookP99(n8n, sender, true);
+	const p4 = await webhookP99(n8n, sender, false);
 	await n8n.terminate();
+	await sender.terminate();
 	const p5 = await deltaVsBound();
 	console.log(
 		JSON.stringify({
