@@ -3,11 +3,10 @@ import { parentPort } from 'node:worker_threads';
 import { parseEmail, type AttachmentSink } from './parse';
 import type { ParseJob, ParseJobResult, WorkerAttachment } from './parse-workers';
 
-/**
- * The body of one parse thread (see parse-workers.ts): parses each job of a batch with the
- * same parseEmail the main thread uses, keeping attachments as fresh ArrayBuffers so they
- * can be transferred back without a copy.
- */
+// The body of one parse thread (see parse-workers.ts): parses each job of a batch with the
+// same parseEmail the main thread uses, keeping attachments as fresh ArrayBuffers so they
+// can be transferred back without a copy.
+
 // mailparser ends some streams twice per message; Node builds an error with a stack trace
 // for each (~2% of parse time). Nothing on this thread reads stacks: failures go back as
 // messages and the job is parsed again on the calling thread.

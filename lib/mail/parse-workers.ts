@@ -4,8 +4,10 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import {
+	bufferSink,
 	parseEmail,
 	storeBuffer,
+	type AttachmentSink,
 	type BufferedAttachment,
 	type EmailIdentity,
 	type KeptAttachment,
@@ -114,12 +116,12 @@ export class ParseWorkers {
 		const result = await this.submit(thread, source, identity, options.policy);
 		if ('error' in result) return this.parseHere(source, identity, options);
 		this.parsed.onThreads++;
+		// The sink parseEmail would have used, fed the bytes the thread decoded.
+		const sink = (options.sink ?? bufferSink) as AttachmentSink<T>;
 		const attachments: KeptAttachment<T>[] = [];
 		for (const kept of result.attachments) {
 			const data = Buffer.from(kept.data.buffer, kept.data.byteOffset, kept.data.byteLength);
-			const stored = options.sink
-				? await storeBuffer(options.sink, kept.info, data)
-				: ({ data, fileName: kept.info.filename, mimeType: kept.info.contentType } as T);
+			const stored = await storeBuffer(sink, kept.info, data);
 			attachments.push({ binaryProperty: kept.binaryProperty, info: kept.info, stored });
 		}
 		const keepSource = options.keepRaw || result.email.parseError !== undefined;

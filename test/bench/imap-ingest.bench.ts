@@ -39,7 +39,7 @@ import { ImapConnectionPool } from '../../lib/providers/imap/pool';
 import { ImapProvider, type ImapProviderOptions } from '../../lib/providers/imap/provider';
 import { EmailIntelImapTrigger } from '../../nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node';
 import { startHarness } from '../helpers/n8n/trigger';
-import { settingsFor } from '../lib/providers/imap/poll-helper';
+import { imapCommandLog, settingsFor } from '../lib/providers/imap/poll-helper';
 import { startDovecot, type DovecotServer } from '../imap/dovecot';
 
 const ROOT = process.cwd();
@@ -311,25 +311,12 @@ async function emptyPollCommands(
 	mailbox: string,
 ): Promise<{ cold: number; pooled: number }> {
 	const cursor = await currentCursor(server, mailbox);
-	const commands: string[] = [];
-	const ignore = () => undefined;
-	const logger = {
-		debug: (entry: { src?: string; msg?: string }) =>
-			// Tagged command lines only: the SASL-IR / continuation line of AUTHENTICATE is not one.
-			entry.src === 'c' &&
-			entry.msg &&
-			/^[A-Z0-9]+ [A-Z]/.test(entry.msg) &&
-			commands.push(entry.msg),
-		info: ignore,
-		warn: ignore,
-		error: ignore,
-		trace: ignore,
-	};
+	const { lines: commands, logger } = imapCommandLog();
 	const pool = new ImapConnectionPool();
 	const show = (list: string[]) =>
 		list.map((command) => command.split(' ').slice(1, 3).join(' ')).join(' | ');
 	try {
-		await emptyPoll(server, mailbox, cursor, pool, logger as never);
+		await emptyPoll(server, mailbox, cursor, pool, logger);
 		const login = commands.findIndex((command) => /^\S+ (LOGIN|AUTHENTICATE)\b/.test(command));
 		const cold = commands.slice(login + 1);
 		commands.length = 0;

@@ -6,7 +6,7 @@ import {
 	type ImapTriggerState,
 } from '../../../../lib/providers/imap/poll';
 import type { ImapConnectionPool } from '../../../../lib/providers/imap/pool';
-import { ImapProvider } from '../../../../lib/providers/imap/provider';
+import { ImapProvider, type ImapProviderOptions } from '../../../../lib/providers/imap/provider';
 import type { ImapSettings } from '../../../../lib/providers/imap/settings';
 import type { DovecotServer } from '../../../imap/dovecot';
 
@@ -76,4 +76,24 @@ export async function expectNoSeen(
 	const flags = await server.flags(user, mailbox);
 	const seen = [...flags].filter(([, list]) => list.includes('\\Seen')).map(([uid]) => uid);
 	expect(seen).toEqual([]);
+}
+
+/**
+ * Records the tagged command lines imapflow sends (`A3 STATUS INBOX (...)`), from its
+ * protocol log. The SASL-IR / continuation line of AUTHENTICATE is not a command.
+ */
+export function imapCommandLog(): { lines: string[]; logger: ImapProviderOptions['logger'] } {
+	const lines: string[] = [];
+	const ignore = () => undefined;
+	const logger = {
+		debug: (entry: { src?: string; msg?: string }) => {
+			if (entry.src === 'c' && entry.msg && /^[A-Z0-9]+ [A-Z]/.test(entry.msg))
+				lines.push(entry.msg);
+		},
+		info: ignore,
+		warn: ignore,
+		error: ignore,
+		trace: ignore,
+	};
+	return { lines, logger: logger as unknown as ImapProviderOptions['logger'] };
 }

@@ -5,7 +5,7 @@ import { ImapConnectionPool } from '../../../../lib/providers/imap/pool';
 import { ImapProvider } from '../../../../lib/providers/imap/provider';
 import { startDovecot, type DovecotServer } from '../../../imap/dovecot';
 import { message } from './messages';
-import { Poller, expectNoSeen, settingsFor } from './poll-helper';
+import { Poller, expectNoSeen, imapCommandLog, settingsFor } from './poll-helper';
 
 /**
  * The trigger keeps its logged-in connection between polls (lib/providers/imap/pool.ts).
@@ -22,22 +22,8 @@ afterAll(async () => {
 	await server?.stop();
 });
 
-/** Records the commands imapflow sends (its protocol log, client side). */
-function commandLog(): { commands: string[]; logger: never } {
-	const commands: string[] = [];
-	const ignore = () => undefined;
-	const logger = {
-		debug: (entry: { src?: string; msg?: string }) => {
-			if (entry.src === 'c' && entry.msg && /^[A-Z0-9]+ [A-Z]/.test(entry.msg))
-				commands.push(entry.msg.split(' ').slice(1, 2).join(' '));
-		},
-		info: ignore,
-		warn: ignore,
-		error: ignore,
-		trace: ignore,
-	};
-	return { commands, logger: logger as never };
-}
+/** The command names (`STATUS`, `LOGOUT`) of logged command lines. */
+const names = (lines: string[]) => lines.map((line) => line.split(' ')[1]);
 
 async function emptyPoll(provider: ImapProvider, mailbox: string): Promise<void> {
 	const status = await provider.status(mailbox);
@@ -51,17 +37,17 @@ async function emptyPoll(provider: ImapProvider, mailbox: string): Promise<void>
 
 test('an empty poll on a pooled connection sends STATUS and nothing else', async () => {
 	const pool = new ImapConnectionPool();
-	const log = commandLog();
+	const log = imapCommandLog();
 	await server.seed('alice', 'PoolEmpty', [message({ subject: 'one' })]);
 	try {
 		const first = new ImapProvider(settingsFor(server), { pool, logger: log.logger });
 		await emptyPoll(first, 'PoolEmpty');
 		await first.close();
-		expect(log.commands).toContain('AUTHENTICATE');
-		expect(log.commands).not.toContain('LOGOUT');
+		expect(names(log.lines)).toContain('AUTHENTICATE');
+		expect(names(log.lines)).not.toContain('LOGOUT');
 		expect(pool.idleCount()).toBe(1);
 
-		log.commands.length = 0;
+		log.lines.length = 0;
 		const second = new ImapProvider(settingsFor(server), { pool });
 		const status = await second.status('PoolEmpty');
 		for await (const batch of second.changes(
@@ -72,7 +58,7 @@ test('an empty poll on a pooled connection sends STATUS and nothing else', async
 			expect(batch.messages).toEqual([]);
 		await second.close();
 		// Two STATUS: the test's own and the poll's; no login, no LOGOUT, no SELECT.
-		expect(log.commands).toEqual(['STATUS', 'STATUS']);
+		expect(names(log.lines)).toEqual(['STATUS', 'STATUS']);
 	} finally {
 		await pool.closeAll();
 	}
