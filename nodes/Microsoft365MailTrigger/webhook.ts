@@ -2,6 +2,7 @@ import type { INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from
 
 import {
 	coveredByQueuedPasses,
+	notificationsOf,
 	reconcileState,
 	triageNotifications,
 	type GraphTriggerState,
@@ -85,7 +86,7 @@ export async function handleNotification(
 			);
 		return { noWebhookResponse: true };
 	}
-	// Bursts: most POSTs find a pass already queued for their folder; that pass covers them.
+	// A pass already waiting behind a running one for these folders covers this burst too.
 	if (coveredByQueuedPasses(lockPrefix, plan)) return { noWebhookResponse: true };
 
 	const session = await openSession(context);
@@ -105,10 +106,4 @@ export async function handleNotification(
 	} finally {
 		session.close();
 	}
-}
-
-/** The notifications of one POST body; anything that is not Graph's `{ value: [...] }` has none. */
-function notificationsOf(body: unknown): unknown[] {
-	const value = (body as { value?: unknown } | undefined)?.value;
-	return Array.isArray(value) ? value : [];
 }

@@ -180,10 +180,17 @@ export interface NotificationPlan {
 	recreate: MailboxScope[];
 }
 
+/** The notifications of one POST body; anything that is not Graph's `{ value: [...] }` has none. */
+export function notificationsOf(body: unknown): GraphNotification[] {
+	const value = (body as { value?: unknown } | undefined)?.value;
+	return Array.isArray(value) ? (value as GraphNotification[]) : [];
+}
+
 /**
- * Sorts a notification POST: which notifications are ours (known subscription id and the
- * right clientState, compared in constant time), which folders need a delta pass, which
- * subscriptions need renewal or re-creation. Needs no network: runs before the 202.
+ * Sorts a notification POST (or the merged notifications of a burst): which notifications
+ * are ours (known subscription id and the right clientState, compared in constant time),
+ * which folders need a delta pass, which subscriptions need renewal or re-creation. Needs no
+ * network.
  */
 export function triageNotifications(
 	body: unknown,
@@ -197,12 +204,10 @@ export function triageNotifications(
 		renew: [],
 		recreate: [],
 	};
-	const value = (body as { value?: GraphNotification[] } | undefined)?.value;
-	if (!Array.isArray(value)) return plan;
 	const add = (list: MailboxScope[], scope: MailboxScope) => {
 		if (!list.some((s) => scopeKey(s) === scopeKey(scope))) list.push(scope);
 	};
-	for (const notification of value) {
+	for (const notification of notificationsOf(body)) {
 		const id = notification?.subscriptionId;
 		const scope = id
 			? scopes.find((candidate) => state.folders?.[scopeKey(candidate)]?.subscription?.id === id)
