@@ -40,6 +40,7 @@ import { ImapProvider, type ImapProviderOptions } from '../../lib/providers/imap
 import { EmailIntelImapTrigger } from '../../nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node';
 import { startHarness } from '../helpers/n8n/trigger';
 import { imapCommandLog, settingsFor } from '../lib/providers/imap/poll-helper';
+import { cachedN8n } from '../e2e/install';
 import { startDovecot, type DovecotServer } from '../imap/dovecot';
 
 const ROOT = process.cwd();
@@ -49,12 +50,6 @@ const EMPTY_POLL_SAMPLES = 200;
 const HUGE_ATTACHMENT_MB = 200;
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
-
-// Plain JS shared with the bench runner (test/bench/run.js copies it next to this file).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { n8nInstallForBench } = require('./n8n-install') as {
-	n8nInstallForBench(): { dir: string; nodeBin: string } | undefined;
-};
 
 /** ~21 KB: text + html + an 8 KB PDF + a 4 KB CSV, base64 encoded. */
 function benchMessage(i: number): Buffer {
@@ -211,7 +206,7 @@ async function ours(server: DovecotServer, mailbox: string): Promise<number> {
 }
 
 async function n8nBaseline(server: DovecotServer, mailbox: string): Promise<number | null> {
-	const install = n8nInstallForBench();
+	const install = cachedN8n();
 	if (!install) {
 		log(
 			'n8n baseline: no e2e n8n install in the cache (run `npm run test:e2e` once); p1_ingest_vs_n8n = null',

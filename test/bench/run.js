@@ -47,13 +47,12 @@ function copyJs(from, to) {
 	}
 }
 copyJs(path.join(root, 'test/imap'), path.join(out, 'test/imap'));
-copyJs(path.join(root, 'test/bench'), path.join(out, 'test/bench'));
 
 // The IMAP benchmark compares our node with n8n's own Email Trigger, which runs on the Node of
 // the e2e n8n install (Node 24, what n8n 2.41 runs on). Ours and the bound run on that Node
 // too, so the three are compared on one runtime; without the install, on this Node.
-const { n8nInstallForBench } = require('./n8n-install');
-const n8nNode = n8nInstallForBench()?.nodeBin;
+const { cachedN8n } = require(path.join(out, 'test/e2e/install.js'));
+const n8nNode = cachedN8n()?.nodeBin;
 const runtimeFor = (file) =>
 	file.startsWith('imap-ingest') && n8nNode ? n8nNode : process.execPath;
 

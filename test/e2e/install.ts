@@ -48,6 +48,25 @@ export function installDir(): string {
 	);
 }
 
+/**
+ * A complete install already in the cache (of any lock), without installing anything: what
+ * the benchmarks use when `npm run test:e2e` has run on this machine.
+ */
+export function cachedN8n(): N8nInstall | undefined {
+	const root = cacheRoot();
+	if (!fs.existsSync(root)) return undefined;
+	for (const name of fs.readdirSync(root)) {
+		const dir = path.join(root, name);
+		if (!fs.existsSync(path.join(dir, COMPLETE_MARKER))) continue;
+		try {
+			return describe(dir, 0);
+		} catch {
+			// No Node 24 for this platform in that install: look further.
+		}
+	}
+	return undefined;
+}
+
 let pending: Promise<N8nInstall> | undefined;
 
 /** Idempotent: installs on first use (≈ 5 min cold), then answers from the cache. */
