@@ -504,6 +504,13 @@ export async function executeWorkflow(
 		const [brokerPort] = await freePorts(1);
 		const env: NodeJS.ProcessEnv = {
 			...baseEnv(install, userFolder, encryptionKeyFor(userFolder), brokerPort),
+			// n8n 2.41's `execute` ends with process.exit() without disposing its isolated-vm
+			// expression engine (only exitSuccessFully() does, and execute never calls it). The
+			// exit handlers then join isolated-vm's threads while one still runs V8, and the CLI
+			// dies with SIGSEGV (exit 139) instead of its exit code: seen in ~1 of 15 runs idle,
+			// 5 of 12 under load (gdb on the core: ivm::thread_pool_t::~thread_pool_t at exit).
+			// The one-shot CLI runs on the in-process engine, which has no threads to race.
+			N8N_EXPRESSION_ENGINE: 'legacy',
 			...options.env,
 		};
 		const [normalized] = normalizeWorkflows([workflow]);
