@@ -56,6 +56,16 @@ export interface SeedOptions {
 
 export interface StartOptions {
 	users?: Record<string, string>;
+	/**
+	 * Also offer OAuth2 login: Dovecot's oauth2 passdb checks each bearer token by POSTing
+	 * `token=...` to the RFC 7662 introspection endpoint and accepts the login when the answer
+	 * is `"active": true` with the login's `username` (as against a real identity provider).
+	 */
+	oauth2?: {
+		introspectionUrl: string;
+		/** SASL mechanisms to offer (Gmail offers both, Microsoft 365 only XOAUTH2); default both */
+		mechanisms?: Array<'xoauth2' | 'oauthbearer'>;
+	};
 }
 
 const DOVECOT = '/usr/sbin/dovecot';
@@ -125,7 +135,13 @@ function run(file: string, args: string[]): Promise<{ stdout: string; stderr: st
 	});
 }
 
-function config(lab: string, baseDir: string, port: number, tlsPort: number): string {
+function config(
+	lab: string,
+	baseDir: string,
+	port: number,
+	tlsPort: number,
+	oauth2Mechanisms: string,
+): string {
 	return `instance_name = test-${port}
 base_dir = ${baseDir}
 state_dir = ${lab}/state
@@ -137,10 +153,19 @@ ssl_cert = <${lab}/ssl/cert.pem
 ssl_key = <${lab}/ssl/key.pem
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login${oauth2Mechanisms ? ` ${oauth2Mechanisms}` : ''}
 # a failed login answers at once (default 2 s); tests try wrong passwords on purpose
 auth_failure_delay = 0
-passdb {
+${
+	oauth2Mechanisms
+		? `passdb {
+  driver = oauth2
+  mechanisms = ${oauth2Mechanisms}
+  args = ${lab}/oauth2.conf.ext
+}
+`
+		: ''
+}passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u ${lab}/users
 }
@@ -292,7 +317,30 @@ export async function startDovecot(options: StartOptions = {}): Promise<DovecotS
 	let tlsPort = await freePort();
 	while (tlsPort === port) tlsPort = await freePort();
 	const confFile = path.join(lab, 'dovecot.conf');
-	fs.writeFileSync(confFile, config(lab, baseDir, port, tlsPort));
+	if (options.oauth2) {
+		fs.writeFileSync(
+			path.join(lab, 'oauth2.conf.ext'),
+			[
+				'introspection_mode = post',
+				`introspection_url = ${options.oauth2.introspectionUrl}`,
+				'username_attribute = username',
+				'active_attribute = active',
+				'active_value = true',
+				'',
+			].join('\n'),
+			{ mode: 0o644 },
+		);
+	}
+	fs.writeFileSync(
+		confFile,
+		config(
+			lab,
+			baseDir,
+			port,
+			tlsPort,
+			options.oauth2 ? (options.oauth2.mechanisms ?? ['xoauth2', 'oauthbearer']).join(' ') : '',
+		),
+	);
 	const logFile = path.join(lab, 'log/dovecot.log');
 
 	let child: ChildProcess | undefined;
