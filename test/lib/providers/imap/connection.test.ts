@@ -1,11 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { MailIntelError } from '../../../../lib/errors';
 import { resolveLogin } from '../../../../lib/providers/imap/auth';
 import { verifyImapSettings } from '../../../../lib/providers/imap/verify';
 import { startDovecot, type DovecotServer } from '../../../imap/dovecot';
-import { settingsFor } from './poll-helper';
+import { mailIntelFailure, settingsFor } from './poll-helper';
 
 /** The credential test against a real Dovecot: each failure names the credential field to fix. */
 let server: DovecotServer;
@@ -17,15 +16,6 @@ afterAll(async () => {
 	await server?.stop();
 });
 
-async function failure(promise: Promise<unknown>): Promise<MailIntelError> {
-	try {
-		await promise;
-	} catch (error) {
-		expect(error).toBeInstanceOf(MailIntelError);
-		return error as MailIntelError;
-	}
-	throw new Error('expected a failure');
-}
 
 test('plain connection with password: connect, log in, STATUS INBOX', async () => {
 	await server.seed('alice', 'INBOX', ['Subject: hi\r\n\r\nbody\r\n']);
@@ -33,7 +23,7 @@ test('plain connection with password: connect, log in, STATUS INBOX', async () =
 });
 
 test('TLS to a self-signed server is refused by default, naming the option that allows it', async () => {
-	const error = await failure(
+	const error = await mailIntelFailure(
 		verifyImapSettings(settingsFor(server, { port: server.tlsPort, security: 'tls' })),
 	);
 	expect(error.code).toBe('TLS_SELF_SIGNED');
@@ -50,19 +40,19 @@ test('TLS and STARTTLS work once self-signed certificates are allowed', async ()
 	await expect(
 		verifyImapSettings(settingsFor(server, { security: 'starttls', allowSelfSigned: true })),
 	).resolves.toHaveProperty('messages');
-	const starttls = await failure(verifyImapSettings(settingsFor(server, { security: 'starttls' })));
+	const starttls = await mailIntelFailure(verifyImapSettings(settingsFor(server, { security: 'starttls' })));
 	expect(starttls.field).toBe('allowSelfSigned');
 });
 
 test('TLS against the plain port says the Security mode does not match the port', async () => {
-	const error = await failure(
+	const error = await mailIntelFailure(
 		verifyImapSettings(settingsFor(server, { security: 'tls', allowSelfSigned: true })),
 	);
 	expect(['security', 'port']).toContain(error.field);
 });
 
 test('wrong password: the error names the Password field', async () => {
-	const error = await failure(
+	const error = await mailIntelFailure(
 		verifyImapSettings(settingsFor(server, { auth: { method: 'password', password: 'wrong' } })),
 	);
 	expect(error.code).toBe('AUTH_FAILED');
@@ -71,19 +61,19 @@ test('wrong password: the error names the Password field', async () => {
 });
 
 test('unknown user: also an auth failure naming the fields', async () => {
-	const error = await failure(verifyImapSettings(settingsFor(server, { user: 'mallory' })));
+	const error = await mailIntelFailure(verifyImapSettings(settingsFor(server, { user: 'mallory' })));
 	expect(error.code).toBe('AUTH_FAILED');
 });
 
 test('DNS failure names the Host field; a closed port names Port', async () => {
-	const dns = await failure(
+	const dns = await mailIntelFailure(
 		verifyImapSettings(settingsFor(server, { host: 'imap.does-not-exist.invalid' })),
 	);
 	expect(dns.code).toBe('DNS');
 	expect(dns.field).toBe('host');
 
 	const closedPort = await closedLocalPort();
-	const refused = await failure(verifyImapSettings(settingsFor(server, { port: closedPort })));
+	const refused = await mailIntelFailure(verifyImapSettings(settingsFor(server, { port: closedPort })));
 	expect(refused.code).toBe('REFUSED');
 	expect(refused.field).toBe('port');
 });
@@ -146,7 +136,7 @@ describe('Google authorized-user token JSON', () => {
 		expect(last.get('client_secret')).toBe('secret');
 
 		// This Dovecot offers no OAuth2 mechanism: the error says so and points at the auth method.
-		const error = await failure(
+		const error = await mailIntelFailure(
 			verifyImapSettings(
 				settingsFor(server, {
 					auth: { method: 'googleTokenJson', googleTokenJson: json('good-refresh') },
@@ -158,7 +148,7 @@ describe('Google authorized-user token JSON', () => {
 	});
 
 	test('a revoked refresh token names the Google Token JSON field', async () => {
-		const error = await failure(
+		const error = await mailIntelFailure(
 			resolveLogin({ method: 'googleTokenJson', googleTokenJson: json('revoked') }),
 		);
 		expect(error.field).toBe('googleTokenJson');
@@ -168,10 +158,10 @@ describe('Google authorized-user token JSON', () => {
 	test('malformed JSON or missing keys are reported before any network call', async () => {
 		const before = requests.length;
 		expect(
-			(await failure(resolveLogin({ method: 'googleTokenJson', googleTokenJson: '{not json' })))
+			(await mailIntelFailure(resolveLogin({ method: 'googleTokenJson', googleTokenJson: '{not json' })))
 				.field,
 		).toBe('googleTokenJson');
-		const missing = await failure(
+		const missing = await mailIntelFailure(
 			resolveLogin({ method: 'googleTokenJson', googleTokenJson: '{"client_id":"x"}' }),
 		);
 		expect(missing.message).toContain('client_secret, refresh_token');
@@ -182,7 +172,7 @@ describe('Google authorized-user token JSON', () => {
 		await expect(
 			resolveLogin({ method: 'accessToken', accessToken: ' ya29.token ' }),
 		).resolves.toEqual({ accessToken: 'ya29.token' });
-		expect((await failure(resolveLogin({ method: 'accessToken', accessToken: '' }))).field).toBe(
+		expect((await mailIntelFailure(resolveLogin({ method: 'accessToken', accessToken: '' }))).field).toBe(
 			'accessToken',
 		);
 	});

@@ -1,13 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { MailIntelError } from '../../../../lib/errors';
 import { DEFAULT_POLICY } from '../../../../lib/mail/policy';
 import { ImapProvider } from '../../../../lib/providers/imap/provider';
 import type { ImapAuth } from '../../../../lib/providers/imap/settings';
 import { verifyImapSettings } from '../../../../lib/providers/imap/verify';
 import { startDovecot, type DovecotServer } from '../../../imap/dovecot';
-import { imapCommandLog, settingsFor } from './poll-helper';
+import { imapCommandLog, mailIntelFailure, settingsFor } from './poll-helper';
 
 /**
  * OAuth2 login against a real Dovecot whose oauth2 passdb asks a local identity provider
@@ -80,15 +79,6 @@ function googleTokenJson(idp: IdentityProvider, refreshToken: string): string {
 	});
 }
 
-async function failure(promise: Promise<unknown>): Promise<MailIntelError> {
-	try {
-		await promise;
-	} catch (error) {
-		expect(error).toBeInstanceOf(MailIntelError);
-		return error as MailIntelError;
-	}
-	throw new Error('expected a failure');
-}
 
 let idp: IdentityProvider;
 beforeAll(async () => {
@@ -151,7 +141,7 @@ describe.each([
 	});
 
 	test('a token the identity provider no longer calls active is refused, naming Access Token', async () => {
-		const error = await failure(
+		const error = await mailIntelFailure(
 			verifyImapSettings(settings({ method: 'accessToken', accessToken: 'at-expired' })),
 		);
 		expect(idp.introspected.at(-1)).toBe('at-expired');
@@ -161,7 +151,7 @@ describe.each([
 	});
 
 	test("a token of another account (bob's refresh token, user alice) is refused, naming the token JSON", async () => {
-		const error = await failure(
+		const error = await mailIntelFailure(
 			verifyImapSettings(
 				settings({ method: 'googleTokenJson', googleTokenJson: googleTokenJson(idp, 'rt-bob') }),
 			),

@@ -1,3 +1,4 @@
+import { MailIntelError } from '../../../../lib/errors';
 import { bufferSink, type BufferedAttachment } from '../../../../lib/mail/parse';
 import { DEFAULT_POLICY } from '../../../../lib/mail/policy';
 import {
@@ -96,4 +97,15 @@ export function imapCommandLog(): { lines: string[]; logger: ImapProviderOptions
 		trace: ignore,
 	};
 	return { lines, logger: logger as unknown as ImapProviderOptions['logger'] };
+}
+
+/** The MailIntelError a credential check or login fails with (fails the test if it resolves). */
+export async function mailIntelFailure(promise: Promise<unknown>): Promise<MailIntelError> {
+	try {
+		await promise;
+	} catch (error) {
+		expect(error).toBeInstanceOf(MailIntelError);
+		return error as MailIntelError;
+	}
+	throw new Error('expected a failure');
 }
