@@ -16,7 +16,6 @@ afterAll(async () => {
 	await server?.stop();
 });
 
-
 test('plain connection with password: connect, log in, STATUS INBOX', async () => {
 	await server.seed('alice', 'INBOX', ['Subject: hi\r\n\r\nbody\r\n']);
 	await expect(verifyImapSettings(settingsFor(server))).resolves.toEqual({ messages: 1 });
@@ -40,7 +39,9 @@ test('TLS and STARTTLS work once self-signed certificates are allowed', async ()
 	await expect(
 		verifyImapSettings(settingsFor(server, { security: 'starttls', allowSelfSigned: true })),
 	).resolves.toHaveProperty('messages');
-	const starttls = await mailIntelFailure(verifyImapSettings(settingsFor(server, { security: 'starttls' })));
+	const starttls = await mailIntelFailure(
+		verifyImapSettings(settingsFor(server, { security: 'starttls' })),
+	);
 	expect(starttls.field).toBe('allowSelfSigned');
 });
 
@@ -61,7 +62,9 @@ test('wrong password: the error names the Password field', async () => {
 });
 
 test('unknown user: also an auth failure naming the fields', async () => {
-	const error = await mailIntelFailure(verifyImapSettings(settingsFor(server, { user: 'mallory' })));
+	const error = await mailIntelFailure(
+		verifyImapSettings(settingsFor(server, { user: 'mallory' })),
+	);
 	expect(error.code).toBe('AUTH_FAILED');
 });
 
@@ -73,7 +76,9 @@ test('DNS failure names the Host field; a closed port names Port', async () => {
 	expect(dns.field).toBe('host');
 
 	const closedPort = await closedLocalPort();
-	const refused = await mailIntelFailure(verifyImapSettings(settingsFor(server, { port: closedPort })));
+	const refused = await mailIntelFailure(
+		verifyImapSettings(settingsFor(server, { port: closedPort })),
+	);
 	expect(refused.code).toBe('REFUSED');
 	expect(refused.field).toBe('port');
 });
@@ -158,8 +163,11 @@ describe('Google authorized-user token JSON', () => {
 	test('malformed JSON or missing keys are reported before any network call', async () => {
 		const before = requests.length;
 		expect(
-			(await mailIntelFailure(resolveLogin({ method: 'googleTokenJson', googleTokenJson: '{not json' })))
-				.field,
+			(
+				await mailIntelFailure(
+					resolveLogin({ method: 'googleTokenJson', googleTokenJson: '{not json' }),
+				)
+			).field,
 		).toBe('googleTokenJson');
 		const missing = await mailIntelFailure(
 			resolveLogin({ method: 'googleTokenJson', googleTokenJson: '{"client_id":"x"}' }),
@@ -172,9 +180,9 @@ describe('Google authorized-user token JSON', () => {
 		await expect(
 			resolveLogin({ method: 'accessToken', accessToken: ' ya29.token ' }),
 		).resolves.toEqual({ accessToken: 'ya29.token' });
-		expect((await mailIntelFailure(resolveLogin({ method: 'accessToken', accessToken: '' }))).field).toBe(
-			'accessToken',
-		);
+		expect(
+			(await mailIntelFailure(resolveLogin({ method: 'accessToken', accessToken: '' }))).field,
+		).toBe('accessToken');
 	});
 });
 

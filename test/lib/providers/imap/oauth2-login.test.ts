@@ -79,7 +79,6 @@ function googleTokenJson(idp: IdentityProvider, refreshToken: string): string {
 	});
 }
 
-
 let idp: IdentityProvider;
 beforeAll(async () => {
 	idp = await startIdentityProvider();
