@@ -16,6 +16,8 @@ interface Slot {
 const slots = new Map<string, Slot>();
 const newest = new Map<string, { seq: number; value: unknown }>();
 const newestSubscriptions = new Map<string, { setAt: number; value: unknown }>();
+/** The clientState this process gave Graph, per trigger node (its lock prefix). */
+const clientStates = new Map<string, string>();
 let lastSetAt = 0;
 
 export type PassOutcome<T> = { ran: true; value: T } | { ran: false };
@@ -98,4 +100,17 @@ export function rememberSubscription<S extends { setAt?: number }>(
 	setAt = subscription?.setAt ?? nextSetAt(),
 ): void {
 	newestSubscriptions.set(key, { setAt, value: subscription ?? null });
+}
+
+/**
+ * Keeps the clientState a node's subscriptions were created with. n8n saves the static data of
+ * an activation only after its webhook methods return, and loads it again for each webhook
+ * call: a notification arriving in between would find no clientState to check against.
+ */
+export function rememberClientState(lockPrefix: string, clientState: string): void {
+	clientStates.set(lockPrefix, clientState);
+}
+
+export function rememberedClientState(lockPrefix: string): string | undefined {
+	return clientStates.get(lockPrefix);
 }

@@ -14,6 +14,8 @@ import {
 	nextSetAt,
 	passQueued,
 	rememberCursor,
+	rememberClientState,
+	rememberedClientState,
 	rememberSubscription,
 	runExclusive,
 } from './pass-lock';
@@ -99,6 +101,10 @@ export function reconcileState(
 	scopes: MailboxScope[],
 	state: GraphTriggerState,
 ): void {
+	if (!state.clientState) {
+		const remembered = rememberedClientState(lockPrefix);
+		if (remembered) state.clientState = remembered;
+	}
 	for (const scope of scopes) {
 		const key = passLockKey(lockPrefix, scope);
 		const stored = state.folders?.[scopeKey(scope)];
@@ -355,6 +361,7 @@ export class GraphMailSession<T> {
 		notificationUrl: string,
 	): Promise<GraphSubscription> {
 		state.clientState ??= newClientState();
+		rememberClientState(this.options.lockPrefix, state.clientState);
 		const folder = ((state.folders ??= {})[scopeKey(scope)] ??= {});
 		if (folder.subscription)
 			await deleteSubscription(this.client, folder.subscription.id, scope.upn);

@@ -195,6 +195,19 @@ describe('Microsoft 365 Mail Trigger (webhook) in n8n-core contexts against the 
 		expect(fake.missingImmutableId).toBe(0);
 	});
 
+	it('a notification that arrives before n8n has saved the activation is not lost', async () => {
+		await harness.activate();
+		// n8n saves an activation's static data after its webhook methods return, and each
+		// webhook call loads it again: a notification in between sees the state as it was.
+		harness.setStaticData({});
+		const [message] = fake.addMessages(UPN, 'Inbox', [{ subject: 'Early bird' }]);
+		await fake.settle();
+		await harness.settle();
+		expect(fake.deliveries.map((d) => d.status)).toEqual([202]);
+		expect(harness.executions).toHaveLength(1);
+		expect(harness.executions[0].items.map((item) => item.json.id)).toEqual([message.id]);
+	});
+
 	it('renews a subscription with < 24 h left when the node runs, renews on reauthorizationRequired, deletes on deactivation (404 ignored)', async () => {
 		await harness.activate();
 		const sub = [...fake.subscriptions.values()][0];
