@@ -19,8 +19,9 @@ const transferableSink: AttachmentSink<Uint8Array> = async (_info, content) => {
 		chunks.push(chunk as Buffer);
 		length += (chunk as Buffer).length;
 	}
-	// Not Buffer.concat: small Buffers share one pooled ArrayBuffer, which must not be transferred.
-	const data = new Uint8Array(length);
+	// Not Buffer.concat: small Buffers share one pooled ArrayBuffer, which must not be
+	// transferred. allocUnsafeSlow has its own, and skips zeroing bytes written just below.
+	const data = Buffer.allocUnsafeSlow(length);
 	let offset = 0;
 	for (const chunk of chunks) {
 		data.set(chunk, offset);
@@ -31,7 +32,9 @@ const transferableSink: AttachmentSink<Uint8Array> = async (_info, content) => {
 
 async function parseJob(job: ParseJob): Promise<ParseJobResult> {
 	try {
-		const parsed = await parseEmail(Buffer.from(job.source), job.identity, {
+		// A view of the transferred bytes (Buffer.from(uint8Array) would copy them).
+		const source = Buffer.from(job.source.buffer, job.source.byteOffset, job.source.byteLength);
+		const parsed = await parseEmail(source, job.identity, {
 			policy: job.policy,
 			sink: transferableSink,
 		});

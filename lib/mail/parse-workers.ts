@@ -196,8 +196,9 @@ export class ParseWorkers {
 	): Promise<ParseJobResult> {
 		const id = this.nextId++;
 		// A copy the thread can own: imapflow's Buffer may be a view into a larger allocation.
-		const copy = new Uint8Array(source.byteLength);
-		copy.set(source);
+		// allocUnsafeSlow: an ArrayBuffer of its own, not zeroed first (every byte is copied in).
+		const copy = Buffer.allocUnsafeSlow(source.byteLength);
+		source.copy(copy);
 		const job: ParseJob = { id, source: copy, identity, policy };
 		return new Promise((resolve) => {
 			thread.inFlight.set(id, resolve);
