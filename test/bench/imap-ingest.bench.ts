@@ -10,7 +10,8 @@
  *   Both mailboxes are read once before any timing so Dovecot's caches are equally warm.
  * p1_ingest_vs_n8n — ours ÷ n8n's own Email Trigger (IMAP) v2.2 from n8n-nodes-base 2.41.1,
  *   run for real in that install's n8n-core TriggerContext on Node 24 (imap-n8n-baseline.js),
- *   "resolved" output, on a copy of the same mailbox. null when the e2e n8n install is absent.
+ *   "resolved" output, on a copy of the same mailbox; like the others, the better of two
+ *   runs taken in turn with ours. null when the e2e n8n install is absent.
  * p2_empty_poll_ratio — median empty-poll time (as the node does it: a provider on the
  *   connection pool, STATUS, the connection back) on a 100,000-message mailbox ÷ on a
  *   1,000-message one, 200 polls each, taking turns. Goal ≤ 1.2.
@@ -410,22 +411,28 @@ async function main(): Promise<void> {
 
 		await warm(server, 'Bench');
 		await warm(server, 'BenchN8n');
-		// Twice each, alternating, best of two: both contenders are measured warm (JIT, and our
-		// parse thread), and a burst of load from elsewhere on the machine hits one sample.
+		// Twice each, alternating, best of two, for every contender alike: all are measured warm
+		// (JIT, and our parse thread), and a slow phase of the machine hits one sample of each.
 		const boundRates: number[] = [];
 		const ourRates: number[] = [];
+		const n8nRates: number[] = [];
+		let n8nFailed = false;
 		for (let round = 0; round < 2; round++) {
 			boundRates.push(await bound(server, 'Bench'));
 			ourRates.push(await ours(server, 'Bench'));
+			if (n8nFailed) continue;
+			try {
+				const rate = await n8nBaseline(server, 'BenchN8n');
+				if (rate === null) n8nFailed = true;
+				else n8nRates.push(rate);
+			} catch (error) {
+				n8nFailed = true;
+				log(`n8n baseline failed: ${(error as Error).message}; p1_ingest_vs_n8n = null`);
+			}
 		}
 		const boundRate = Math.max(...boundRates);
 		const ourRate = Math.max(...ourRates);
-		let n8nRate: number | null = null;
-		try {
-			n8nRate = await n8nBaseline(server, 'BenchN8n');
-		} catch (error) {
-			log(`n8n baseline failed: ${(error as Error).message}; p1_ingest_vs_n8n = null`);
-		}
+		const n8nRate = n8nFailed || n8nRates.length === 0 ? null : Math.max(...n8nRates);
 
 		log(`seeding p2 mailboxes: 1,000 and ${BIG_MAILBOX.toLocaleString('en')} small messages`);
 		const small = (i: number) =>
