@@ -190,6 +190,7 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 	}
 
 	async move(ref: MessageRef, destination: string): Promise<MessageRef> {
+		this.forget(ref);
 		// With ImmutableId the moved message keeps its id; the response carries it either way.
 		const { data } = await this.client.json<GraphMessage>({
 			method: 'POST',
@@ -201,6 +202,7 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 	}
 
 	async setFlags(ref: MessageRef, change: FlagChange): Promise<void> {
+		this.forget(ref);
 		const { data } = await this.client.json<GraphMessage>({
 			method: 'GET',
 			url: `${this.messagePath(ref.id)}?$select=categories`,
@@ -218,6 +220,7 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 	}
 
 	async deleteAttachment(ref: MessageRef, attachmentId: string): Promise<MessageRef> {
+		this.forget(ref);
 		await this.client.json({
 			method: 'DELETE',
 			url: `${this.messagePath(ref.id)}/attachments/${encodeURIComponent(attachmentId)}`,
@@ -228,6 +231,11 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 
 	async close(): Promise<void> {
 		this.fromDelta.clear();
+	}
+
+	/** A message this provider changes is read again by the next fetch, not from the delta page. */
+	private forget(ref: MessageRef): void {
+		this.fromDelta.delete(ref.id);
 	}
 
 	private messagePath(id: string): string {

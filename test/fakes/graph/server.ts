@@ -70,6 +70,7 @@ export interface FakeMessage {
 	bodyType: 'html' | 'text';
 	receivedDateTime: string;
 	internetMessageId: string;
+	categories: string[];
 	attachments: FakeAttachment[];
 }
 
@@ -310,6 +311,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 					bodyType: input.bodyType ?? 'html',
 					receivedDateTime: input.receivedDateTime ?? new Date(Date.now() + index).toISOString(),
 					internetMessageId: `<${randomUUID()}@example.org>`,
+					categories: [],
 					attachments: (input.attachments ?? []).map((attachment) => ({
 						id: `AAMkAtt${randomBytes(12).toString('base64url')}=`,
 						kind: attachment.kind ?? 'file',
@@ -673,9 +675,74 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 			hasAttachments: message.attachments.length > 0,
 			isRead: message.isRead,
 			flag: { flagStatus: 'notFlagged' },
-			categories: [],
+			categories: [...message.categories],
 			parentFolderId: message.folder,
 		};
+	}
+
+	/** PATCH /messages/{id}: the writable properties the connectors use (categories, isRead). */
+	function updateMessage(message: FakeMessage, raw: string): Reply {
+		let body: Record<string, unknown>;
+		try {
+			body = JSON.parse(raw || '{}') as Record<string, unknown>;
+		} catch {
+			return graphError(400, 'BadRequest', 'Unable to read JSON request payload.');
+		}
+		for (const [key, value] of Object.entries(body)) {
+			if (key === 'categories') {
+				if (!Array.isArray(value) || value.some((name) => typeof name !== 'string'))
+					return graphError(400, 'ErrorInvalidProperty', 'categories must be an array of strings.');
+				message.categories = [...(value as string[])];
+			} else if (key === 'isRead') {
+				if (typeof value !== 'boolean')
+					return graphError(400, 'ErrorInvalidProperty', 'isRead must be a boolean.');
+				message.isRead = value;
+			} else {
+				return graphError(
+					400,
+					'ErrorInvalidProperty',
+					`The property '${key}' is not writable here.`,
+				);
+			}
+		}
+		message.seq = ++store(message.upn, message.folder).seq;
+		return json(200, messageJson(message));
+	}
+
+	/**
+	 * POST /messages/{id}/move: the message leaves its folder (an @removed entry in that
+	 * folder's delta) and is created in the destination (named by folder name or well-known
+	 * name here). With `Prefer: IdType="ImmutableId"` it keeps its id; otherwise it gets a new one.
+	 */
+	function moveMessage(message: FakeMessage, raw: string, prefer: string): Reply {
+		let destinationId: unknown;
+		try {
+			destinationId = (JSON.parse(raw || '{}') as { destinationId?: unknown }).destinationId;
+		} catch {
+			return graphError(400, 'BadRequest', 'Unable to read JSON request payload.');
+		}
+		if (typeof destinationId !== 'string' || !destinationId)
+			return graphError(400, 'ErrorInvalidIdMalformed', 'destinationId is required.');
+		const destination = store(message.upn, destinationId);
+		const immutable = /IdType="ImmutableId"/.test(prefer);
+		const moved: FakeMessage = {
+			...message,
+			id: immutable ? message.id : `AAMk${randomBytes(18).toString('base64url')}=`,
+			folder: destination.folder,
+			seq: ++destination.seq,
+			categories: [...message.categories],
+			attachments: [...message.attachments],
+		};
+		message.removed = true;
+		message.seq = ++store(message.upn, message.folder).seq;
+		destination.messages.set(moved.id, moved);
+		messagesById.set(moved.id, moved);
+		for (const sub of subscriptions.values()) {
+			if (folderKey(sub.upn, sub.folder) === folderKey(moved.upn, moved.folder))
+				pendingNotifications.push({ sub, message: moved });
+		}
+		if (notificationPolicy.auto) void fake.flushNotifications();
+		return json(201, messageJson(moved));
 	}
 
 	function attachmentJson(attachment: FakeAttachment) {
@@ -945,6 +1012,9 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 			}
 			const rest = m[3] ?? '';
 			if (rest === '' && method === 'GET') return json(200, messageJson(message));
+			if (rest === '' && method === 'PATCH') return updateMessage(message, raw);
+			if (rest === '/move' && method === 'POST')
+				return moveMessage(message, raw, String(req.headers.prefer ?? ''));
 			if (rest === '/$value' && method === 'GET') {
 				return {
 					status: 200,
@@ -971,6 +1041,11 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 					};
 				}
 				if (!att[2] && method === 'GET') return json(200, attachmentJson(attachment));
+				if (!att[2] && method === 'DELETE') {
+					message.attachments = message.attachments.filter((a) => a !== attachment);
+					message.seq = ++store(message.upn, message.folder).seq;
+					return { status: 204 };
+				}
 			}
 		}
 		return graphError(404, 'NotFound', `No route ${method} ${path}`);

@@ -228,4 +228,49 @@ describe('GraphProvider against the https Graph fake', () => {
 			'Subject: inner',
 		);
 	});
+
+	it('remediation: tags with categories (keeping the others), deletes one attachment, moves to quarantine keeping the immutable id', async () => {
+		const account = 'remediate@contoso.com';
+		const client = clientWith({ ...base(), clientSecret: fake.clientSecret });
+		const provider = new GraphProvider({ client, account });
+		const [message] = fake.addMessages(account, 'Inbox', [
+			{
+				subject: 'Invoice',
+				attachments: [
+					{ name: 'invoice.pdf', contentType: 'application/pdf', content: '%PDF-1.7' },
+					{ name: 'payload.js', contentType: 'text/javascript', content: 'eval(1)' },
+				],
+			},
+		]);
+		const ref = { provider: 'graph' as const, account, mailbox: 'Inbox', id: message.id };
+		const inbox = async () => {
+			const ids: string[] = [];
+			for await (const batch of provider.changes('Inbox', undefined, {
+				since: new Date(0),
+				limit: 100,
+			}))
+				ids.push(...batch.messages.map((m) => m.id));
+			return ids;
+		};
+		expect(await inbox()).toEqual([message.id]);
+
+		await provider.setFlags(ref, { add: ['Reviewed'] });
+		await provider.setFlags(ref, { add: ['Malicious', 'DSX'], remove: ['Reviewed'] });
+		expect(fake.messages(account, 'Inbox')[0].categories).toEqual(['Malicious', 'DSX']);
+
+		const [, payload] = fake.messages(account, 'Inbox')[0].attachments;
+		expect(await provider.deleteAttachment(ref, payload.id)).toEqual(ref);
+		expect(fake.messages(account, 'Inbox')[0].attachments.map((a) => a.name)).toEqual([
+			'invoice.pdf',
+		]);
+
+		const moved = await provider.move(ref, 'Quarantine');
+		expect(moved).toEqual({ ...ref, mailbox: 'Quarantine', id: message.id });
+		expect(fake.messages(account, 'Inbox')).toHaveLength(0);
+		expect(await inbox()).toEqual([]);
+		const parsed = await provider.fetch(moved, DEFAULT_POLICY);
+		expect(parsed.email).toMatchObject({ subject: 'Invoice', categories: ['Malicious', 'DSX'] });
+		expect(parsed.email.attachments.map((a) => a.filename)).toEqual(['invoice.pdf']);
+		expect(fake.missingImmutableId).toBe(0);
+	});
 });
