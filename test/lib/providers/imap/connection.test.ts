@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { resolveLogin } from '../../../../lib/providers/imap/auth';
 import { verifyImapSettings } from '../../../../lib/providers/imap/verify';
 import { startDovecot, type DovecotServer } from '../../../imap/dovecot';
+import { googleTokenJson, startIdentityProvider, type IdentityProvider } from './identity-provider';
 import { mailIntelFailure, settingsFor } from './poll-helper';
 
 /** The credential test against a real Dovecot: each failure names the credential field to fix. */
@@ -84,58 +85,25 @@ test('DNS failure names the Host field; a closed port names Port', async () => {
 });
 
 describe('Google authorized-user token JSON', () => {
-	let tokenServer: http.Server;
-	let tokenUri: string;
-	const requests: URLSearchParams[] = [];
+	let idp: IdentityProvider;
 
 	beforeAll(async () => {
-		tokenServer = http.createServer((request, response) => {
-			let body = '';
-			request.on('data', (chunk) => (body += chunk));
-			request.on('end', () => {
-				const form = new URLSearchParams(body);
-				requests.push(form);
-				response.setHeader('content-type', 'application/json');
-				if (form.get('refresh_token') === 'good-refresh') {
-					response.end(
-						JSON.stringify({
-							access_token: 'fresh-access-token',
-							expires_in: 3599,
-							token_type: 'Bearer',
-						}),
-					);
-				} else {
-					response.statusCode = 400;
-					response.end(
-						JSON.stringify({
-							error: 'invalid_grant',
-							error_description: 'Token has been expired or revoked.',
-						}),
-					);
-				}
-			});
-		});
-		await new Promise<void>((resolve) => tokenServer.listen(0, '127.0.0.1', resolve));
-		tokenUri = `http://127.0.0.1:${(tokenServer.address() as AddressInfo).port}/token`;
+		idp = await startIdentityProvider({ refreshTokens: { 'good-refresh': 'alice' } });
 	});
 	afterAll(async () => {
-		await new Promise((resolve) => tokenServer.close(resolve));
+		await idp?.close();
 	});
 
-	const json = (refresh: string) =>
-		JSON.stringify({
-			client_id: 'cid.apps.googleusercontent.com',
-			client_secret: 'secret',
-			refresh_token: refresh,
-			token_uri: tokenUri,
-			type: 'authorized_user',
-		});
+	const json = (refresh: string) => googleTokenJson(idp, refresh);
 
 	test('is refreshed at its token_uri (refresh_token grant) and used for XOAUTH2', async () => {
-		await expect(
-			resolveLogin({ method: 'googleTokenJson', googleTokenJson: json('good-refresh') }),
-		).resolves.toEqual({ accessToken: 'fresh-access-token' });
-		const last = requests.at(-1)!;
+		const login = await resolveLogin({
+			method: 'googleTokenJson',
+			googleTokenJson: json('good-refresh'),
+		});
+		expect(idp.issued).toHaveLength(1);
+		expect(login).toEqual({ accessToken: idp.issued[0] });
+		const last = idp.tokenRequests.at(-1)!;
 		expect(last.get('grant_type')).toBe('refresh_token');
 		expect(last.get('client_id')).toBe('cid.apps.googleusercontent.com');
 		expect(last.get('client_secret')).toBe('secret');
@@ -161,7 +129,7 @@ describe('Google authorized-user token JSON', () => {
 	});
 
 	test('malformed JSON or missing keys are reported before any network call', async () => {
-		const before = requests.length;
+		const before = idp.tokenRequests.length;
 		expect(
 			(
 				await mailIntelFailure(
@@ -173,7 +141,7 @@ describe('Google authorized-user token JSON', () => {
 			resolveLogin({ method: 'googleTokenJson', googleTokenJson: '{"client_id":"x"}' }),
 		);
 		expect(missing.message).toContain('client_secret, refresh_token');
-		expect(requests.length).toBe(before);
+		expect(idp.tokenRequests.length).toBe(before);
 	});
 
 	test('a raw access token is passed through; an empty one names its field', async () => {

@@ -1,11 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import { DEFAULT_POLICY } from '../../../../lib/mail/policy';
 import { ImapProvider } from '../../../../lib/providers/imap/provider';
 import type { ImapAuth } from '../../../../lib/providers/imap/settings';
 import { verifyImapSettings } from '../../../../lib/providers/imap/verify';
 import { startDovecot, type DovecotServer } from '../../../imap/dovecot';
+import { googleTokenJson, startIdentityProvider, type IdentityProvider } from './identity-provider';
 import { imapCommandLog, mailIntelFailure, settingsFor } from './poll-helper';
 
 /**
@@ -14,74 +12,12 @@ import { imapCommandLog, mailIntelFailure, settingsFor } from './poll-helper';
  * the credential produced really reached the server and was accepted there. The same
  * identity provider answers the refresh-token grant of the Google token JSON.
  */
-interface IdentityProvider {
-	url: string;
-	/** tokens Dovecot asked about, in order */
-	introspected: string[];
-	close(): Promise<void>;
-}
-
-const ACTIVE: Record<string, string> = { 'at-alice': 'alice' };
-/** refresh token -> the account its access tokens belong to */
-const REFRESH: Record<string, string> = { 'rt-alice': 'alice', 'rt-bob': 'bob' };
-
-async function startIdentityProvider(): Promise<IdentityProvider> {
-	const introspected: string[] = [];
-	const issued = new Map<string, string>(Object.entries(ACTIVE));
-	let counter = 0;
-	const server = http.createServer((request, response) => {
-		let body = '';
-		request.on('data', (chunk) => (body += chunk));
-		request.on('end', () => {
-			const form = new URLSearchParams(body);
-			response.setHeader('content-type', 'application/json');
-			if (request.method === 'POST' && request.url === '/introspect') {
-				const token = form.get('token') ?? '';
-				introspected.push(token);
-				const username = issued.get(token);
-				response.end(JSON.stringify(username ? { active: true, username } : { active: false }));
-				return;
-			}
-			if (request.method === 'POST' && request.url === '/token') {
-				const account = REFRESH[form.get('refresh_token') ?? ''];
-				if (form.get('grant_type') !== 'refresh_token' || !account) {
-					response.statusCode = 400;
-					response.end(JSON.stringify({ error: 'invalid_grant' }));
-					return;
-				}
-				const token = `at-${account}-${++counter}`;
-				issued.set(token, account);
-				response.end(
-					JSON.stringify({ access_token: token, expires_in: 3599, token_type: 'Bearer' }),
-				);
-				return;
-			}
-			response.statusCode = 404;
-			response.end('{}');
-		});
-	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const { port } = server.address() as AddressInfo;
-	return {
-		url: `http://127.0.0.1:${port}`,
-		introspected,
-		close: () => new Promise((resolve) => server.close(() => resolve())),
-	};
-}
-
-function googleTokenJson(idp: IdentityProvider, refreshToken: string): string {
-	return JSON.stringify({
-		type: 'authorized_user',
-		client_id: 'cid.apps.googleusercontent.com',
-		client_secret: 'secret',
-		refresh_token: refreshToken,
-		token_uri: `${idp.url}/token`,
-	});
-}
-
 let idp: IdentityProvider;
 beforeAll(async () => {
-	idp = await startIdentityProvider();
+	idp = await startIdentityProvider({
+		refreshTokens: { 'rt-alice': 'alice', 'rt-bob': 'bob' },
+		activeTokens: { 'at-alice': 'alice' },
+	});
 });
 afterAll(async () => {
 	await idp?.close();
