@@ -33,9 +33,7 @@ export function n8nBinarySink(context: BinaryHelpers): AttachmentSink<IBinaryDat
 		binary.mimeType = info.contentType;
 		return binary;
 	};
-	return Object.assign((info: AttachmentInfo, content: SinkStream) => store(info, content), {
-		fromBuffer: (info: AttachmentInfo, data: Buffer) => store(info, data),
-	});
+	return Object.assign(store, { fromBuffer: store });
 }
 
 /** A parsed email whose raw source is still a Buffer, or was already stored (streamed to n8n). */
