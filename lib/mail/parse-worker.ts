@@ -1,7 +1,9 @@
+import type { Readable } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
 
 import { parseEmail, type AttachmentSink } from './parse';
 import type { ParseJob, ParseJobResult, WorkerAttachment } from './parse-workers';
+import type { AttachmentInfo } from './types';
 
 // The body of one parse thread (see parse-workers.ts): parses each job of a batch with the
 // same parseEmail the main thread uses, keeping attachments as fresh ArrayBuffers so they
@@ -12,15 +14,15 @@ import type { ParseJob, ParseJobResult, WorkerAttachment } from './parse-workers
 // messages and the job is parsed again on the calling thread.
 Error.stackTraceLimit = 0;
 
-const transferableSink: AttachmentSink<Uint8Array> = async (_info, content) => {
-	const chunks: Buffer[] = [];
-	let length = 0;
-	for await (const chunk of content) {
-		chunks.push(chunk as Buffer);
-		length += (chunk as Buffer).length;
-	}
-	// Not Buffer.concat: small Buffers share one pooled ArrayBuffer, which must not be
-	// transferred. allocUnsafeSlow has its own, and skips zeroing bytes written just below.
+/**
+ * Kept attachments go back as Uint8Arrays whose ArrayBuffer is theirs alone, so they can be
+ * transferred without a copy. Small Buffers share one pooled ArrayBuffer, which must not be
+ * transferred: those are copied (allocUnsafeSlow: an ArrayBuffer of its own, not zeroed
+ * first since every byte is written just below).
+ */
+function transferable(chunks: Buffer[], length: number): Uint8Array {
+	const only = chunks.length === 1 ? chunks[0] : undefined;
+	if (only && only.byteOffset === 0 && only.buffer.byteLength === only.byteLength) return only;
 	const data = Buffer.allocUnsafeSlow(length);
 	let offset = 0;
 	for (const chunk of chunks) {
@@ -28,7 +30,20 @@ const transferableSink: AttachmentSink<Uint8Array> = async (_info, content) => {
 		offset += chunk.length;
 	}
 	return data;
-};
+}
+
+const transferableSink: AttachmentSink<Uint8Array> = Object.assign(
+	async (_info: AttachmentInfo, content: Readable) => {
+		const chunks: Buffer[] = [];
+		let length = 0;
+		for await (const chunk of content) {
+			chunks.push(chunk as Buffer);
+			length += (chunk as Buffer).length;
+		}
+		return transferable(chunks, length);
+	},
+	{ fromBuffer: async (_info: AttachmentInfo, data: Buffer) => transferable([data], data.length) },
+);
 
 async function parseJob(job: ParseJob): Promise<ParseJobResult> {
 	try {

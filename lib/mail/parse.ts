@@ -1,4 +1,4 @@
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import { MailParser, type AddressObject, type HeaderLines } from 'mailparser';
@@ -6,8 +6,17 @@ import { MailParser, type AddressObject, type HeaderLines } from 'mailparser';
 import { errorMessage } from '../errors';
 import { parseHeaderDate, toUtcIso } from './dates';
 import { normalizeAddress, normalizeAddressList } from './addresses';
+import {
+	AttachmentTooLargeError,
+	drainPart,
+	IN_MEMORY_PART_BYTES,
+	readPart,
+	type SizeCap,
+} from './part-reader';
 import { skipReasonFor, type AttachmentPolicy } from './policy';
 import type { AttachmentInfo, NormalizedEmail } from './types';
+
+export { AttachmentTooLargeError, SizeCap } from './part-reader';
 
 /** What the provider knows about a message before its source is parsed. */
 export type EmailIdentity = Pick<
@@ -74,31 +83,18 @@ export interface ParseOptions<T> {
 	keepRaw?: boolean;
 }
 
-export class AttachmentTooLargeError extends Error {
-	constructor(readonly limit: number) {
-		super(`attachment exceeds the ${limit}-byte size cap`);
-		this.name = 'AttachmentTooLargeError';
-	}
-}
-
 /** Keeps everything in memory: for tests, previews and small messages. */
-export const bufferSink: AttachmentSink<BufferedAttachment> = async (info, content) => {
-	const chunks: Buffer[] = [];
-	for await (const chunk of content) chunks.push(chunk as Buffer);
-	return { data: Buffer.concat(chunks), fileName: info.filename, mimeType: info.contentType };
-};
+export const bufferSink: AttachmentSink<BufferedAttachment> = Object.assign(
+	async (info: AttachmentInfo, content: Readable) => {
+		const chunks: Buffer[] = [];
+		for await (const chunk of content) chunks.push(chunk as Buffer);
+		return bufferedAttachment(info, Buffer.concat(chunks));
+	},
+	{ fromBuffer: async (info: AttachmentInfo, data: Buffer) => bufferedAttachment(info, data) },
+);
 
-/** Counts decoded bytes and fails the stream once the cap is passed, so a sink never holds more. */
-export class SizeCap extends Transform {
-	bytes = 0;
-	constructor(private readonly limit: number) {
-		super();
-	}
-	override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-		this.bytes += chunk.length;
-		if (this.bytes > this.limit) callback(new AttachmentTooLargeError(this.limit));
-		else callback(null, chunk);
-	}
+function bufferedAttachment(info: AttachmentInfo, data: Buffer): BufferedAttachment {
+	return { data, fileName: info.filename, mimeType: info.contentType };
 }
 
 /** mailparser's streaming attachment object (its typings only describe the simpleParser shape). */
@@ -209,31 +205,38 @@ export async function parseEmail<T = BufferedAttachment>(
 		const skip = skipReasonFor(info, policy);
 		if (skip) {
 			info.skipped = skip;
-			info.size = await drain(part.content);
+			// A broken part is reported through `skipped`; the bytes read so far are what we know.
+			info.size = (await drainPart(part.content)).bytes;
 			if (part.checksum) info.sha256 = part.checksum;
 			return undefined;
 		}
-		const cap = new SizeCap(policy.maxAttachmentBytes);
 		const binaryProperty = `attachment_${email.attachments.filter((a) => a.binaryProperty).length}`;
 		info.binaryProperty = binaryProperty;
-		// Count at the source: when the cap trips, chunks already queued inside `cap` are
-		// dropped, so cap.bytes alone would under-report the size of a skipped part.
-		let decoded = 0;
-		part.content.on('data', (chunk: Buffer) => (decoded += chunk.length));
-		part.content.on('error', (error) => cap.destroy(error));
-		part.content.pipe(cap);
+		const reading = readPart(
+			part.content,
+			policy.maxAttachmentBytes,
+			store.fromBuffer ? IN_MEMORY_PART_BYTES : 0,
+		);
+		let spilled: SizeCap | undefined;
 		try {
-			const stored = await store(info, cap);
-			info.size = cap.bytes;
+			const content = await reading.content;
+			let stored: T;
+			if ('data' in content) {
+				stored = await storeBuffer(store, info, content.data);
+			} else {
+				spilled = content.stream;
+				stored = await store(info, spilled);
+			}
+			info.size = reading.bytes;
 			info.sha256 = part.checksum;
 			return { binaryProperty, info, stored };
 		} catch (error) {
 			delete info.binaryProperty;
 			const tooLarge = error instanceof AttachmentTooLargeError;
 			info.skipped = tooLarge ? 'size' : 'error';
-			part.content.unpipe(cap);
-			const complete = await drainToEnd(part.content);
-			info.size = decoded;
+			if (spilled) part.content.unpipe(spilled);
+			const { complete } = await drainPart(part.content);
+			info.size = reading.bytes;
 			// mailparser hashes the whole decoded part as it streams: an over-size part read to
 			// its end still gets its SHA-256 (useful for threat-intel lookups without the bytes).
 			if (tooLarge && complete && part.checksum) info.sha256 = part.checksum;
@@ -363,26 +366,6 @@ function cutAt(value: string, max: number): string {
 /** `<abc@host>` -> `abc@host`: the form HTML `cid:` links and Graph's contentId use. */
 function bareContentId(value: string): string {
 	return value.trim().replace(/^<(.*)>$/, '$1');
-}
-
-async function drain(stream: Readable): Promise<number> {
-	let bytes = 0;
-	try {
-		for await (const chunk of stream) bytes += (chunk as Buffer).length;
-	} catch {
-		// A broken part is reported through `skipped`; the bytes read so far are what we know.
-	}
-	return bytes;
-}
-
-/** Reads a stream to its end; false when it failed on the way. */
-async function drainToEnd(stream: Readable): Promise<boolean> {
-	try {
-		for await (const chunk of stream) void chunk;
-		return true;
-	} catch {
-		return false;
-	}
 }
 
 function defaultFilename(contentType: string, index: number): string {

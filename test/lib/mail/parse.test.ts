@@ -12,6 +12,8 @@ import {
 	type ParsedEmail,
 } from '../../../lib/mail/parse';
 import { DEFAULT_POLICY, type AttachmentPolicy } from '../../../lib/mail/policy';
+import { IN_MEMORY_PART_BYTES } from '../../../lib/mail/part-reader';
+import type { AttachmentInfo } from '../../../lib/mail/types';
 import {
 	BROKEN_BASE64_BODY,
 	CHART_PNG,
@@ -475,7 +477,84 @@ describe('attachment policy applied while parsing', () => {
 	});
 });
 
-describe('a 20 MB attachment', () => {
+/**
+ * A sink that can also take a Buffer gets small parts whole; a part past 1 MB must still be
+ * streamed to it, never gathered in memory first.
+ */
+const SINK_KINDS = [
+	['a stream-only sink', false],
+	['a sink that also takes Buffers', true],
+] as const;
+
+describe('a sink that also takes Buffers', () => {
+	it('gets each small kept part whole, in one call, and no stream', async () => {
+		const received: Record<string, Buffer> = {};
+		const sink = Object.assign(
+			async (): Promise<string> => {
+				throw new Error('a small part was streamed');
+			},
+			{
+				fromBuffer: async (info: AttachmentInfo, data: Buffer) => {
+					received[info.filename] = data;
+					return info.filename;
+				},
+			},
+		);
+		const result = await parseEmail(fixture('attachments-mixed-types.eml'), identity, {
+			policy: KEEP_ALL,
+			sink,
+		});
+		expect(result.attachments.map((a) => a.stored)).toEqual([
+			'report.pdf',
+			'iocs.csv',
+			'logo.png',
+			'empty.zip',
+			'notes.txt',
+		]);
+		expect(received['report.pdf'].equals(REPORT_PDF)).toBe(true);
+		expect(received['iocs.csv'].equals(IOC_CSV)).toBe(true);
+		for (const info of result.email.attachments)
+			expect(received[info.filename].length).toBe(info.size);
+	});
+
+	it('one that fails marks that attachment skipped "error", with its size and no hash', async () => {
+		const failing: AttachmentSink<BufferedAttachment> = Object.assign(
+			(info: AttachmentInfo, content: Readable) => bufferSink(info, content),
+			{
+				fromBuffer: async (info: AttachmentInfo, data: Buffer) => {
+					if (info.filename === 'iocs.csv') throw new Error('disk full');
+					return bufferSink.fromBuffer!(info, data);
+				},
+			},
+		);
+		const result = await parseEmail(fixture('attachments-mixed-types.eml'), identity, {
+			policy: KEEP_ALL,
+			sink: failing,
+		});
+		const csv = result.email.attachments.find((a) => a.filename === 'iocs.csv');
+		expect(csv?.size).toBe(IOC_CSV.length);
+		expect(csv?.skipped).toBe('error');
+		expect(csv?.sha256).toBeUndefined();
+		expect(result.attachments.map((a) => a.info.filename)).toEqual([
+			'report.pdf',
+			'logo.png',
+			'empty.zip',
+			'notes.txt',
+		]);
+	});
+});
+
+describe.each(SINK_KINDS)('a 20 MB attachment, %s', (_kind, takesBuffers) => {
+	/** Adds a Buffer entry point that counts its calls (it must not be used for this part). */
+	function withBufferPath<T>(sink: AttachmentSink<T>, calls: { viaBuffer: number }) {
+		if (!takesBuffers) return sink;
+		return Object.assign(sink, {
+			fromBuffer: async (info: AttachmentInfo, data: Buffer) => {
+				calls.viaBuffer++;
+				return sink(info, Readable.from([data]));
+			},
+		});
+	}
 	const SIZE = 20 * 1024 * 1024;
 	const { head, tail, chunk } = bigAttachmentParts(SIZE);
 	const expectedHash = (() => {
@@ -511,6 +590,7 @@ describe('a 20 MB attachment', () => {
 			largestChunk: 0,
 			sourceAtFirstChunk: -1,
 			readDuringStall: -1,
+			viaBuffer: 0,
 		};
 		const sink: AttachmentSink<{ sha256: string; bytes: number }> = async (_info, content) => {
 			const hash = createHash('sha256');
@@ -530,7 +610,7 @@ describe('a 20 MB attachment', () => {
 			}
 			return { sha256: hash.digest('hex'), bytes: seen.bytes };
 		};
-		return { sink, seen };
+		return { sink: withBufferPath(sink, seen), seen };
 	}
 
 	it('streams through the sink: it starts before the source is read, backpressure holds, and the hash matches', async () => {
@@ -551,29 +631,33 @@ describe('a 20 MB attachment', () => {
 		});
 		expect(kept.stored).toEqual({ sha256: expectedHash, bytes: SIZE });
 		// streamed: the first decoded bytes reached the sink when only a small part of the
-		// ~27 MB source existed, in many small chunks
-		expect(seen.sourceAtFirstChunk).toBeGreaterThan(0);
-		expect(seen.sourceAtFirstChunk).toBeLessThan(2 * 1024 * 1024);
+		// ~27 MB source existed (past the part's first MB when the sink takes Buffers: that
+		// much is gathered before the part counts as large), in many small chunks
+		const gathered = takesBuffers ? (IN_MEMORY_PART_BYTES * 4) / 3 : 0;
+		expect(seen.sourceAtFirstChunk).toBeGreaterThan(gathered);
+		expect(seen.sourceAtFirstChunk).toBeLessThan(gathered + 2 * 1024 * 1024);
 		expect(seen.chunks).toBeGreaterThan(100);
 		expect(seen.largestChunk).toBeLessThan(1024 * 1024);
 		// backpressure: while the sink stalled for 250 ms the parser only filled its stream
 		// buffers (~0.8 MB measured) instead of reading the ~27 MB source ahead into memory
 		expect(seen.readDuringStall).toBeGreaterThanOrEqual(0);
 		expect(seen.readDuringStall).toBeLessThan(2 * 1024 * 1024);
+		expect(seen.viaBuffer).toBe(0);
 	});
 
 	it('over the cap: listed with skipped "size", its full size and hash; the sink holds at most the cap', async () => {
 		const cap = 5 * 1024 * 1024;
 		const progress = { emitted: 0 };
 		let held = 0;
-		const sink: AttachmentSink<Buffer> = async (_info, content) => {
+		const calls = { viaBuffer: 0 };
+		const sink = withBufferPath<Buffer>(async (_info, content) => {
 			const chunks: Buffer[] = [];
 			for await (const piece of content) {
 				chunks.push(piece as Buffer);
 				held += (piece as Buffer).length;
 			}
 			return Buffer.concat(chunks);
-		};
+		}, calls);
 		const result = await parseEmail(source(progress), identity, {
 			policy: { ...DEFAULT_POLICY, maxAttachmentBytes: cap },
 			sink,
@@ -591,6 +675,7 @@ describe('a 20 MB attachment', () => {
 			},
 		]);
 		expect(held).toBeLessThanOrEqual(cap);
+		expect(calls.viaBuffer).toBe(0);
 	});
 
 	it('from a Buffer source too (the whole message in memory once)', async () => {
