@@ -7,6 +7,7 @@ import { DEFAULT_POLICY } from '../../../../lib/mail/policy';
 import { pollImap, type ImapTriggerState } from '../../../../lib/providers/imap/poll';
 import { ImapProvider } from '../../../../lib/providers/imap/provider';
 import { startDovecot, type DovecotServer } from '../../../imap/dovecot';
+import { startSlowLink } from '../../../imap/slow-link';
 import { MALFORMED, message } from './messages';
 import { Poller, expectNoSeen, settingsFor } from './poll-helper';
 
@@ -162,7 +163,7 @@ describe('faults during a poll: 0 lost, 0 duplicated', () => {
 			await kicked;
 			return bufferSink(info, content);
 		};
-		const interrupted = await pollWithSink(poller, mailbox, kickingSink);
+		const interrupted = await pollThroughSlowLink(poller, mailbox, kickingSink);
 		expect(kicked).toBeDefined();
 		expect(interrupted.errors.map((e) => e.error.code)).toEqual(['CONNECTION_LOST']);
 		expect(interrupted.emails).toEqual([]);
@@ -183,7 +184,8 @@ describe('faults during a poll: 0 lost, 0 duplicated', () => {
 			await killed;
 			return bufferSink(info, content);
 		};
-		const interrupted = await pollWithSink(poller, mailbox, killingSink);
+		const interrupted = await pollThroughSlowLink(poller, mailbox, killingSink);
+		expect(killed).toBeDefined();
 		expect(interrupted.errors).toHaveLength(1);
 		expect(interrupted.emails).toEqual([]);
 
@@ -299,12 +301,17 @@ test('a missing mailbox is reported with the parameter to fix and does not stop 
 	expect(result.errors[0].error.field).toBe('mailboxes');
 });
 
-async function pollWithSink(
+/**
+ * One poll whose session reads the server at 4 MB/s: the ~33 MB FETCH of the fault tests then
+ * lasts ~8 s, so a fault the sink starts at the first attachment lands while it is running.
+ */
+async function pollThroughSlowLink(
 	poller: Poller,
 	mailbox: string,
 	sink: AttachmentSink<BufferedAttachment>,
 ) {
-	const provider = new ImapProvider(settingsFor(server));
+	const link = await startSlowLink(server, 4 * 1024 * 1024);
+	const provider = new ImapProvider(settingsFor(server, { host: link.host, port: link.port }));
 	try {
 		const result = await pollImap(provider, poller.state as ImapTriggerState | undefined, {
 			mailboxes: [mailbox],
@@ -319,6 +326,7 @@ async function pollWithSink(
 		return result;
 	} finally {
 		await provider.close();
+		await link.close();
 	}
 }
 
