@@ -67,6 +67,7 @@ export function readPart(
 				bytes += chunk.length;
 				chunks.push(chunk);
 				if (bytes > limit) {
+					chunks.length = 0;
 					settle(() => reject(new AttachmentTooLargeError(limit)));
 					part.pause();
 				} else if (bytes > spillAt) {
