@@ -267,6 +267,10 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		if (!found) folders.set(key, (found = { upn, folder, seq: 0, epoch: 1, messages: new Map() }));
 		return found;
 	};
+	/** A change to a message: it gets its folder's next sequence number, so delta reports it. */
+	const touch = (message: FakeMessage) => {
+		message.seq = ++store(message.upn, message.folder).seq;
+	};
 
 	const fake: FakeGraph = {
 		url: '',
@@ -340,7 +344,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 				const message = folderStore.messages.get(id);
 				if (message) {
 					message.isRead = true;
-					message.seq = ++folderStore.seq;
+					touch(message);
 				}
 			}
 		},
@@ -350,7 +354,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 				const message = folderStore.messages.get(id);
 				if (message) {
 					message.removed = true;
-					message.seq = ++folderStore.seq;
+					touch(message);
 				}
 			}
 		},
@@ -570,6 +574,14 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		body,
 		headers,
 	});
+	/** A request's JSON body, or the 400 Graph answers a body it cannot read with. */
+	const jsonBody = <T>(raw: string): { body: T } | { error: Reply } => {
+		try {
+			return { body: JSON.parse(raw) as T };
+		} catch {
+			return { error: graphError(400, 'BadRequest', 'Unable to read JSON request payload.') };
+		}
+	};
 	const graphError = (
 		status: number,
 		code: string,
@@ -682,13 +694,9 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 
 	/** PATCH /messages/{id}: the writable properties the connectors use (categories, isRead). */
 	function updateMessage(message: FakeMessage, raw: string): Reply {
-		let body: Record<string, unknown>;
-		try {
-			body = JSON.parse(raw || '{}') as Record<string, unknown>;
-		} catch {
-			return graphError(400, 'BadRequest', 'Unable to read JSON request payload.');
-		}
-		for (const [key, value] of Object.entries(body)) {
+		const read = jsonBody<Record<string, unknown>>(raw || '{}');
+		if ('error' in read) return read.error;
+		for (const [key, value] of Object.entries(read.body)) {
 			if (key === 'categories') {
 				if (!Array.isArray(value) || value.some((name) => typeof name !== 'string'))
 					return graphError(400, 'ErrorInvalidProperty', 'categories must be an array of strings.');
@@ -705,7 +713,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 				);
 			}
 		}
-		message.seq = ++store(message.upn, message.folder).seq;
+		touch(message);
 		return json(200, messageJson(message));
 	}
 
@@ -715,12 +723,9 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 	 * name here). With `Prefer: IdType="ImmutableId"` it keeps its id; otherwise it gets a new one.
 	 */
 	function moveMessage(message: FakeMessage, raw: string, prefer: string): Reply {
-		let destinationId: unknown;
-		try {
-			destinationId = (JSON.parse(raw || '{}') as { destinationId?: unknown }).destinationId;
-		} catch {
-			return graphError(400, 'BadRequest', 'Unable to read JSON request payload.');
-		}
+		const read = jsonBody<{ destinationId?: unknown }>(raw || '{}');
+		if ('error' in read) return read.error;
+		const { destinationId } = read.body;
 		if (typeof destinationId !== 'string' || !destinationId)
 			return graphError(400, 'ErrorInvalidIdMalformed', 'destinationId is required.');
 		const destination = store(message.upn, destinationId);
@@ -734,7 +739,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 			attachments: [...message.attachments],
 		};
 		message.removed = true;
-		message.seq = ++store(message.upn, message.folder).seq;
+		touch(message);
 		destination.messages.set(moved.id, moved);
 		messagesById.set(moved.id, moved);
 		for (const sub of subscriptions.values()) {
@@ -854,12 +859,9 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 	}
 
 	async function createSubscriptionReply(raw: string): Promise<Reply> {
-		let body: Partial<FakeSubscription> & { expirationDateTime?: string };
-		try {
-			body = JSON.parse(raw) as typeof body;
-		} catch {
-			return graphError(400, 'BadRequest', 'Unable to read JSON request payload.');
-		}
+		const read = jsonBody<Partial<FakeSubscription> & { expirationDateTime?: string }>(raw);
+		if ('error' in read) return read.error;
+		const { body } = read;
 		const fail = (message: string) => {
 			events.push({ type: 'createFailed', reason: message });
 			return graphError(400, 'InvalidRequest', message);
@@ -1043,7 +1045,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 				if (!att[2] && method === 'GET') return json(200, attachmentJson(attachment));
 				if (!att[2] && method === 'DELETE') {
 					message.attachments = message.attachments.filter((a) => a !== attachment);
-					message.seq = ++store(message.upn, message.folder).seq;
+					touch(message);
 					return { status: 204 };
 				}
 			}
