@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
 
-import { parseEmail, type AttachmentSink } from './parse';
+import { bufferSink, parseEmail, type AttachmentSink } from './parse';
 import type { ParseJob, ParseJobResult, WorkerAttachment } from './parse-workers';
 import type { AttachmentInfo } from './types';
 
@@ -17,32 +17,20 @@ Error.stackTraceLimit = 0;
 /**
  * Kept attachments go back as Uint8Arrays whose ArrayBuffer is theirs alone, so they can be
  * transferred without a copy. Small Buffers share one pooled ArrayBuffer, which must not be
- * transferred: those are copied (allocUnsafeSlow: an ArrayBuffer of its own, not zeroed
- * first since every byte is written just below).
+ * transferred: those are copied into one of their own.
  */
-function transferable(chunks: Buffer[], length: number): Uint8Array {
-	const only = chunks.length === 1 ? chunks[0] : undefined;
-	if (only && only.byteOffset === 0 && only.buffer.byteLength === only.byteLength) return only;
-	const data = Buffer.allocUnsafeSlow(length);
-	let offset = 0;
-	for (const chunk of chunks) {
-		data.set(chunk, offset);
-		offset += chunk.length;
-	}
-	return data;
+function transferable(data: Buffer): Uint8Array {
+	if (data.byteOffset === 0 && data.buffer.byteLength === data.byteLength) return data;
+	// allocUnsafeSlow: an ArrayBuffer of its own, not zeroed first (every byte is copied in).
+	const copy = Buffer.allocUnsafeSlow(data.byteLength);
+	data.copy(copy);
+	return copy;
 }
 
 const transferableSink: AttachmentSink<Uint8Array> = Object.assign(
-	async (_info: AttachmentInfo, content: Readable) => {
-		const chunks: Buffer[] = [];
-		let length = 0;
-		for await (const chunk of content) {
-			chunks.push(chunk as Buffer);
-			length += (chunk as Buffer).length;
-		}
-		return transferable(chunks, length);
-	},
-	{ fromBuffer: async (_info: AttachmentInfo, data: Buffer) => transferable([data], data.length) },
+	async (info: AttachmentInfo, content: Readable) =>
+		transferable((await bufferSink(info, content)).data),
+	{ fromBuffer: async (_info: AttachmentInfo, data: Buffer) => transferable(data) },
 );
 
 async function parseJob(job: ParseJob): Promise<ParseJobResult> {
