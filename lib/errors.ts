@@ -52,3 +52,28 @@ export function isMailIntelError(error: unknown): error is MailIntelError {
 export function errorMessage(error: unknown): string {
 	return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * How a failure is treated, decided in this one place (the ingest core and the attachment
+ * pipeline both ask):
+ * - `permanent`: a property of the message or of one of its parts (undecodable MIME, the
+ *   provider answers 400/403/404/410 for it). Retrying cannot help: record it on the item.
+ * - `transient`: the network, a timeout, a throttled or failing server (408/429/5xx after the
+ *   transport's own retries), a binary-store write, a cut stream. The scope is retried from the
+ *   same cursor next poll.
+ * Anything not known to be permanent is transient: a wrong guess then costs a retry (and after
+ * the retry budget the failure is recorded anyway), never a silently dropped message.
+ */
+export type FailureClass = 'transient' | 'permanent';
+
+const PERMANENT_STATUS = new Set([400, 403, 404, 410, 422]);
+const PERMANENT_CODES = new Set(['MIME_DECODE', 'NOT_FOUND', 'FORBIDDEN', 'GONE', 'NOT_SUPPORTED']);
+
+export function failureClass(error: unknown): FailureClass {
+	if (isMailIntelError(error)) {
+		if (error.retryable) return 'transient';
+		if (error.code && PERMANENT_CODES.has(error.code)) return 'permanent';
+		if (error.status !== undefined && PERMANENT_STATUS.has(error.status)) return 'permanent';
+	}
+	return 'transient';
+}

@@ -19,13 +19,34 @@ export type AttachmentSkipReason =
 	| 'inline' // inline part while the policy keeps only real attachments
 	| 'filename' // excluded by the filename include/exclude filter
 	| 'kind' // a Graph item/reference attachment, skipped by policy
-	| 'error'; // the part could not be decoded (broken base64, aborted stream)
+	| 'error'; // a permanent failure of this part: undecodable MIME, the provider answers 403/404 for it,
+	// or a transient failure that outlived the retry budget (see `AttachmentInfo.error`)
+
+/** Why an attachment has `skipped: "error"`: what failed, in words a user can act on. */
+export interface AttachmentFailure {
+	/** `MIME_DECODE`, `NOT_FOUND`, `FORBIDDEN`, `RETRIES_EXHAUSTED`, ... (MailIntelError codes). */
+	code: string;
+	message: string;
+}
 
 export interface AttachmentInfo {
 	/** Stable within the message: the MIME part path for IMAP, the attachment id for Graph/Gmail. */
 	id: string;
+	/**
+	 * Safe to use as a file name anywhere (lib/mail/filename.ts): no path, no control or bidi
+	 * characters, at most 255 UTF-8 bytes. Every consumer (binary data, OpenCTI, filters,
+	 * scanners, remediation) uses this one.
+	 */
 	filename: string;
+	/** The name exactly as the sender wrote it, when it differs from `filename`. */
+	originalFilename?: string;
+	/**
+	 * The DECLARED Content-Type, lower-case, parameters dropped: never a type guessed from the
+	 * file name (an attacker names an executable `report.pdf`). Graph: its `contentType`.
+	 */
 	contentType: string;
+	/** The part's Content-Disposition as declared (`attachment` / `inline`); absent when it had none. */
+	disposition?: 'attachment' | 'inline';
 	/** Decoded size in bytes (for a skipped part: as far as it was read, or the provider's figure). */
 	size: number;
 	inline: boolean;
@@ -36,6 +57,8 @@ export interface AttachmentInfo {
 	/** Name of the n8n binary property holding the bytes (`attachment_0`, ...). */
 	binaryProperty?: string;
 	skipped?: AttachmentSkipReason;
+	/** Set with `skipped: "error"`. */
+	error?: AttachmentFailure;
 	/** Provider-specific kind (`fileAttachment`, `itemAttachment`, `referenceAttachment`). */
 	kind?: string;
 }
