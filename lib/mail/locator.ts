@@ -1,4 +1,4 @@
-import type { MessageRef } from '../providers/types';
+import type { MessageRef } from './message-ref';
 
 /**
  * `locator` URIs let an action node find a message again from an item alone:

@@ -103,4 +103,10 @@ export interface NormalizedEmail {
 	attachments: AttachmentInfo[];
 	/** Set when the source could not be parsed as MIME; the raw source is kept as binary. */
 	parseError?: string;
+	/**
+	 * Set when the message could not be fetched at all: a permanent failure (the provider cannot
+	 * read it) or a transient one that outlived the retry budget (code `RETRIES_EXHAUSTED`...).
+	 * The item then has only what the listing said (ids, locator, dates); act on it by locator.
+	 */
+	ingestError?: { code: string; message: string };
 }

@@ -23,7 +23,8 @@ export class EmailIntelImapTrigger implements INodeType {
 			dark: 'file:../../icons/email-intel-imap.dark.svg',
 		},
 		group: ['trigger'],
-		version: 1,
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: '={{$parameter["mailboxes"]}}',
 		description:
 			'Emits each new email of IMAP mailboxes once, with attachments, without marking it read',

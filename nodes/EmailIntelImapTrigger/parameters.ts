@@ -8,11 +8,17 @@ import { policyFromParameters, type AttachmentOptionValues } from '../shared/att
 
 export const DEFAULT_START_DATE = 'P30D';
 export const DEFAULT_MAX_ITEMS = 100;
+/** Version 2: a poll hands on up to this many, in executions of DEFAULT_BATCH_SIZE. */
+export const DEFAULT_MAX_ITEMS_V2 = 10_000;
+export const DEFAULT_BATCH_SIZE = 100;
+export const DEFAULT_RETRY_BUDGET = 5;
 
 export interface TriggerOptionValues extends AttachmentOptionValues {
 	relativeImportStartDate?: string;
 	includeRaw?: boolean;
 	maxItemsPerPoll?: number;
+	maxItemsPerExecution?: number;
+	retryBudget?: number;
 	fromContains?: string;
 	subjectContains?: string;
 	toContains?: string;
@@ -24,6 +30,9 @@ export interface TriggerParameters {
 	policy: AttachmentPolicy;
 	keepRaw: boolean;
 	maxItems: number;
+	/** Items per execution (version 2); undefined: one execution per poll (version 1). */
+	batchSize?: number;
+	retryBudget: number;
 	search: ImapSearchFilter;
 }
 
@@ -32,6 +41,7 @@ export function triggerParameters(
 	mailboxes: string,
 	options: TriggerOptionValues,
 	now: DateTime = DateTime.utc(),
+	version = 1,
 ): TriggerParameters {
 	const list = mailboxes
 		.split(/[\n,]/)
@@ -63,9 +73,19 @@ export function triggerParameters(
 		since: now.minus(duration).toJSDate(),
 		policy: policyFromParameters(options),
 		keepRaw: options.includeRaw ?? false,
-		maxItems: Math.max(1, Math.floor(options.maxItemsPerPoll ?? DEFAULT_MAX_ITEMS)),
+		maxItems: whole(
+			options.maxItemsPerPoll ?? (version >= 2 ? DEFAULT_MAX_ITEMS_V2 : DEFAULT_MAX_ITEMS),
+		),
+		...(version >= 2
+			? { batchSize: whole(options.maxItemsPerExecution ?? DEFAULT_BATCH_SIZE) }
+			: {}),
+		retryBudget: whole(options.retryBudget ?? DEFAULT_RETRY_BUDGET),
 		search,
 	};
+}
+
+function whole(value: number): number {
+	return Math.max(1, Math.floor(value));
 }
 
 /** The credential's fields as connection settings. */

@@ -1,48 +1,34 @@
-import type { IBinaryData, IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
+import type { IBinaryData, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
+import { sharedParseWorkers } from '../../lib/mail/parse-workers';
 import {
 	ImapProvider,
-	pollImap,
+	imapIdentity,
+	imapSource,
+	readImapState,
 	sharedImapPool,
-	type ImapTriggerState,
 } from '../../lib/providers/imap';
-import { sharedParseWorkers } from '../../lib/mail/parse-workers';
 import { n8nBinarySink, toNodeItem } from '../shared/binary-sink';
 import { toNodeError } from '../shared/errors';
+import { runIngestPoll } from '../shared/ingest-poll';
 import { imapSettingsFrom, triggerParameters, type TriggerOptionValues } from './parameters';
 
 export const CREDENTIAL_NAME = 'emailIntelImapApi';
 
 /**
- * Static data of this node (`getWorkflowStaticData('node')`): exactly the ImapTriggerState,
- * one cursor per mailbox. Read defensively: it is JSON from n8n's database.
- */
-function readState(staticData: IDataObject): ImapTriggerState | undefined {
-	const mailboxes = staticData.mailboxes;
-	if (staticData.version !== 1 || !mailboxes || typeof mailboxes !== 'object') return undefined;
-	return { version: 1, mailboxes: mailboxes as ImapTriggerState['mailboxes'] };
-}
-
-function writeState(staticData: IDataObject, state: ImapTriggerState): void {
-	staticData.version = state.version;
-	staticData.mailboxes = state.mailboxes as unknown as IDataObject;
-}
-
-/**
- * One poll. The new cursors are written to static data before the items are returned
- * (DESIGN.md §3); a mailbox that failed keeps its old cursor and is retried next poll.
- * Errors: thrown in manual mode and on the first run, otherwise logged (STYLE.md §12).
+ * One poll: the ingest core over every configured mailbox (nodes/shared/ingest-poll.ts says
+ * how batches, state and errors reach n8n). "Fetch test event" (manual mode) shows the newest
+ * message and never touches the state the active trigger uses.
  */
 export async function pollTrigger(context: IPollFunctions): Promise<INodeExecutionData[][] | null> {
-	const node = context.getNode();
 	const manual = context.getMode() === 'manual';
-	const staticData = context.getWorkflowStaticData('node');
-	const previous = readState(staticData);
 	let provider: ImapProvider | undefined;
 	try {
 		const parameters = triggerParameters(
 			context.getNodeParameter('mailboxes', 'INBOX') as string,
 			context.getNodeParameter('options', {}) as TriggerOptionValues,
+			undefined,
+			context.getNode().typeVersion,
 		);
 		const settings = imapSettingsFrom(await context.getCredentials(CREDENTIAL_NAME));
 		// Polls reuse one logged-in connection per account: an empty poll is then a single STATUS.
@@ -54,37 +40,21 @@ export async function pollTrigger(context: IPollFunctions): Promise<INodeExecuti
 		const sink = n8nBinarySink(context);
 		if (manual)
 			return await testEvent(context, provider, parameters.mailboxes, { ...parameters, sink });
-
-		const result = await pollImap(provider, previous, {
-			mailboxes: parameters.mailboxes,
-			since: parameters.since,
-			maxItems: parameters.maxItems,
-			policy: parameters.policy,
-			keepRaw: parameters.keepRaw,
-			sink,
-			rawSink: sink,
+		const source = { ...parameters, sink, rawSink: sink };
+		const active = provider;
+		return await runIngestPoll(context, {
+			label: 'Email Intel IMAP Trigger',
+			identity: imapIdentity(settings),
+			scopes: parameters.mailboxes,
+			readState: (staticData) => readImapState(staticData, imapIdentity(settings)),
+			sources: () => parameters.mailboxes.map((mailbox) => imapSource(active, mailbox, source)),
+			toItem: (polled) => toNodeItem(context, polled),
+			limit: parameters.maxItems,
+			batchSize: parameters.batchSize,
+			retryBudget: parameters.retryBudget,
 		});
-		if (result.errors.length > 0 && !previous) throw result.errors[0].error;
-		writeState(staticData, result.state);
-		for (const { mailbox, error } of result.errors) {
-			context.logger.error(
-				`Email Intel IMAP Trigger: mailbox "${mailbox}": ${error.message}; the next poll retries from the same place`,
-				{
-					code: error.code,
-					field: error.field,
-				},
-			);
-		}
-		if (result.emails.length === 0) return null;
-		return [
-			await Promise.all(result.emails.map(async (polled) => await toNodeItem(context, polled))),
-		];
 	} catch (error) {
-		if (manual || !previous) throw toNodeError(node, error);
-		context.logger.error(
-			`Email Intel IMAP Trigger: ${(error as Error).message}; the next poll retries from the same place`,
-		);
-		return null;
+		throw toNodeError(context.getNode(), error);
 	} finally {
 		await provider?.close();
 	}
@@ -95,7 +65,11 @@ async function testEvent(
 	context: IPollFunctions,
 	provider: ImapProvider,
 	mailboxes: string[],
-	options: Pick<Parameters<typeof pollImap<IBinaryData>>[2], 'policy' | 'keepRaw' | 'sink'>,
+	options: {
+		policy: ReturnType<typeof triggerParameters>['policy'];
+		keepRaw: boolean;
+		sink: ReturnType<typeof n8nBinarySink>;
+	},
 ): Promise<INodeExecutionData[][] | null> {
 	let newest: Awaited<ReturnType<ImapProvider['newest']>>;
 	for (const mailbox of mailboxes) {
@@ -104,7 +78,7 @@ async function testEvent(
 			newest = candidate;
 	}
 	if (!newest) return null;
-	for await (const fetched of provider.fetchMany(newest.mailbox, [newest], {
+	for await (const fetched of provider.fetchMany<IBinaryData>(newest.mailbox, [newest], {
 		...options,
 		rawSink: options.sink,
 	})) {

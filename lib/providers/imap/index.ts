@@ -11,11 +11,14 @@ export { imapError } from './errors';
 export type { ImapAuth, ImapSecurity, ImapSettings } from './settings';
 export {
 	pollImap,
+	imapIdentity,
+	readImapState,
 	type ImapTriggerState,
 	type ImapPollOptions,
 	type ImapPollResult,
 	type PolledEmail,
 } from './poll';
+export { imapSource, imapCursorAfter, type ImapSourceOptions } from './source';
 export {
 	ImapConnectionPool,
 	sharedImapPool,

@@ -1,96 +1,91 @@
-import type { AttachmentSink, KeptAttachment } from '../../mail/parse';
-import type { AttachmentPolicy } from '../../mail/policy';
-import type { NormalizedEmail } from '../../mail/types';
-import { MailIntelError, errorMessage, isMailIntelError } from '../../errors';
-import { emittedKeyOfEmail, rememberEmitted, type ImapCursor } from './cursor';
+import { ingest } from '../../ingest/core';
+import { currentState, identityOf, newState, type IngestState } from '../../ingest/state';
+import type { MailIntelError } from '../../errors';
+import type { ImapCursor } from './cursor';
 import type { ImapProvider } from './provider';
+import type { ImapSettings } from './settings';
+import { imapSource, type ImapSourceOptions, type PolledEmail } from './source';
+
+export type { PolledEmail } from './source';
 
 /**
- * The IMAP trigger's static data. One cursor per configured mailbox; mailboxes removed from
- * the node's parameters are dropped at the next successful poll, so the state stays bounded
- * (each cursor's own memory is capped by EMITTED_KEYS_CAP).
+ * The IMAP trigger's static data: the ingest core's state (lib/ingest/state.ts), one cursor per
+ * configured mailbox (each capped by EMITTED_KEYS_CAP), mailboxes no longer configured dropped.
  */
-export interface ImapTriggerState {
-	/** Bumped if the shape ever changes, so an old workflow's state is migrated, not misread. */
-	version: 1;
-	mailboxes: Record<string, ImapCursor>;
+export type ImapTriggerState = IngestState<ImapCursor>;
+
+/** The account the cursors belong to: the server and the user (not the port: 143 and 993 are one mailbox). */
+export function imapIdentity(settings: Pick<ImapSettings, 'host' | 'user'>): string {
+	return identityOf('imap', settings.host, settings.user);
 }
 
-export interface ImapPollOptions<T> {
+/**
+ * Reads what static data holds: today's shape, or version 1 (`{version: 1, mailboxes}`, before
+ * the ingest core), whose cursors are kept as they are (they were this account's).
+ */
+export function readImapState(stored: unknown, identity: string): ImapTriggerState | undefined {
+	const data = stored as
+		| { version?: number; mailboxes?: Record<string, ImapCursor> }
+		| ImapTriggerState
+		| undefined;
+	if (!data || typeof data !== 'object') return undefined;
+	if (data.version === 1 && 'mailboxes' in data && data.mailboxes) {
+		const state = newState<ImapCursor>(identity);
+		for (const [mailbox, cursor] of Object.entries(data.mailboxes))
+			state.scopes[mailbox] = { cursor };
+		return state;
+	}
+	return 'scopes' in data && data.version === 2 ? (data as ImapTriggerState) : undefined;
+}
+
+export interface ImapPollOptions<T> extends ImapSourceOptions<T> {
 	mailboxes: string[];
-	/** First run / reset mailbox: only messages received at or after this instant. */
-	since: Date;
 	/** Across all mailboxes; the rest follows at the next poll. */
 	maxItems: number;
-	policy: AttachmentPolicy;
-	sink: AttachmentSink<T>;
-	rawSink: AttachmentSink<T>;
-	keepRaw: boolean;
-}
-
-export interface PolledEmail<T> {
-	email: NormalizedEmail;
-	attachments: KeptAttachment<T>[];
-	/** The raw .eml in the sink (asked for, or kept because parsing failed). */
-	raw?: T;
+	/** Process memory of this trigger (failure counts): its owner key (lib/state/registry.ts). */
+	owner?: string;
+	/** Polls in a row a message may fail before it is emitted with its failure recorded. */
+	retryBudget?: number;
 }
 
 export interface ImapPollResult<T> {
 	emails: PolledEmail<T>[];
-	/** The state to store before the emails are handed on. */
+	/** The state to store with the emails. */
 	state: ImapTriggerState;
-	/** Mailboxes that failed this poll; their cursors are unchanged, so the next poll retries them. */
+	/** Mailboxes that failed this poll; their cursors stop before the failed message, so the next poll retries it. */
 	errors: Array<{ mailbox: string; error: MailIntelError }>;
 }
 
+export const DEFAULT_RETRY_BUDGET = 5;
+
 /**
- * One poll over every configured mailbox. A mailbox's cursor advances only when all of its
- * messages in this poll were fetched and parsed; a failure (kicked session, server restart)
- * drops that mailbox's partial work and keeps its old cursor: nothing lost, nothing repeated.
+ * One poll over every configured mailbox through the ingest core, all items in one result (the
+ * trigger node emits them in batches instead, see nodes/shared/ingest-poll.ts).
  */
 export async function pollImap<T>(
 	provider: ImapProvider,
 	previous: ImapTriggerState | undefined,
 	options: ImapPollOptions<T>,
 ): Promise<ImapPollResult<T>> {
-	const state: ImapTriggerState = { version: 1, mailboxes: {} };
+	const state = currentState(previous, imapIdentity(provider.session.settings), options.mailboxes);
 	const emails: PolledEmail<T>[] = [];
-	const errors: ImapPollResult<T>['errors'] = [];
-	for (const mailbox of options.mailboxes) {
-		const before = previous?.mailboxes[mailbox];
-		if (before) state.mailboxes[mailbox] = before;
-		const remaining = options.maxItems - emails.length;
-		if (remaining <= 0) continue;
-		try {
-			const found: PolledEmail<T>[] = [];
-			let cursor = before;
-			for await (const batch of provider.changes(mailbox, before, {
-				since: options.since,
-				limit: remaining,
-			})) {
-				const keys: string[] = [];
-				for await (const fetched of provider.fetchMany(mailbox, batch.messages, options)) {
-					found.push({
-						email: fetched.parsed.email,
-						attachments: fetched.parsed.attachments,
-						raw: fetched.raw,
-					});
-					keys.push(emittedKeyOfEmail(fetched.parsed.email));
-				}
-				// Remember what leaves, so a re-scan after a mailbox reset does not emit it again.
-				cursor = { ...batch.cursor, emitted: rememberEmitted(batch.cursor.emitted, keys) };
-			}
-			if (cursor) state.mailboxes[mailbox] = cursor;
-			emails.push(...found);
-		} catch (error) {
-			// The provider already throws MailIntelError; anything else is a bug worth its own message.
-			errors.push({
-				mailbox,
-				error: isMailIntelError(error)
-					? error
-					: new MailIntelError(errorMessage(error), { source: 'imap', cause: error }),
-			});
-		}
+	const run = ingest(
+		state,
+		options.mailboxes.map((mailbox) => imapSource(provider, mailbox, options)),
+		{
+			memoryKey: `${options.owner ?? 'direct'}:${state.epoch}`,
+			limit: options.maxItems,
+			batchSize: options.maxItems,
+			retryBudget: options.retryBudget ?? DEFAULT_RETRY_BUDGET,
+		},
+	);
+	for (let step = await run.next(); ; step = await run.next()) {
+		if (step.done)
+			return {
+				emails,
+				state,
+				errors: step.value.failures.map(({ scope, error }) => ({ mailbox: scope, error })),
+			};
+		emails.push(...step.value);
 	}
-	return { emails, state, errors };
 }

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { HookContext, PollContext, WebhookContext } from 'n8n-core';
 import {
 	Workflow,
+	type IDeferredPromise,
+	type IRun,
 	type ICredentialDataDecryptedObject,
 	type IDataObject,
 	type INodeExecutionData,
@@ -23,7 +25,13 @@ import { additionalDataFor, singleNodeTypes, testNode } from './node';
  *   and saves it back only when the node changed it (`__dataChanged`), as n8n's
  *   WorkflowStaticDataService does — so concurrent requests read stale copies, as in n8n;
  * - the webhook URL is what HookContext.getNodeWebhookUrl computes from webhookBaseUrl;
- * - an execution is recorded for every webhook()/poll() that returns workflow data.
+ * - polls run on ONE Workflow object kept across polls (n8n's ActiveWorkflows keeps the
+ *   workflow it activated), and its static data reaches the "database" only when a poll
+ *   emits (`__emit`, or a poll that returns items), as n8n's poll emitter does: a poll that
+ *   changes its state and then fails or returns null saves nothing. `restart()` rebuilds the
+ *   workflow from the database, as n8n does on start;
+ * - an execution is recorded for every webhook()/poll() that returns workflow data and for
+ *   every `__emit` of a poll.
  * What is not n8n: the express request parsing (JSON body -> req.body, query -> req.query)
  * and the credential store (decrypted values handed over as given).
  */
@@ -31,6 +39,8 @@ export interface HarnessOptions {
 	parameters: INodeParameters;
 	credentials: Record<string, ICredentialDataDecryptedObject>;
 	workflowId?: string;
+	/** The node's typeVersion (default 1). */
+	typeVersion?: number;
 }
 
 export interface Execution {
@@ -49,7 +59,13 @@ export interface Harness {
 	setStaticData(data: IDataObject): void;
 	activate(): Promise<{ existed: boolean }>;
 	deactivate(): Promise<boolean>;
+	/**
+	 * One poll. Resolves to every item this poll handed to n8n (all its executions, in order),
+	 * or null when it emitted nothing; rejects when the poll throws (n8n's error execution).
+	 */
 	poll(mode?: WorkflowExecuteMode): Promise<INodeExecutionData[][] | null>;
+	/** n8n restarted: the active workflow is rebuilt from what the database holds. */
+	restart(): void;
 	settle(): Promise<void>;
 	emittedIds(): string[];
 	close(): Promise<void>;
@@ -58,6 +74,7 @@ export interface Harness {
 export async function startHarness(nodeType: INodeType, options: HarnessOptions): Promise<Harness> {
 	const node = testNode(nodeType, options.parameters, options.credentials, {
 		webhookId: 'a1b2c3d4-0000-4000-8000-00000000beef',
+		typeVersion: options.typeVersion ?? 1,
 	});
 	const nodeTypes = singleNodeTypes(nodeType);
 	const workflowId = options.workflowId ?? `wf-${Math.random().toString(36).slice(2, 10)}`;
@@ -66,6 +83,7 @@ export async function startHarness(nodeType: INodeType, options: HarnessOptions)
 	const responseTimes: number[] = [];
 	const errors: Error[] = [];
 	const inFlight = new Set<Promise<void>>();
+	let activeWorkflow: Workflow | undefined;
 
 	const loadWorkflow = () =>
 		new Workflow({
@@ -84,6 +102,7 @@ export async function startHarness(nodeType: INodeType, options: HarnessOptions)
 			const copy = JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject;
 			delete copy.__dataChanged;
 			database = copy;
+			workflow.staticData.__dataChanged = false;
 		}
 	};
 
@@ -178,6 +197,7 @@ export async function startHarness(nodeType: INodeType, options: HarnessOptions)
 		staticData: () => structuredClone(database),
 		setStaticData(data) {
 			database = structuredClone(data);
+			activeWorkflow = undefined;
 		},
 		async activate() {
 			// ActiveWorkflowManager -> WebhookService.createWebhookIfNotExists: checkExists, then create.
@@ -187,12 +207,28 @@ export async function startHarness(nodeType: INodeType, options: HarnessOptions)
 		},
 		deactivate: () => hook('delete'),
 		async poll(mode = 'trigger') {
-			const workflow = loadWorkflow();
-			const context = new PollContext(workflow, node, additionalData(), mode, 'activate');
+			// Manual runs ("Fetch Test Event") get a copy n8n never saves; active polls the kept workflow.
+			const manual = mode === 'manual';
+			const workflow = manual ? loadWorkflow() : (activeWorkflow ??= loadWorkflow());
+			const emitted: INodeExecutionData[] = [];
+			const emit = (
+				data: INodeExecutionData[][],
+				_response?: unknown,
+				done?: IDeferredPromise<IRun>,
+			) => {
+				if (!manual) saveStaticData(workflow);
+				emitted.push(...data[0]);
+				executions.push({ items: data[0], at: performance.now() });
+				// The execution "runs" on a later turn, as n8n's does.
+				if (done) setImmediate(() => done.resolve({} as IRun));
+			};
+			const context = new PollContext(workflow, node, additionalData(), mode, 'activate', emit);
 			const result = await nodeType.poll!.call(context);
-			saveStaticData(workflow);
-			if (result) executions.push({ items: result[0], at: performance.now() });
-			return result;
+			if (result) emit(result);
+			return emitted.length > 0 ? [emitted] : null;
+		},
+		restart() {
+			activeWorkflow = undefined;
 		},
 		async settle() {
 			while (inFlight.size > 0) await Promise.allSettled([...inFlight]);

@@ -102,10 +102,10 @@ test('polls emit normalized items with attachments as n8n binary data; the curso
 	// n8n keys node static data by node name.
 	const stored = harness.staticData()['node:Email Intel IMAP Trigger'] as {
 		version: number;
-		mailboxes: Record<string, { lastUid: number }>;
+		scopes: Record<string, { cursor: { lastUid: number } }>;
 	};
-	expect(stored.version).toBe(1);
-	expect(stored.mailboxes[mailbox].lastUid).toBe(2);
+	expect(stored.version).toBe(2);
+	expect(stored.scopes[mailbox].cursor.lastUid).toBe(2);
 
 	expect(await harness.poll()).toBeNull();
 	await server.seed('alice', mailbox, [message({ subject: 'next' })]);
@@ -150,7 +150,7 @@ test('search filter and max items per poll', async () => {
 	expect(await harness.poll()).toBeNull();
 });
 
-test('errors: thrown on the first run naming the field; later polls keep the cursor and retry', async () => {
+test('errors: thrown on the first run naming the field; later ones reach n8n as an error execution once an hour, the cursor kept', async () => {
 	const mailbox = 'Node/Errors';
 	await server.seed('alice', mailbox, [message({ subject: 'one' })]);
 	harness = await startHarness(new EmailIntelImapTrigger(), {
@@ -171,7 +171,10 @@ test('errors: thrown on the first run naming the field; later polls keep the cur
 	await server.seed('alice', mailbox, [message({ subject: 'two' })]);
 
 	await server.kill();
-	expect(await harness.poll()).toBeNull(); // not the first run: logged, not thrown
+	// Not the first run: thrown all the same, so n8n records an error execution and runs the
+	// Error Workflow; the same failure again within the hour is only logged.
+	await expect(harness.poll()).rejects.toThrow();
+	expect(await harness.poll()).toBeNull();
 	expect(harness.staticData()).toEqual(cursor);
 	await server.start();
 	expect(json(await harness.poll()).map((item) => item.subject)).toEqual(['two']);

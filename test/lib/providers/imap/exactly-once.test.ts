@@ -166,7 +166,9 @@ describe('faults during a poll: 0 lost, 0 duplicated', () => {
 		const interrupted = await pollThroughSlowLink(poller, mailbox, kickingSink);
 		expect(kicked).toBeDefined();
 		expect(interrupted.errors.map((e) => e.error.code)).toEqual(['CONNECTION_LOST']);
-		expect(interrupted.emails).toEqual([]);
+		// What was built before the fault is handed on with a cursor right after it; the rest follows.
+		emitted.push(...interrupted.emails.map((item) => item.email.uid as number));
+		expect(interrupted.emails.length).toBeLessThan(uids.length);
 
 		await drain(poller, emitted);
 		expect(emitted).toEqual(uids);
@@ -187,7 +189,9 @@ describe('faults during a poll: 0 lost, 0 duplicated', () => {
 		const interrupted = await pollThroughSlowLink(poller, mailbox, killingSink);
 		expect(killed).toBeDefined();
 		expect(interrupted.errors).toHaveLength(1);
-		expect(interrupted.emails).toEqual([]);
+		// What was built before the fault is handed on with a cursor right after it; the rest follows.
+		emitted.push(...interrupted.emails.map((item) => item.email.uid as number));
+		expect(interrupted.emails.length).toBeLessThan(uids.length);
 
 		// While the server is down, polls fail and keep the cursor.
 		const down = await poller.poll();
@@ -207,7 +211,7 @@ describe('faults during a poll: 0 lost, 0 duplicated', () => {
 		);
 		const poller = new Poller(settingsFor(server), { mailboxes: [mailbox] });
 		expect((await poller.poll()).emails).toHaveLength(20);
-		const oldValidity = poller.state!.mailboxes[mailbox].uidValidity;
+		const oldValidity = poller.state!.scopes[mailbox].cursor!.uidValidity;
 
 		await server.setUidValidity('alice', mailbox, Number(oldValidity) + 1000);
 		await server.seed(
@@ -218,7 +222,9 @@ describe('faults during a poll: 0 lost, 0 duplicated', () => {
 		const result = await poller.poll();
 		expect(result.errors).toEqual([]);
 		expect(subjects(result)).toEqual(['after 0', 'after 1', 'after 2', 'after 3', 'after 4']);
-		expect(poller.state!.mailboxes[mailbox].uidValidity).toBe(String(Number(oldValidity) + 1000));
+		expect(poller.state!.scopes[mailbox].cursor!.uidValidity).toBe(
+			String(Number(oldValidity) + 1000),
+		);
 		expect(subjects(await poller.poll())).toEqual([]);
 	});
 
@@ -287,7 +293,7 @@ test('several mailboxes share max items per poll and each keeps its own cursor',
 	expect(subjects(await poller.poll())).toEqual(['a0', 'a1', 'a2', 'b0']);
 	expect(subjects(await poller.poll())).toEqual(['b1', 'b2']);
 	expect(subjects(await poller.poll())).toEqual([]);
-	expect(Object.keys(poller.state!.mailboxes)).toEqual([a, b]);
+	expect(Object.keys(poller.state!.scopes)).toEqual([a, b]);
 });
 
 test('a missing mailbox is reported with the parameter to fix and does not stop the others', async () => {

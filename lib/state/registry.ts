@@ -1,0 +1,122 @@
+/**
+ * The one registry of process-wide state. Everything the pack keeps in memory beyond one call
+ * (a poll, a webhook request, a hook) is a region declared here, and each region says what it
+ * holds, what its key is, how it is bounded and when its entries go. Nothing else in the pack
+ * may keep a module-level Map of per-workflow data.
+ *
+ * Keys start with an owner: `${workflowId}:${nodeId}:${mode}` (see ownerKey). Deactivating a
+ * workflow calls `clearOwner()`, which drops every entry of that node in every region; regions
+ * are also bounded (oldest entry evicted first) and entries expire, so a node that is never
+ * deactivated cleanly (a poller, a deleted workflow) cannot make the process grow.
+ *
+ * All of it is per process: in n8n's queue mode each process has its own. What must be shared
+ * between processes lives in n8n's static data, never here (see README "Process-wide state").
+ */
+export interface RegionSpec {
+	/** Unique, e.g. `ingest.pollLocks`. */
+	name: string;
+	/** What one entry is. */
+	holds: string;
+	/** What the key is made of (always starting with the owner). */
+	key: string;
+	/** Entries kept at most; the least recently set is evicted beyond it. */
+	maxEntries: number;
+	/** Entries older than this are gone (undefined: until evicted or cleared). */
+	ttlMs?: number;
+	/** When entries are removed besides eviction and expiry. */
+	clearedWhen: string;
+}
+
+interface Entry<V> {
+	value: V;
+	setAt: number;
+}
+
+/** One bounded, expiring map. Insertion order doubles as age order: a set() moves the key to the end. */
+export class Region<V> {
+	private readonly entries = new Map<string, Entry<V>>();
+
+	constructor(
+		readonly spec: RegionSpec,
+		private readonly now: () => number = Date.now,
+	) {}
+
+	get(key: string): V | undefined {
+		const entry = this.entries.get(key);
+		if (!entry) return undefined;
+		if (this.expired(entry)) {
+			this.entries.delete(key);
+			return undefined;
+		}
+		return entry.value;
+	}
+
+	has(key: string): boolean {
+		return this.get(key) !== undefined;
+	}
+
+	set(key: string, value: V): void {
+		this.entries.delete(key);
+		this.entries.set(key, { value, setAt: this.now() });
+		while (this.entries.size > this.spec.maxEntries) {
+			const oldest = this.entries.keys().next().value as string;
+			this.entries.delete(oldest);
+		}
+	}
+
+	delete(key: string): void {
+		this.entries.delete(key);
+	}
+
+	/** Drops every key that starts with `prefix` (an owner, or an owner plus a scope). */
+	clearPrefix(prefix: string): number {
+		let removed = 0;
+		for (const key of [...this.entries.keys()]) {
+			if (key.startsWith(prefix)) {
+				this.entries.delete(key);
+				removed++;
+			}
+		}
+		return removed;
+	}
+
+	get size(): number {
+		return this.entries.size;
+	}
+
+	private expired(entry: Entry<V>): boolean {
+		return this.spec.ttlMs !== undefined && this.now() - entry.setAt > this.spec.ttlMs;
+	}
+}
+
+const regions = new Map<string, Region<unknown>>();
+
+/** Declares a region (once per name; a second declaration with the same name returns the first). */
+export function region<V>(spec: RegionSpec): Region<V> {
+	const existing = regions.get(spec.name);
+	if (existing) return existing as Region<V>;
+	const created = new Region<V>(spec);
+	regions.set(spec.name, created as Region<unknown>);
+	return created;
+}
+
+/** Every declared region, for the README table and for tests that prove nothing is left behind. */
+export function describeRegions(): Array<RegionSpec & { size: number }> {
+	return [...regions.values()].map((r) => ({ ...r.spec, size: r.size }));
+}
+
+/** Drops everything one trigger node keeps (deactivation). Returns how many entries went. */
+export function clearOwner(owner: string): number {
+	let removed = 0;
+	for (const r of regions.values()) removed += r.clearPrefix(`${owner}:`);
+	return removed;
+}
+
+/**
+ * The owner part of every key: one node of one workflow in one mode. Manual runs (Fetch Test
+ * Event, test webhooks) are a different owner from the active trigger, so they can never
+ * advance, lock or read what production uses.
+ */
+export function ownerKey(workflowId: string | undefined, nodeId: string, manual: boolean): string {
+	return `${workflowId ?? 'unsaved'}:${nodeId}:${manual ? 'manual' : 'active'}`;
+}

@@ -1,0 +1,152 @@
+import {
+	createDeferredPromise,
+	type IDataObject,
+	type INodeExecutionData,
+	type IPollFunctions,
+	type IRun,
+} from 'n8n-workflow';
+
+import { ingest, type IngestResult } from '../../lib/ingest/core';
+import { tryPollLock } from '../../lib/ingest/memory';
+import type { IngestSource } from '../../lib/ingest/source';
+import { currentState, type IngestState } from '../../lib/ingest/state';
+import { ownerKey, region } from '../../lib/state/registry';
+import { failureToReport } from './trigger-errors';
+
+/** What one poll of a trigger node gives the shared runner. */
+export interface IngestPoll<Cursor, Item> {
+	/** In logs and errors: the node's display name. */
+	label: string;
+	/** Fingerprint of the account (lib/ingest/state.ts identityOf). */
+	identity: string;
+	/** Configured scopes, in order. */
+	scopes: string[];
+	/** Static data as stored → the core's state shape (migrating older versions), or undefined. */
+	readState(staticData: IDataObject): IngestState<Cursor> | undefined;
+	sources(state: IngestState<Cursor>): Array<IngestSource<Cursor, Item>>;
+	toItem(item: Item): Promise<INodeExecutionData>;
+	/** Items per poll at most. */
+	limit: number;
+	/** Items per execution at most; undefined: one execution per poll (node version 1). */
+	batchSize?: number;
+	retryBudget: number;
+}
+
+/** The trigger node's key in process memory (lib/state/registry.ts). */
+export function pollOwner(context: IPollFunctions): string {
+	const node = context.getNode();
+	return ownerKey(context.getWorkflow().id, node.id ?? node.name, context.getMode() === 'manual');
+}
+
+/**
+ * One poll of a trigger, through the ingest core, the n8n way:
+ * - one poll per node at a time (n8n's cron fires whether or not the last poll ended);
+ * - each batch: the state that covers it is written to static data, then the batch goes to n8n
+ *   as its own execution (`__emit`, which saves static data and starts the run). The next batch
+ *   is built meanwhile and handed over once the previous execution has finished, so a backlog
+ *   drains at full speed in executions of bounded size, with one execution in flight;
+ * - failures: see failureToReport (thrown after the batches that did get built went out).
+ * Without batches (node version 1) everything of the poll is returned as one execution.
+ */
+export async function runIngestPoll<Cursor, Item>(
+	context: IPollFunctions,
+	poll: IngestPoll<Cursor, Item>,
+): Promise<INodeExecutionData[][] | null> {
+	const owner = pollOwner(context);
+	const release = tryPollLock(owner);
+	if (!release) {
+		context.logger.info(`${poll.label}: the previous poll is still running; this one is skipped`);
+		return null;
+	}
+	try {
+		const staticData = context.getWorkflowStaticData('node');
+		const stored = poll.readState(staticData);
+		const state = currentState(stored, poll.identity, poll.scopes);
+		const batched = poll.batchSize !== undefined && typeof context.__emit === 'function';
+		// n8n awaits the first poll of an activation (and of every start) before the workflow counts
+		// as active: that one hands on a single batch, the next poll drains the rest.
+		const first = batched && firstPollHere(owner);
+		const deadline = Date.now() + pollBudgetMs(context);
+		const run = ingest(state, poll.sources(state), {
+			memoryKey: `${owner}:${state.epoch}`,
+			limit: first ? (poll.batchSize as number) : poll.limit,
+			batchSize: poll.batchSize ?? poll.limit,
+			retryBudget: poll.retryBudget,
+		});
+		const collected: INodeExecutionData[] = [];
+		let inFlight: Promise<unknown> | undefined;
+		let result: IngestResult | undefined;
+		for (;;) {
+			const step = await run.next();
+			if (step.done) {
+				result = step.value;
+				break;
+			}
+			const items = await Promise.all(step.value.map((item) => poll.toItem(item)));
+			if (!batched) {
+				collected.push(...items);
+				continue;
+			}
+			await inFlight;
+			writeState(staticData, state);
+			const done = createDeferredPromise<IRun>();
+			context.__emit([items], undefined, done);
+			// A failed execution is n8n's to report; it does not stop the next batch.
+			inFlight = done.promise.catch(() => undefined);
+			if (Date.now() > deadline) {
+				// Past n8n's poll budget: stop here (the state of every batch handed on is stored);
+				// the next poll goes on from this point.
+				await run.return({ failures: [], more: true });
+				result = { failures: [], more: true };
+				break;
+			}
+		}
+		if (collected.length > 0) writeState(staticData, state);
+		const failure = failureToReport(
+			context.getNode(),
+			context.logger,
+			owner,
+			result?.failures ?? [],
+			{
+				label: poll.label,
+				alwaysReport: stored === undefined,
+			},
+		);
+		if (failure) {
+			// What the other scopes built still goes out (with its state) before the error does.
+			if (collected.length > 0 && typeof context.__emit === 'function') context.__emit([collected]);
+			throw failure;
+		}
+		return collected.length > 0 ? [collected] : null;
+	} finally {
+		release();
+	}
+}
+
+const POLL_BUDGET_MS = 5 * 60_000;
+
+/** How long one poll may run: n8n's own budget where it has one (2.41+), else five minutes. */
+function pollBudgetMs(context: IPollFunctions): number {
+	const budget = (context as { getPollBudgetMs?: () => number }).getPollBudgetMs?.();
+	return typeof budget === 'number' && budget > 0 ? budget : POLL_BUDGET_MS;
+}
+
+const polledHere = region<true>({
+	name: 'ingest.polledHere',
+	holds: 'this trigger node has polled in this process (its activation poll is done)',
+	key: 'owner',
+	maxEntries: 10_000,
+	clearedWhen: 'never while the process runs (bounded by maxEntries)',
+});
+
+function firstPollHere(owner: string): boolean {
+	if (polledHere.get(owner)) return false;
+	polledHere.set(owner, true);
+	return true;
+}
+
+/** The core's state into static data, as a copy: later batches must not change what n8n saves. */
+function writeState<Cursor>(staticData: IDataObject, state: IngestState<Cursor>): void {
+	for (const key of Object.keys(staticData)) delete staticData[key];
+	Object.assign(staticData, structuredClone(state) as unknown as IDataObject);
+}
