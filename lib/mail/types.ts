@@ -20,7 +20,7 @@ export type AttachmentSkipReason =
 	| 'filename' // excluded by the filename include/exclude filter
 	| 'kind' // a Graph item/reference attachment, skipped by policy
 	| 'error'; // a permanent failure of this part: undecodable MIME, the provider answers 403/404 for it,
-	// or a transient failure that outlived the retry budget (see `AttachmentInfo.error`)
+// or a transient failure that outlived the retry budget (see `AttachmentInfo.error`)
 
 /** Why an attachment has `skipped: "error"`: what failed, in words a user can act on. */
 export interface AttachmentFailure {

@@ -1,24 +1,25 @@
 import {
 	NodeConnectionTypes,
+	type IBinaryData,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
 	type IPollFunctions,
 } from 'n8n-workflow';
 
-import type { GraphTriggerState } from '../../lib/providers/graph';
-import {
-	collectItems,
-	openSession,
-	testGraphCredential,
-} from '../Microsoft365MailTrigger/shared/core';
-import { mailboxProperties, triggerOptions } from '../Microsoft365MailTrigger/shared/description';
+import { readGraphState, type GraphMailSession } from '../../lib/providers/graph';
+import { toNodeItem } from '../shared/binary-sink';
 import { toNodeError } from '../shared/errors';
+import { runIngestPoll } from '../shared/ingest-poll';
+import { openSession, testGraphCredential } from '../shared/microsoft365/core';
+import { mailboxProperties, triggerOptions } from '../shared/microsoft365/description';
+import { scopeKey } from '../../lib/providers/graph';
 
 /**
- * Microsoft 365 mail, polled: a delta pass per folder on every poll, for n8n instances Graph
- * cannot reach. A separate node type because n8n runs a node that has `poll` as a poller in
- * every mode: its webhook() output would be replaced by a second poll() (see README).
+ * Microsoft 365 mail, polled: a delta pass per folder on every poll through the ingest core,
+ * for n8n instances Graph cannot reach. A separate node type because n8n runs a node that has
+ * `poll` as a poller in every mode: its webhook() output would be replaced by a second poll()
+ * (see README).
  */
 export class Microsoft365MailPollTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -47,23 +48,48 @@ export class Microsoft365MailPollTrigger implements INodeType {
 	};
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
-		const state = this.getWorkflowStaticData('node') as GraphTriggerState;
-		const firstRun = !state.folders || Object.keys(state.folders).length === 0;
-		let session;
+		let session: GraphMailSession<IBinaryData> | undefined;
 		try {
 			session = await openSession(this);
-			const items = await collectItems(this, session, state);
-			return items.length > 0 ? [items] : null;
+			if (this.getMode() === 'manual') return await testEvent(this, session);
+			const active = session;
+			const maxPerFolder = (this.getNodeParameter('options', {}) as { maxItemsPerRun?: number })
+				.maxItemsPerRun;
+			return await runIngestPoll(this, {
+				label: 'Microsoft 365 Mail Poll Trigger',
+				identity: session.identity,
+				scopes: session.scopes.map(scopeKey),
+				readState: (staticData) => readGraphState(staticData, active.identity),
+				sources: () => active.scopes.map((scope) => active.source(scope)),
+				toItem: (parsed) => toNodeItem(this, parsed),
+				limit: (maxPerFolder ?? 500) * session.scopes.length,
+				retryBudget: 5,
+			});
 		} catch (error) {
-			// Trigger error policy (STYLE.md §12): throw when a person is watching (manual run, first
-			// run); otherwise the cursor stays where it was and the next poll retries.
-			if (this.getMode() === 'manual' || firstRun) throw toNodeError(this.getNode(), error);
-			this.logger.error(
-				`Microsoft 365 Mail Poll Trigger: ${(error as Error).message}; the next poll retries`,
-			);
-			return null;
+			throw toNodeError(this.getNode(), error);
 		} finally {
 			session?.close();
 		}
 	}
+}
+
+/** "Fetch test event": the newest message of the watched folders; the delta cursors are left alone. */
+async function testEvent(
+	context: IPollFunctions,
+	session: GraphMailSession<IBinaryData>,
+): Promise<INodeExecutionData[][] | null> {
+	const found = [];
+	for (const scope of session.scopes) {
+		const newest = await session.provider(scope.upn).newest(scope.folder);
+		if (newest) found.push({ scope, newest });
+	}
+	found.sort((a, b) => (b.newest.receivedAt ?? '').localeCompare(a.newest.receivedAt ?? ''));
+	const first = found[0];
+	if (!first) return null;
+	const source = session.source(first.scope);
+	for await (const processed of source.build([first.newest], {
+		recordTransientFailures: () => true,
+	}))
+		if (processed.item) return [[await toNodeItem(context, processed.item)]];
+	return null;
 }

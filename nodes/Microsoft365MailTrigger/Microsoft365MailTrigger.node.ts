@@ -7,10 +7,10 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 
-import { type GraphTriggerState } from '../../lib/providers/graph';
+import { clearOwner } from '../../lib/state/registry';
 import { toNodeError } from '../shared/errors';
-import { openSession, testGraphCredential } from './shared/core';
-import { mailboxProperties, triggerOptions } from './shared/description';
+import { lockPrefixOf, openSession, testGraphCredential } from '../shared/microsoft365/core';
+import { mailboxProperties, triggerOptions } from '../shared/microsoft365/description';
 import { handleNotification } from './webhook';
 
 /**
@@ -66,10 +66,10 @@ export class Microsoft365MailTrigger implements INodeType {
 	webhookMethods = {
 		default: {
 			async checkExists(this: IHookFunctions): Promise<boolean> {
-				const state = this.getWorkflowStaticData('node') as GraphTriggerState;
 				const url = this.getNodeWebhookUrl('default') as string;
 				const session = await openSession(this);
 				try {
+					const state = session.prepareState(this.getWorkflowStaticData('node'));
 					if (!(await session.subscriptionsExist(state, url))) return false;
 					await session.renewDue(state, url);
 					return true;
@@ -80,9 +80,9 @@ export class Microsoft365MailTrigger implements INodeType {
 				}
 			},
 			async create(this: IHookFunctions): Promise<boolean> {
-				const state = this.getWorkflowStaticData('node') as GraphTriggerState;
 				const session = await openSession(this);
 				try {
+					const state = session.prepareState(this.getWorkflowStaticData('node'));
 					// Graph POSTs a validation token to the URL before it answers; webhook() echoes it.
 					await session.createSubscriptions(state, this.getNodeWebhookUrl('default') as string);
 					return true;
@@ -93,16 +93,19 @@ export class Microsoft365MailTrigger implements INodeType {
 				}
 			},
 			async delete(this: IHookFunctions): Promise<boolean> {
-				const state = this.getWorkflowStaticData('node') as GraphTriggerState;
 				const session = await openSession(this);
 				try {
-					await session.deleteSubscriptions(state);
+					await session.deleteSubscriptions(
+						session.prepareState(this.getWorkflowStaticData('node')),
+					);
 					return true;
 				} catch (error) {
 					this.logger.warn(`Could not delete Graph subscriptions: ${(error as Error).message}`);
 					return false;
 				} finally {
 					session.close();
+					// Deactivated: nothing this node kept in process memory may outlive it.
+					clearOwner(lockPrefixOf(this));
 				}
 			},
 		},

@@ -1,16 +1,16 @@
 import type { INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import {
-	coveredByQueuedPasses,
 	notificationsOf,
-	reconcileState,
 	triageNotifications,
-	type GraphTriggerState,
+	triageView,
 	type MailboxScope,
 } from '../../lib/providers/graph';
+import { region } from '../../lib/state/registry';
 import { sleep } from '../../lib/util/sleep';
+import { toNodeItem } from '../shared/binary-sink';
 import { toNodeError } from '../shared/errors';
-import { collectItems, lockPrefixOf, openSession, readScopes } from './shared/core';
+import { lockPrefixOf, openSession, readScopes } from '../shared/microsoft365/core';
 
 /**
  * Graph sends notifications in bursts (one POST per message). The first POST of a quiet node
@@ -21,11 +21,14 @@ const BURST_GATHER_MS = 200;
 /** Bodies one gathering call takes at most; beyond it a POST is handled on its own. */
 const INBOX_CAP = 1000;
 
-/**
- * POST bodies waiting for the call that gathers them, per trigger node. Process-wide like the
- * pass lock (lib/providers/graph/pass-lock.ts), bounded by INBOX_CAP, emptied after 200 ms.
- */
-const inboxes = new Map<string, unknown[]>();
+const inboxes = region<unknown[]>({
+	name: 'graph.burstInboxes',
+	holds: 'POST bodies waiting for the call that gathers a burst (at most INBOX_CAP)',
+	key: 'owner',
+	maxEntries: 10_000,
+	ttlMs: 60_000,
+	clearedWhen: 'the gathering call takes them, 200 ms after the burst began',
+});
 
 /**
  * One POST from Graph. Order matters:
@@ -36,7 +39,9 @@ const inboxes = new Map<string, unknown[]>();
  * 3. If another call of this node is gathering a burst, hand it the body and stop: the rest of
  *    a burst costs n8n almost nothing beyond its 202.
  * 4. Otherwise gather, then verify every clientState in constant time and do the slow part:
- *    lifecycle handling, renewal, delta passes, items.
+ *    lifecycle handling, renewal, delta passes (lib/ingest through the session), items. A folder
+ *    that fails keeps its cursor and does not hold back the others' items; the failure is
+ *    logged and the folder's next notification (or renewal) retries it.
  */
 export async function handleNotification(
 	context: IWebhookFunctions,
@@ -54,31 +59,34 @@ export async function handleNotification(
 	res.writeHead(202);
 	res.end();
 
-	const lockPrefix = lockPrefixOf(context);
-	const gathering = inboxes.get(lockPrefix);
+	const owner = lockPrefixOf(context);
+	const gathering = inboxes.get(owner);
 	if (gathering && gathering.length < INBOX_CAP) {
 		gathering.push(context.getBodyData());
 		return { noWebhookResponse: true };
 	}
 	const bodies: unknown[] = [context.getBodyData()];
 	if (!gathering) {
-		inboxes.set(lockPrefix, bodies);
+		inboxes.set(owner, bodies);
 		try {
 			await sleep(BURST_GATHER_MS);
 		} finally {
-			if (inboxes.get(lockPrefix) === bodies) inboxes.delete(lockPrefix);
+			if (inboxes.get(owner) === bodies) inboxes.delete(owner);
 		}
 	}
 
-	const state = context.getWorkflowStaticData('node') as GraphTriggerState;
+	const data = context.getWorkflowStaticData('node');
 	let scopes: MailboxScope[];
 	try {
 		scopes = readScopes(context);
 	} catch {
 		scopes = [];
 	}
-	reconcileState(lockPrefix, scopes, state);
-	const plan = triageNotifications({ value: bodies.flatMap(notificationsOf) }, state, scopes);
+	const plan = triageNotifications(
+		{ value: bodies.flatMap(notificationsOf) },
+		triageView(data, owner, scopes),
+		scopes,
+	);
 	if (plan.accepted === 0) {
 		if (plan.rejected > 0)
 			context.logger.warn(
@@ -86,18 +94,29 @@ export async function handleNotification(
 			);
 		return { noWebhookResponse: true };
 	}
-	// A pass already waiting behind a running one for these folders covers this burst too.
-	if (coveredByQueuedPasses(lockPrefix, plan)) return { noWebhookResponse: true };
 
 	const session = await openSession(context);
 	const url = context.getNodeWebhookUrl('default') as string;
 	try {
+		const state = session.prepareState(data);
+		session.reconcile(state);
+		// A pass already waiting behind a running one for these folders covers this burst too.
+		if (session.coveredByQueuedPasses(state, plan)) return { noWebhookResponse: true };
 		for (const scope of plan.renew) await session.renew(scope, state, url);
 		for (const scope of plan.recreate) await session.recreate(scope, state, url);
 		await session.renewDue(state, url);
-		const items: INodeExecutionData[] = await collectItems(context, session, state, plan.deltaFor);
+		const items: INodeExecutionData[] = [];
+		for (const scope of plan.deltaFor) {
+			const result = await session.pass(scope, state);
+			for (const parsed of result?.items ?? []) items.push(await toNodeItem(context, parsed));
+			for (const failure of result?.failures ?? [])
+				context.logger.error(
+					`Microsoft 365 Mail Trigger: "${failure.scope}": ${failure.error.message}; the folder keeps its cursor and is retried with its next notification`,
+					{ code: failure.error.code, field: failure.error.field },
+				);
+		}
 		// Other calls may have recreated or renewed a subscription meanwhile: save the newest.
-		reconcileState(lockPrefix, scopes, state);
+		session.reconcile(state);
 		return items.length > 0
 			? { noWebhookResponse: true, workflowData: [items] }
 			: { noWebhookResponse: true };

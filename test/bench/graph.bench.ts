@@ -162,7 +162,7 @@ async function deltaVsBound(): Promise<{
 		// Token and TLS warm-up outside the measurement.
 		await session.testAccess(UPN);
 		const before = await ask('stats');
-		const state: GraphTriggerState = {};
+		const state: Partial<GraphTriggerState> = {};
 		const started = performance.now();
 		const parsed = await session.deltaPass({ upn: UPN, folder: 'Inbox' }, state);
 		const wallMs = performance.now() - started;

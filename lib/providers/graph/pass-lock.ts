@@ -1,23 +1,57 @@
+import { region } from '../../state/registry';
+
 /**
- * One delta pass at a time per (workflow, node, mailbox, folder), process-wide.
- * Graph delivers notifications concurrently; each webhook call reads the cursor from static
- * data that n8n loaded before the previous call saved its own, so two overlapping passes
- * would start from the same delta link and emit the same messages; and the last call to
- * finish saves its whole (possibly stale) copy, which could undo a newer subscription. This
- * module is the one deliberate piece of shared state: it serializes passes, lets a
- * notification that arrives while a pass is queued ride on that pass, and remembers the
- * newest cursor and subscription record per folder so every call can reconcile its copy.
+ * One delta pass at a time per folder of one trigger node, process-wide, and what concurrent
+ * webhook calls must agree on. Graph delivers notifications concurrently; each webhook call
+ * reads static data that n8n loaded before the previous call saved its own, so two overlapping
+ * passes would start from the same delta link and emit the same messages, and the last call to
+ * finish would save its whole (possibly stale) copy. This module serializes passes, lets a
+ * notification that arrives while a pass is queued ride on that pass, and remembers the newest
+ * cursor and subscription record per folder so every call can reconcile its copy.
+ *
+ * Keys start with the pass prefix `${owner}:${epoch}` (lib/state/registry.ts ownerKey, the
+ * state's epoch): manual runs are another owner, and static data that was reset has another
+ * epoch, so neither can meet what the active trigger remembers. Deactivation clears the owner.
  */
+/** How long after an activation a webhook call may still find its static data unsaved. */
+const ACTIVATION_WINDOW_MS = 60_000;
+
 interface Slot {
 	running?: Promise<unknown>;
 	queued?: Promise<unknown>;
 }
 
-const slots = new Map<string, Slot>();
-const newest = new Map<string, { seq: number; value: unknown }>();
-const newestSubscriptions = new Map<string, { setAt: number; value: unknown }>();
-/** The clientState this process gave Graph, per trigger node (its lock prefix). */
-const clientStates = new Map<string, string>();
+const slots = region<Slot>({
+	name: 'graph.passSlots',
+	holds: 'the delta pass running and the one queued behind it, for one folder',
+	key: 'owner:epoch:upn/folder',
+	maxEntries: 10_000,
+	clearedWhen: 'no pass runs or waits for the folder any more',
+});
+const cursors = region<{ seq: number; value: unknown }>({
+	name: 'graph.newestCursors',
+	holds: 'the newest delta cursor this process stored for a folder (by seq)',
+	key: 'owner:epoch:upn/folder',
+	maxEntries: 10_000,
+	ttlMs: 30 * 24 * 3600_000,
+	clearedWhen: 'the workflow is deactivated',
+});
+const subscriptions = region<{ setAt: number; value: unknown }>({
+	name: 'graph.newestSubscriptions',
+	holds: 'the newest subscription record this process set for a folder (by setAt; null = deleted)',
+	key: 'owner:epoch:upn/folder',
+	maxEntries: 10_000,
+	ttlMs: 30 * 24 * 3600_000,
+	clearedWhen: 'the workflow is deactivated',
+});
+const activations = region<{ epoch: string; clientState: string; identity: string; at: number }>({
+	name: 'graph.activations',
+	holds: 'the state epoch and clientState an activation created, until n8n has saved them',
+	key: 'owner',
+	maxEntries: 10_000,
+	ttlMs: ACTIVATION_WINDOW_MS,
+	clearedWhen: 'a minute after the activation; the workflow is deactivated',
+});
 let lastSetAt = 0;
 
 export type PassOutcome<T> = { ran: true; value: T } | { ran: false };
@@ -60,18 +94,13 @@ export function newestCursor<C extends { seq: number }>(
 	key: string,
 	stored: C | undefined,
 ): C | undefined {
-	const remembered = newest.get(key);
+	const remembered = cursors.get(key);
 	if (remembered && (!stored || remembered.seq > stored.seq)) return remembered.value as C;
 	return stored;
 }
 
 export function rememberCursor<C extends { seq: number }>(key: string, cursor: C): void {
-	newest.set(key, { seq: cursor.seq, value: cursor });
-}
-
-export function forgetCursor(key: string): void {
-	newest.delete(key);
-	newestSubscriptions.delete(key);
+	cursors.set(key, { seq: cursor.seq, value: cursor });
 }
 
 /** A strictly increasing stamp for subscription records (wall clock, never repeating). */
@@ -88,7 +117,7 @@ export function newestSubscription<S extends { setAt?: number }>(
 	key: string,
 	stored: S | undefined,
 ): S | undefined {
-	const remembered = newestSubscriptions.get(key);
+	const remembered = subscriptions.get(key);
 	if (remembered && remembered.setAt > (stored?.setAt ?? 0))
 		return (remembered.value ?? undefined) as S | undefined;
 	return stored;
@@ -99,18 +128,23 @@ export function rememberSubscription<S extends { setAt?: number }>(
 	subscription: S | undefined,
 	setAt = subscription?.setAt ?? nextSetAt(),
 ): void {
-	newestSubscriptions.set(key, { setAt, value: subscription ?? null });
+	subscriptions.set(key, { setAt, value: subscription ?? null });
 }
 
 /**
- * Keeps the clientState a node's subscriptions were created with. n8n saves the static data of
- * an activation only after its webhook methods return, and loads it again for each webhook
- * call: a notification arriving in between would find no clientState to check against.
+ * n8n saves the static data of an activation only after its webhook methods return, and loads
+ * it again for each webhook call: a notification arriving in between finds neither the
+ * clientState nor the epoch. The activation leaves both here for a minute.
  */
-export function rememberClientState(lockPrefix: string, clientState: string): void {
-	clientStates.set(lockPrefix, clientState);
+export function rememberActivation(
+	owner: string,
+	activation: { epoch: string; clientState: string; identity: string },
+): void {
+	activations.set(owner, { ...activation, at: Date.now() });
 }
 
-export function rememberedClientState(lockPrefix: string): string | undefined {
-	return clientStates.get(lockPrefix);
+export function recentActivation(
+	owner: string,
+): { epoch: string; clientState: string; identity: string } | undefined {
+	return activations.get(owner);
 }

@@ -139,10 +139,34 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 		}
 	}
 
+	/** The newest message of a folder (a trigger's "Fetch Test Event"), or undefined when empty. No cursor is read or written. */
+	async newest(folder: string): Promise<MessageSummary | undefined> {
+		const { data } = await this.client.json<{ value?: GraphMessage[] }>({
+			method: 'GET',
+			url: `${folderPath(this.account, folder)}/messages?$top=1&$orderby=receivedDateTime%20desc&$select=${MESSAGE_SELECT}`,
+			mailbox: this.account,
+		});
+		const message = data.value?.[0];
+		if (!message) return undefined;
+		this.fromDelta.set(message.id, message);
+		return {
+			provider: 'graph',
+			account: this.account,
+			mailbox: folder,
+			id: message.id,
+			...(message.receivedDateTime ? { receivedAt: message.receivedDateTime } : {}),
+		};
+	}
+
+	/**
+	 * `options.recordTransientFailures`: the message's retry budget is spent (lib/ingest), so a
+	 * part that fails for a transient reason is recorded on the item instead of failing the fetch.
+	 */
 	async fetch<T>(
 		ref: MessageRef,
 		policy: AttachmentPolicy,
 		sink?: AttachmentSink<T>,
+		options: { recordTransientFailures?: boolean } = {},
 	): Promise<ParsedEmail<T>> {
 		let message = this.fromDelta.get(ref.id);
 		this.fromDelta.delete(ref.id);
@@ -154,6 +178,7 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 			}));
 		}
 		return mapGraphMessage(message, {
+			...options,
 			account: this.account,
 			mailbox: ref.mailbox,
 			policy,

@@ -1,6 +1,6 @@
-import type { MailIntelError } from '../../errors';
 import type { IngestSource, Processed } from '../../ingest/source';
-import type { ChangeBatch, MessageSummary } from '../../mail/message-ref';
+import { failedEmail } from '../../mail/failed';
+import type { ChangeBatch } from '../../mail/message-ref';
 import type { AttachmentSink, KeptAttachment } from '../../mail/parse';
 import type { AttachmentPolicy } from '../../mail/policy';
 import type { NormalizedEmail } from '../../mail/types';
@@ -58,7 +58,8 @@ export function imapSource<T>(
 		},
 		cursorAfter: (before, batch, done) => imapCursorAfter(before, batch, done),
 		async failedItem(summary, error) {
-			return { email: failedEmail(provider, summary, error), attachments: [] };
+			const { locator } = emailIdentity(provider.session.settings, summary);
+			return { email: failedEmail(summary, locator, error), attachments: [] };
 		},
 	};
 }
@@ -80,46 +81,4 @@ export function imapCursorAfter<T>(
 	if (!all && last === undefined) return before;
 	const cursor: ImapCursor = all ? batch.cursor : { ...batch.cursor, lastUid: last as number };
 	return { ...cursor, emitted: rememberEmitted(batch.cursor.emitted, keys) };
-}
-
-/**
- * The item for a message that could not be built: what the server said of it, and the failure
- * (`ingestError`), so a workflow sees it and can fetch it again by its locator.
- */
-function failedEmail(
-	provider: ImapProvider,
-	summary: MessageSummary,
-	error: MailIntelError,
-): NormalizedEmail {
-	const identity = emailIdentity(provider.session.settings, summary);
-	const receivedAt = summary.receivedAt;
-	return {
-		provider: 'imap',
-		account: identity.account,
-		mailbox: identity.mailbox,
-		id: identity.id,
-		locator: identity.locator,
-		...(summary.uid === undefined ? {} : { uid: summary.uid }),
-		...(summary.uidValidity === undefined ? {} : { uidValidity: summary.uidValidity }),
-		...(summary.messageId ? { messageId: summary.messageId } : {}),
-		references: [],
-		subject: '',
-		replyTo: [],
-		to: [],
-		cc: [],
-		bcc: [],
-		date: summary.date ?? receivedAt ?? new Date(0).toISOString(),
-		...(summary.date ? {} : { dateFromReceived: true }),
-		...(receivedAt ? { receivedAt } : {}),
-		...(summary.size === undefined ? {} : { size: summary.size }),
-		flags: summary.flags ?? [],
-		labels: [],
-		categories: [],
-		text: '',
-		html: '',
-		textTruncated: false,
-		headers: {},
-		attachments: [],
-		ingestError: { code: error.code ?? 'FAILED', message: error.message },
-	};
 }

@@ -215,7 +215,7 @@ describe('Microsoft 365 Mail Trigger (webhook) in n8n-core contexts against the 
 		const soon = new Date(Date.now() + 10 * 3_600_000);
 		fake.setSubscriptionExpiry(sub.id, soon);
 		const state = harness.staticData();
-		(state[STATE_KEY] as GraphTriggerState).folders![
+		(state[STATE_KEY] as GraphTriggerState).scopes![
 			`${UPN}/Inbox`
 		].subscription!.expirationDateTime = soon.toISOString();
 		harness.setStaticData(state);
@@ -228,7 +228,7 @@ describe('Microsoft 365 Mail Trigger (webhook) in n8n-core contexts against the 
 			Date.parse(fake.subscriptions.get(sub.id)!.expirationDateTime) - Date.now(),
 		).toBeGreaterThan(6 * 24 * 3_600_000);
 		expect(
-			Date.parse(stateOf(harness).folders![`${UPN}/Inbox`].subscription!.expirationDateTime),
+			Date.parse(stateOf(harness).scopes![`${UPN}/Inbox`].subscription!.expirationDateTime),
 		).toBe(Date.parse(fake.subscriptions.get(sub.id)!.expirationDateTime));
 
 		expect(await fake.sendLifecycle(sub.id, 'reauthorizationRequired')).toBe(202);
@@ -242,7 +242,7 @@ describe('Microsoft 365 Mail Trigger (webhook) in n8n-core contexts against the 
 		expect(fake.subscriptions.size).toBe(0);
 		// Deactivating again: Graph answers 404, which counts as deleted.
 		const again = harness.staticData();
-		(again[STATE_KEY] as GraphTriggerState).folders![`${UPN}/Inbox`].subscription = {
+		(again[STATE_KEY] as GraphTriggerState).scopes![`${UPN}/Inbox`].subscription = {
 			id: sub.id,
 			expirationDateTime: soon.toISOString(),
 		};
@@ -392,7 +392,7 @@ describe('Microsoft 365 Mail Trigger (webhook) in n8n-core contexts against the 
 		await harness.settle();
 		const newSub = [...fake.subscriptions.values()][0];
 		expect(newSub.id).not.toBe(oldSub.id);
-		expect(stateOf(harness).folders![`${UPN}/Inbox`].subscription!.id).toBe(newSub.id);
+		expect(stateOf(harness).scopes![`${UPN}/Inbox`].subscription!.id).toBe(newSub.id);
 		fake.notificationPolicy.auto = true;
 		const fourth = fake
 			.addMessages(UPN, 'Inbox', [{ subject: 'after recreation' }])

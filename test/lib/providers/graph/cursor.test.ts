@@ -80,7 +80,7 @@ describe('mailbox list and notification triage', () => {
 		const scopes = [{ upn: 'a@contoso.com', folder: 'Inbox' }];
 		const state = {
 			clientState: 'secret',
-			folders: { 'a@contoso.com/Inbox': { subscription: { id: 's1', expirationDateTime: '' } } },
+			scopes: { 'a@contoso.com/Inbox': { subscription: { id: 's1', expirationDateTime: '' } } },
 		};
 		const plan = triageNotifications(
 			{

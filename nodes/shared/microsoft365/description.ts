@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { attachmentOptions } from '../../shared/attachment-options';
+import { attachmentOptions } from '../attachment-options';
 
 /** Parameters both Microsoft 365 mail triggers share (webhook and polling), so they read alike. */
 export const mailboxProperties: INodeProperties[] = [

@@ -5,7 +5,6 @@ import type {
 	ICredentialTestFunctions,
 	ICredentialsDecrypted,
 	INodeCredentialTestResult,
-	INodeExecutionData,
 } from 'n8n-workflow';
 
 import { MailIntelError, errorMessage } from '../../../lib/errors';
@@ -15,11 +14,11 @@ import {
 	parseMailboxList,
 	validateGraphConfig,
 	type GraphAppConfig,
-	type GraphTriggerState,
 	type MailboxScope,
 } from '../../../lib/providers/graph';
-import { policyFromParameters, type AttachmentOptionValues } from '../../shared/attachment-options';
-import { n8nBinarySink, toNodeItem } from '../../shared/binary-sink';
+import { ownerKey } from '../../../lib/state/registry';
+import { policyFromParameters, type AttachmentOptionValues } from '../attachment-options';
+import { n8nBinarySink } from '../binary-sink';
 
 /** What both trigger nodes read from their parameters besides the folders (readScopes). */
 export interface TriggerParameters {
@@ -37,6 +36,7 @@ interface TriggerContext {
 	getCredentials<T extends object = ICredentialDataDecryptedObject>(type: string): Promise<T>;
 	getWorkflow(): { id?: string };
 	getNode(): { id: string; name: string };
+	getMode(): string;
 	helpers: object;
 	logger: {
 		warn(message: string, meta?: object): void;
@@ -94,10 +94,16 @@ export function startDate(duration: string | undefined, now = Date.now()): Date 
 	return new Date(now - parsed.toMillis());
 }
 
-/** Names this node of this workflow in the process-wide pass lock. */
-export function lockPrefixOf(context: Pick<TriggerContext, 'getWorkflow' | 'getNode'>): string {
+/**
+ * Names this node of this workflow in process memory (lib/state/registry.ts): a manual run
+ * (Fetch Test Event, a test webhook) is another owner, so it never shares a pass lock or a
+ * remembered cursor with the active trigger.
+ */
+export function lockPrefixOf(
+	context: Pick<TriggerContext, 'getWorkflow' | 'getNode' | 'getMode'>,
+): string {
 	const node = context.getNode();
-	return `${context.getWorkflow().id ?? 'manual'}:${node.id ?? node.name}`;
+	return ownerKey(context.getWorkflow().id, node.id ?? node.name, context.getMode() === 'manual');
 }
 
 /** Builds the lib session for one run of a node (one webhook call, one poll, one hook). */
@@ -131,21 +137,6 @@ function hasBinaryHelpers(context: { helpers: object }): context is BinaryContex
 	);
 }
 
-/** Delta passes for the given folders; the cursors land in `state` before the items are returned. */
-export async function collectItems(
-	context: TriggerContext & BinaryContext,
-	session: GraphMailSession<IBinaryData>,
-	state: GraphTriggerState,
-	scopes = session.scopes,
-): Promise<INodeExecutionData[]> {
-	const items: INodeExecutionData[] = [];
-	for (const scope of scopes) {
-		const parsed = await session.deltaPass(scope, state);
-		for (const message of parsed ?? []) items.push(await toNodeItem(context, message));
-	}
-	return items;
-}
-
 /** `methods.credentialTest`: a token, then (if a test mailbox is set) that mailbox's folders. */
 export async function testGraphCredential(
 	this: ICredentialTestFunctions,
@@ -161,7 +152,7 @@ export async function testGraphCredential(
 			policy: policyFromParameters({}),
 			since: new Date(),
 			maxItemsPerPass: 1,
-			lockPrefix: 'credential-test',
+			lockPrefix: ownerKey(undefined, 'credential-test', true),
 		});
 		const mailbox = String(data.testMailbox ?? '').trim();
 		await session.testAccess(mailbox || undefined);

@@ -1,0 +1,142 @@
+import { MailIntelError } from '../../errors';
+import type { GraphClient } from './client';
+import { nextSetAt, newestSubscription, rememberSubscription } from './pass-lock';
+import { scopeKey, type FolderState, type GraphTriggerState, type MailboxScope } from './state';
+import {
+	createSubscription,
+	deleteSubscription,
+	getSubscription,
+	needsRenewal,
+	newClientState,
+	renewSubscription,
+	type GraphSubscription,
+} from './subscriptions';
+
+/**
+ * The life cycle of the webhook node's subscriptions, one per folder: create on activation,
+ * renew with less than 24 h left, recreate when Graph removed one, delete on deactivation. Each
+ * change lands in `state` and in the process-wide record (pass-lock.ts) that concurrent webhook
+ * calls reconcile with.
+ */
+export class SubscriptionManager {
+	constructor(
+		private readonly client: GraphClient,
+		private readonly scopes: MailboxScope[],
+		/** Prefix of the folder keys in pass-lock.ts: `${owner}:${epoch}`. */
+		private readonly keyOf: (scope: MailboxScope) => string,
+	) {}
+
+	/** True when every scope has a live subscription on Graph pointing at `notificationUrl`. */
+	async allExist(state: GraphTriggerState, notificationUrl: string): Promise<boolean> {
+		for (const scope of this.scopes) {
+			const known = state.scopes?.[scopeKey(scope)]?.subscription;
+			if (!known || !state.clientState) return false;
+			const live = await getSubscription(this.client, known.id, scope.upn);
+			if (!live || (live.notificationUrl && live.notificationUrl !== notificationUrl)) return false;
+		}
+		return true;
+	}
+
+	/** Creates what is missing (after removing stale ones) and records them in state. */
+	async createAll(state: GraphTriggerState, notificationUrl: string): Promise<GraphSubscription[]> {
+		state.clientState ??= newClientState();
+		const created: GraphSubscription[] = [];
+		for (const scope of this.scopes)
+			created.push(await this.recreate(scope, state, notificationUrl));
+		return created;
+	}
+
+	async recreate(
+		scope: MailboxScope,
+		state: GraphTriggerState,
+		notificationUrl: string,
+	): Promise<GraphSubscription> {
+		state.clientState ??= newClientState();
+		const folder = this.folder(state, scope);
+		if (folder.subscription)
+			await deleteSubscription(this.client, folder.subscription.id, scope.upn);
+		const subscription = await createSubscription(this.client, {
+			upn: scope.upn,
+			folder: scope.folder,
+			notificationUrl,
+			lifecycleNotificationUrl: notificationUrl,
+			clientState: state.clientState,
+		});
+		folder.subscription = {
+			id: subscription.id,
+			expirationDateTime: subscription.expirationDateTime,
+			setAt: nextSetAt(),
+		};
+		rememberSubscription(this.keyOf(scope), folder.subscription);
+		return subscription;
+	}
+
+	async renew(
+		scope: MailboxScope,
+		state: GraphTriggerState,
+		notificationUrl: string,
+	): Promise<void> {
+		const folder = this.folder(state, scope);
+		if (!folder.subscription) {
+			await this.recreate(scope, state, notificationUrl);
+			return;
+		}
+		try {
+			const renewed = await renewSubscription(this.client, folder.subscription.id, scope.upn);
+			folder.subscription = {
+				...folder.subscription,
+				expirationDateTime: renewed.expirationDateTime,
+				setAt: nextSetAt(),
+			};
+			rememberSubscription(this.keyOf(scope), folder.subscription);
+		} catch (error) {
+			// Graph forgot it (expired, removed): a new one, and the caller's delta pass covers the gap.
+			if (error instanceof MailIntelError && error.status === 404)
+				await this.recreate(scope, state, notificationUrl);
+			else throw error;
+		}
+	}
+
+	/** Renews every subscription with less than 24 h left; returns the scopes renewed. */
+	async renewDue(
+		state: GraphTriggerState,
+		notificationUrl: string,
+		now = Date.now(),
+	): Promise<MailboxScope[]> {
+		const renewed: MailboxScope[] = [];
+		for (const scope of this.scopes) {
+			const subscription = state.scopes?.[scopeKey(scope)]?.subscription;
+			if (subscription && needsRenewal(subscription.expirationDateTime, now)) {
+				await this.renew(scope, state, notificationUrl);
+				renewed.push(scope);
+			}
+		}
+		return renewed;
+	}
+
+	async deleteAll(state: GraphTriggerState): Promise<void> {
+		for (const scope of this.scopes) {
+			const folder = state.scopes?.[scopeKey(scope)];
+			if (!folder?.subscription) continue;
+			await deleteSubscription(this.client, folder.subscription.id, scope.upn);
+			delete folder.subscription;
+			rememberSubscription(this.keyOf(scope), undefined);
+		}
+	}
+
+	/** The newest subscription record of each scope this process knows, into `state`. */
+	reconcile(state: GraphTriggerState): void {
+		for (const scope of this.scopes) {
+			const stored = state.scopes?.[scopeKey(scope)]?.subscription;
+			const newest = newestSubscription(this.keyOf(scope), stored);
+			if (newest === stored) continue;
+			const folder = this.folder(state, scope);
+			if (newest) folder.subscription = { ...newest };
+			else delete folder.subscription;
+		}
+	}
+
+	private folder(state: GraphTriggerState, scope: MailboxScope): FolderState {
+		return ((state.scopes ??= {})[scopeKey(scope)] ??= {});
+	}
+}
