@@ -148,5 +148,5 @@ function firstPollHere(owner: string): boolean {
 /** The core's state into static data, as a copy: later batches must not change what n8n saves. */
 function writeState<Cursor>(staticData: IDataObject, state: IngestState<Cursor>): void {
 	for (const key of Object.keys(staticData)) delete staticData[key];
-	Object.assign(staticData, structuredClone(state) as unknown as IDataObject);
+	Object.assign(staticData, JSON.parse(JSON.stringify(state)) as IDataObject);
 }

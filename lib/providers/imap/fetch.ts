@@ -146,11 +146,31 @@ export async function streamOne<T>(
 	summary: MessageSummary,
 	options: FetchManyOptions<T>,
 ): Promise<FetchedEmail<T> | undefined> {
-	const download = await client.download(String(summary.uid), undefined, {
-		uid: true,
-		chunkSize: DOWNLOAD_CHUNK_BYTES,
-	});
+	// imapflow leaves a chunk FETCH pending when the socket closes under it at some moments: the
+	// download would wait forever. The connection's own 'close' ends it with an error instead.
+	const lost = connectionLost(client, summary, session.settings);
+	try {
+		return await streamDownload(client, summary, options, lost);
+	} finally {
+		lost.dispose();
+	}
+}
+
+async function streamDownload<T>(
+	client: ImapFlow,
+	summary: MessageSummary,
+	options: FetchManyOptions<T>,
+	lost: ConnectionWatch,
+): Promise<FetchedEmail<T> | undefined> {
+	const download = await Promise.race([
+		client.download(String(summary.uid), undefined, {
+			uid: true,
+			chunkSize: DOWNLOAD_CHUNK_BYTES,
+		}),
+		lost.closed,
+	]);
 	if (!download.content) return undefined;
+	lost.onClose((error) => download.content.destroy(error));
 	const size = summary.size ?? download.meta.expectedSize ?? 0;
 	const counted = new ByteCounter();
 	const content = new Rechunk(PARSE_CHUNK_BYTES);
@@ -160,7 +180,7 @@ export async function streamOne<T>(
 	const transfer = pipeline(download.content, counted, content).catch((error) => {
 		downloadError = error;
 	});
-	const identity = emailIdentity(session.settings, { ...summary, size });
+	const identity = emailIdentity(lost.settings, { ...summary, size });
 	const parseOptions = {
 		policy: options.policy,
 		sink: options.sink,
@@ -197,6 +217,40 @@ export async function streamOne<T>(
 		);
 	}
 	return result;
+}
+
+interface ConnectionWatch {
+	settings: ImapSession['settings'];
+	/** Rejects when the connection closes (never resolves). */
+	closed: Promise<never>;
+	onClose(listener: (error: MailIntelError) => void): void;
+	dispose(): void;
+}
+
+function connectionLost(
+	client: ImapFlow,
+	summary: MessageSummary,
+	settings: ImapSession['settings'],
+): ConnectionWatch {
+	const listeners: Array<(error: MailIntelError) => void> = [];
+	let fail: (error: MailIntelError) => void = () => undefined;
+	const closed = new Promise<never>((_, reject) => (fail = reject));
+	closed.catch(() => undefined);
+	const onClose = () => {
+		const error = new MailIntelError(
+			`the connection closed while UID ${summary.uid} of "${summary.mailbox}" was downloading`,
+			{ source: 'imap', code: 'CONNECTION_LOST', retryable: true },
+		);
+		fail(error);
+		for (const listener of listeners) listener(error);
+	};
+	client.once('close', onClose);
+	return {
+		settings,
+		closed,
+		onClose: (listener) => listeners.push(listener),
+		dispose: () => client.off('close', onClose),
+	};
 }
 
 /** The parse option of a message whose retry budget is spent (see lib/ingest/core.ts). */

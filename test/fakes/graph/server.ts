@@ -145,6 +145,13 @@ export interface ThrottlePolicy {
 	budget: number;
 }
 
+/** An error a fault rule answers with (Graph's error body: `{error: {code, message}}`). */
+export interface Fault {
+	status: number;
+	code: string;
+	message: string;
+}
+
 export interface FakeGraphOptions {
 	tenantId?: string;
 	clientId?: string;
@@ -186,6 +193,11 @@ export interface FakeGraph {
 	/** Waits until every delivery started so far has been answered. */
 	settle(): Promise<void>;
 	throttle: ThrottlePolicy;
+	/**
+	 * Failures a test injects: each rule sees every Graph request (method, path) and may answer
+	 * it with an error instead of the fake's own answer. Rules are checked in order.
+	 */
+	faults: Array<(method: string, path: string) => Fault | undefined>;
 	subscriptions: Map<string, FakeSubscription>;
 	setSubscriptionExpiry(id: string, at: Date): void;
 	removeSubscription(id: string): Promise<number>;
@@ -255,6 +267,14 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		auto: true,
 	};
 	const throttle: ThrottlePolicy = { rate: 0, retryAfterSeconds: 1, status: 429, budget: Infinity };
+	const faults: FakeGraph['faults'] = [];
+	const faultFor = (method: string, path: string): Fault | undefined => {
+		for (const rule of faults) {
+			const fault = rule(method, path);
+			if (fault) return fault;
+		}
+		return undefined;
+	};
 	let throttledSoFar = 0;
 	const latencyMs = options.latencyMs ?? 0;
 	const mailboxConcurrency = options.mailboxConcurrency ?? 4;
@@ -389,6 +409,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 			while (running.size > 0) await Promise.allSettled([...running]);
 		},
 		throttle,
+		faults,
 		subscriptions,
 		setSubscriptionExpiry(id, at) {
 			const sub = subscriptions.get(id);
@@ -1092,6 +1113,9 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 								'Retry-After': String(throttle.retryAfterSeconds),
 							},
 						);
+					} else if (isGraph && faultFor(req.method ?? 'GET', url.pathname)) {
+						const fault = faultFor(req.method ?? 'GET', url.pathname) as Fault;
+						reply = graphError(fault.status, fault.code, fault.message);
 					} else {
 						reply = await route(req, url, raw);
 					}

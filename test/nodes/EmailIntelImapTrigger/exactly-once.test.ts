@@ -1,0 +1,122 @@
+import { EmailIntelImapTrigger } from '../../../nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node';
+import { startCutLink } from '../../imap/cut-link';
+import { startDovecot, type DovecotServer } from '../../imap/dovecot';
+import { message } from '../../lib/providers/imap/messages';
+import { Poller, settingsFor } from '../../lib/providers/imap/poll-helper';
+import { startHarness, type Harness } from '../../helpers/n8n/trigger';
+
+/**
+ * The IMAP trigger's exactly-once promise on the paths the ingest core closed, against a real
+ * Dovecot and inside n8n-core's PollContext (static data saved only when a poll emits).
+ */
+let server: DovecotServer;
+let harness: Harness | undefined;
+
+beforeAll(async () => {
+	server = await startDovecot();
+});
+afterAll(async () => {
+	await server?.stop();
+});
+afterEach(async () => {
+	await harness?.close();
+	harness = undefined;
+});
+
+const credentials = () => ({
+	emailIntelImapApi: {
+		host: server.host,
+		port: server.port,
+		security: 'none',
+		user: 'alice',
+		authMethod: 'password',
+		password: server.users.alice,
+	},
+});
+
+const subjectsOf = (harness: Harness) =>
+	harness.executions.flatMap((execution) =>
+		execution.items.map((item) => String(item.json.subject)),
+	);
+
+test('two overlapping polls of one node: the second returns nothing, no message twice', async () => {
+	const mailbox = 'Once/Overlap';
+	await server.seed(
+		'alice',
+		mailbox,
+		Array.from({ length: 40 }, (_, i) => message({ subject: `o${i}` })),
+	);
+	harness = await startHarness(new EmailIntelImapTrigger(), {
+		parameters: { mailboxes: mailbox },
+		credentials: credentials(),
+	});
+	const [a, b] = await Promise.all([harness.poll(), harness.poll()]);
+	expect([a, b].filter((result) => result === null)).toHaveLength(1);
+	expect(await harness.poll()).toBeNull();
+	const subjects = subjectsOf(harness);
+	expect(subjects).toHaveLength(40);
+	expect(new Set(subjects).size).toBe(40);
+});
+
+test('version 2: a backlog drains in executions of Max Items per Execution, across a restart, each message once', async () => {
+	const mailbox = 'Once/Backlog';
+	const expected = Array.from({ length: 250 }, (_, i) => `b${i}`);
+	await server.seed(
+		'alice',
+		mailbox,
+		expected.map((subject) => message({ subject })),
+	);
+	harness = await startHarness(new EmailIntelImapTrigger(), {
+		parameters: { mailboxes: mailbox, options: { maxItemsPerExecution: 40 } },
+		credentials: credentials(),
+		typeVersion: 2,
+	});
+	// The activation poll hands on one batch (n8n waits for it before the workflow is active).
+	await harness.poll();
+	expect(harness.executions.map((e) => e.items.length)).toEqual([40]);
+	// n8n restarts: the workflow is rebuilt from what the database holds.
+	harness.restart();
+	await harness.poll();
+	await harness.poll();
+	const sizes = harness.executions.map((e) => e.items.length);
+	expect(Math.max(...sizes)).toBeLessThanOrEqual(40);
+	expect(sizes.length).toBeGreaterThan(2);
+	expect(subjectsOf(harness)).toEqual(expected);
+	expect(await harness.poll()).toBeNull();
+});
+
+test('a 10 MB message whose download is cut mid-transfer: no broken item, it arrives whole next poll', async () => {
+	const mailbox = 'Once/Cut';
+	const big = Buffer.alloc(10 * 1024 * 1024, 'z');
+	await server.seed('alice', mailbox, [
+		message({ subject: 'small before' }),
+		message({
+			subject: 'big',
+			attachments: [{ filename: 'big.txt', contentType: 'text/plain', content: big }],
+		}),
+	]);
+	const link = await startCutLink(server, 4 * 1024 * 1024);
+	try {
+		const cut = new Poller(settingsFor(server, { host: link.host, port: link.port }), {
+			mailboxes: [mailbox],
+		});
+		const broken = await cut.poll();
+		expect(link.cuts).toBe(1);
+		expect(broken.emails.map((e) => e.email.subject)).toEqual(['small before']);
+		expect(broken.errors.map((e) => e.error.retryable)).toEqual([true]);
+
+		const direct = new Poller(settingsFor(server), { mailboxes: [mailbox] });
+		direct.state = cut.state;
+		const next = await direct.poll();
+		expect(next.errors).toEqual([]);
+		expect(next.emails).toHaveLength(1);
+		const item = next.emails[0];
+		expect(item.email.subject).toBe('big');
+		expect(item.email.parseError).toBeUndefined();
+		expect(item.attachments[0].info.size).toBe(big.length);
+		expect((item.attachments[0].stored as { data: Buffer }).data.equals(big)).toBe(true);
+		expect((await direct.poll()).emails).toEqual([]);
+	} finally {
+		await link.close();
+	}
+});
