@@ -252,7 +252,7 @@ export class AttachmentPipeline<T> {
 	private fail(info: AttachmentInfo, error: MailIntelError): void {
 		if (failureClass(error) === 'permanent') {
 			info.skipped = 'error';
-			info.error = { code: error.code ?? 'ERROR', message: error.message };
+			info.error = { code: failureCode(error), message: error.message };
 			return;
 		}
 		if (this.options.recordTransientFailures) {
@@ -265,6 +265,13 @@ export class AttachmentPipeline<T> {
 		}
 		throw retryable(error);
 	}
+}
+
+/** One code per HTTP answer whichever provider gave it (Graph says `ErrorItemNotFound`, Gmail `notFound`). */
+const STATUS_CODES: Record<number, string> = { 403: 'FORBIDDEN', 404: 'NOT_FOUND', 410: 'GONE' };
+
+function failureCode(error: MailIntelError): string {
+	return (error.status !== undefined && STATUS_CODES[error.status]) || error.code || 'ERROR';
 }
 
 /** `Application/PDF; name="x"` -> `application/pdf`. */

@@ -139,10 +139,17 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 		}
 	}
 
+	/**
+	 * Maps one message with its attachments. A transient failure (a download cut, a 5xx after
+	 * the retries, a sink write) rejects with a retryable MailIntelError so the caller fetches
+	 * the message again from the same cursor; `recordTransientFailures` (set by the ingest core
+	 * once a message failed on N polls in a row) records it on the attachment instead.
+	 */
 	async fetch<T>(
 		ref: MessageRef,
 		policy: AttachmentPolicy,
 		sink?: AttachmentSink<T>,
+		options: { recordTransientFailures?: boolean } = {},
 	): Promise<ParsedEmail<T>> {
 		let message = this.fromDelta.get(ref.id);
 		this.fromDelta.delete(ref.id);
@@ -168,6 +175,7 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 				return data.value ?? [];
 			},
 			readAttachment: (attachmentId) => this.attachment(ref, attachmentId),
+			recordTransientFailures: options.recordTransientFailures,
 		});
 	}
 
