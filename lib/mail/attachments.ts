@@ -125,6 +125,8 @@ export class AttachmentPipeline<T> {
 	/** The parts stored through the sink. */
 	readonly kept: KeptAttachment<T>[] = [];
 	private readonly sink: AttachmentSink<T>;
+	/** Parts holding a binary property now: the next one's number (no scan per part: 10,000 parts). */
+	private numbered = 0;
 
 	constructor(private readonly options: PipelineOptions<T>) {
 		this.sink = (options.sink ?? bufferSink) as AttachmentSink<T>;
@@ -167,9 +169,11 @@ export class AttachmentPipeline<T> {
 		await this.read(info, content);
 	}
 
-	/** Stores bytes a parse thread already decoded (and hashed) through the sink. */
+	/**
+	 * Stores bytes a parse thread already decoded and hashed (its `info` is already listed in
+	 * the thread's item) through the sink, with the same failure classes.
+	 */
 	async storeDecoded(binaryProperty: string, info: AttachmentInfo, data: Buffer): Promise<void> {
-		this.infos.push(info);
 		try {
 			const stored = await storeBuffer(this.sink, info, data);
 			this.kept.push({ binaryProperty, info, stored });
@@ -181,7 +185,9 @@ export class AttachmentPipeline<T> {
 	}
 
 	private async read(info: AttachmentInfo, content: PartBytes): Promise<void> {
-		const binaryProperty = `attachment_${this.infos.filter((a) => a.binaryProperty).length}`;
+		// Parts are read one at a time (the parser waits for each), so a failed part's number is
+		// given to the next kept one: kept parts are attachment_0..n without gaps.
+		const binaryProperty = `attachment_${this.numbered++}`;
 		info.binaryProperty = binaryProperty;
 		let source: Readable | undefined;
 		let reading: PartReading | undefined;
@@ -227,6 +233,7 @@ export class AttachmentPipeline<T> {
 			this.kept.push({ binaryProperty, info, stored });
 		} catch (error) {
 			delete info.binaryProperty;
+			this.numbered--;
 			const tooLarge = error instanceof AttachmentTooLargeError;
 			let complete = false;
 			if (source && content.readToEnd) {
