@@ -66,6 +66,13 @@ describe('pathological mail yields a correct item', () => {
 		expect(attachments[1234].stored.data.toString()).toBe('part 1234\r\n');
 	});
 
+	it('past the part limit (16,384) the message is a parseError item with its raw source, not an exhausted heap', async () => {
+		const source = manyParts(17_000);
+		const result = await parse(source);
+		expect(result.email.parseError).toMatch(/child nodes/);
+		expect(result.raw?.equals(source)).toBe(true);
+	});
+
 	it('100,000 addresses in To: every one, in order', async () => {
 		const { email } = await parse(manyAddresses());
 		expect(email.parseError).toBeUndefined();
