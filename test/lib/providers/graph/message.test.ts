@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 
 import { MailIntelError } from '../../../../lib/errors';
@@ -91,6 +92,27 @@ describe('Graph message mapping: the one attachment pipeline', () => {
 			size: CSV.length,
 		});
 		expect(result.attachments.map((kept) => kept.info.filename)).toEqual(['iocs.csv']);
+	});
+
+	it('a 3 MB download is streamed to the sink (past the in-memory threshold), whole and hashed', async () => {
+		const big = Buffer.alloc(3 * 1024 * 1024);
+		for (let i = 0; i < big.length; i++) big[i] = (i * 31) % 251;
+		const chunks: Buffer[] = [];
+		for (let at = 0; at < big.length; at += 64 * 1024)
+			chunks.push(big.subarray(at, at + 64 * 1024));
+		const result = await mapGraphMessage(
+			MESSAGE,
+			options([file('a1', 'big.pdf', 'application/pdf', big.length)], {
+				a1: async () => Readable.from(chunks),
+			}),
+		);
+		const [kept] = result.attachments as Array<{
+			info: { sha256?: string; size: number };
+			stored: { data: Buffer };
+		}>;
+		expect(kept.stored.data.equals(big)).toBe(true);
+		expect(kept.info.size).toBe(big.length);
+		expect(kept.info.sha256).toBe(createHash('sha256').update(big).digest('hex'));
 	});
 
 	it('a 403 is recorded as FORBIDDEN', async () => {
