@@ -12,11 +12,12 @@ export function parseHeaderDate(value: string | undefined): string | undefined {
 	if (!value) return undefined;
 	// RFC 5322 allows comments such as "(UTC)" and obsolete zone names; drop the comments,
 	// and a zone name written after a numeric offset without parentheses ("+0200 CEST").
-	const cleaned = value
-		.replace(/\([^)]*\)/g, ' ')
+	const cleaned = withoutComments(value)
 		.replace(/\s+/g, ' ')
 		.trim()
 		.replace(/([+-]\d{4}) [A-Za-z]{1,5}$/, '$1');
+	// No date, however it is written, is longer; the parsers below need not see 100 KB of it.
+	if (cleaned.length > MAX_DATE_CHARS) return undefined;
 	const fast = strictRfc5322(cleaned);
 	if (fast) return fast;
 	let parsed = DateTime.fromRFC2822(cleaned, { zone: 'utc' });
@@ -34,6 +35,32 @@ export function parseHeaderDate(value: string | undefined): string | undefined {
 	const year = parsed.year;
 	if (year < 1970 || year > 9999) return undefined;
 	return parsed.toUTC().toISO({ suppressMilliseconds: true }) ?? undefined;
+}
+
+/** "Tuesday, 31 December 2024 23:59:59.999 +0000" is 45; comments are gone by then. */
+const MAX_DATE_CHARS = 80;
+
+/**
+ * Drops RFC 5322 comments in one pass: nested ones (`(a (b) c)`) and quoted pairs (`\)`)
+ * included, an unclosed one running to the end. A regex such as `/\([^)]*\)/g` is quadratic
+ * on a header of `(` (each opener scans to the end), and headers of 100 KB are legal.
+ */
+export function withoutComments(value: string): string {
+	let out = '';
+	let depth = 0;
+	let from = 0;
+	for (let i = 0; i < value.length; i++) {
+		const char = value[i];
+		if (char === '\\' && depth > 0) i++;
+		else if (char === '(') {
+			if (depth === 0) out += value.slice(from, i) + ' ';
+			depth++;
+		} else if (char === ')' && depth > 0) {
+			depth--;
+			if (depth === 0) from = i + 1;
+		}
+	}
+	return depth === 0 ? out + value.slice(from) : out;
 }
 
 export function toUtcIso(value: Date | string): string {

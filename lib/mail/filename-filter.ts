@@ -1,4 +1,5 @@
 import { MailIntelError } from '../errors';
+import { sanitizeFilename } from './filename';
 
 /**
  * rsync-style include/exclude rules for attachment file names (seed 004's `FILTER`):
@@ -9,6 +10,10 @@ import { MailIntelError } from '../errors';
  * one character, a trailing `/` matches a directory, a leading `/` anchors at the root, and a
  * pattern without `/` matches the last segment (the file name). When nothing matches, a path
  * is kept unless the rules contain includes (then they work as an allow-list).
+ *
+ * The file name judged is the sanitized one (lib/mail/filename.ts), never the sender's: a sent
+ * name `evil.exe/.pdf` would otherwise be a folder `evil.exe` holding `.pdf`, and `**\/*.pdf`
+ * would keep an executable. attachmentPath() builds the path the rules see.
  */
 export interface FilenameRule {
 	include: boolean;
@@ -89,6 +94,11 @@ function globToRegex(glob: string): RegExp {
 		else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
 	}
 	return new RegExp(`^${source}$`, 'i');
+}
+
+/** The path the rules judge: the mailbox folder, then the SANITIZED attachment name (one segment). */
+export function attachmentPath(folder: string, filename: string): string {
+	return `${folder}/${sanitizeFilename(filename) ?? ''}`;
 }
 
 /** A predicate over `folder/filename` paths; undefined when there are no rules (keep all). */

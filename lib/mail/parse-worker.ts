@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
 
+import { isMailIntelError } from '../errors';
 import { bufferSink, parseEmail, type AttachmentSink } from './parse';
 import type { ParseJob, ParseJobResult, WorkerAttachment } from './parse-workers';
 import type { AttachmentInfo } from './types';
@@ -40,6 +41,7 @@ async function parseJob(job: ParseJob): Promise<ParseJobResult> {
 		const parsed = await parseEmail(source, job.identity, {
 			policy: job.policy,
 			sink: transferableSink,
+			recordTransientFailures: job.recordTransientFailures,
 		});
 		const attachments: WorkerAttachment[] = parsed.attachments.map((kept) => ({
 			binaryProperty: kept.binaryProperty,
@@ -48,6 +50,15 @@ async function parseJob(job: ParseJob): Promise<ParseJobResult> {
 		}));
 		return { id: job.id, email: parsed.email, attachments };
 	} catch (error) {
+		if (isMailIntelError(error)) {
+			// Its class and fields would not survive postMessage: they go as data.
+			const { source, status, code, retryable, retryAfterMs, hint } = error;
+			return {
+				id: job.id,
+				error: error.message,
+				failure: { source, status, code, retryable, retryAfterMs, hint },
+			};
+		}
 		return { id: job.id, error: error instanceof Error ? error.message : String(error) };
 	}
 }

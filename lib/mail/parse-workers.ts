@@ -3,14 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
+import { MailIntelError, type MailIntelErrorOptions } from '../errors';
+import { AttachmentPipeline, bufferSink, type AttachmentSink } from './attachments';
 import {
-	bufferSink,
 	parseEmail,
-	storeBuffer,
-	type AttachmentSink,
 	type BufferedAttachment,
 	type EmailIdentity,
-	type KeptAttachment,
 	type ParsedEmail,
 	type ParseOptions,
 } from './parse';
@@ -44,6 +42,7 @@ export interface ParseJob {
 	source: Uint8Array;
 	identity: EmailIdentity;
 	policy: AttachmentPolicy;
+	recordTransientFailures?: boolean;
 }
 
 export interface WorkerAttachment {
@@ -52,9 +51,16 @@ export interface WorkerAttachment {
 	data: Uint8Array;
 }
 
+/** A MailIntelError as it crosses the thread boundary (an Error's class does not). */
+export type WorkerFailure = Pick<
+	MailIntelErrorOptions,
+	'source' | 'status' | 'code' | 'retryable' | 'retryAfterMs' | 'hint'
+>;
+
 export type ParseJobResult =
 	| { id: number; email: NormalizedEmail; attachments: WorkerAttachment[] }
-	| { id: number; error: string };
+	/** `failure`: parseEmail rejected with a MailIntelError (a transient failure): rethrown here. */
+	| { id: number; error: string; failure?: WorkerFailure };
 
 /**
  * Jobs queued per thread before the caller parses a message itself: deep enough that a
@@ -113,19 +119,29 @@ export class ParseWorkers {
 		// A filename filter is a function: it cannot cross to a thread.
 		const thread = options.policy.filenameFilter ? undefined : this.threadWithRoom();
 		if (!thread) return this.parseHere(source, identity, options);
-		const result = await this.submit(thread, source, identity, options.policy);
+		const result = await this.submit(thread, source, identity, options);
+		// The same failure classes as on this thread: a transient failure is a retryable error.
+		if ('failure' in result && result.failure)
+			throw new MailIntelError(result.error, result.failure);
 		if ('error' in result) return this.parseHere(source, identity, options);
 		this.parsed.onThreads++;
-		// The sink parseEmail would have used, fed the bytes the thread decoded.
-		const sink = (options.sink ?? bufferSink) as AttachmentSink<T>;
-		const attachments: KeptAttachment<T>[] = [];
+		// The sink parseEmail would have used, fed the bytes the thread decoded, through the
+		// same pipeline (a sink failure is transient here too).
+		const pipeline = new AttachmentPipeline<T>({
+			policy: options.policy,
+			sink: (options.sink ?? bufferSink) as AttachmentSink<T>,
+			recordTransientFailures: options.recordTransientFailures,
+		});
 		for (const kept of result.attachments) {
 			const data = Buffer.from(kept.data.buffer, kept.data.byteOffset, kept.data.byteLength);
-			const stored = await storeBuffer(sink, kept.info, data);
-			attachments.push({ binaryProperty: kept.binaryProperty, info: kept.info, stored });
+			await pipeline.storeDecoded(kept.binaryProperty, kept.info, data);
 		}
 		const keepSource = options.keepRaw || result.email.parseError !== undefined;
-		return { email: result.email, attachments, raw: keepSource ? source : undefined };
+		return {
+			email: result.email,
+			attachments: pipeline.kept,
+			raw: keepSource ? source : undefined,
+		};
 	}
 
 	private parseHere<T>(
@@ -192,14 +208,20 @@ export class ParseWorkers {
 		thread: Thread,
 		source: Buffer,
 		identity: EmailIdentity,
-		policy: AttachmentPolicy,
+		options: ParseOptions<unknown>,
 	): Promise<ParseJobResult> {
 		const id = this.nextId++;
 		// A copy the thread can own: imapflow's Buffer may be a view into a larger allocation.
 		// allocUnsafeSlow: an ArrayBuffer of its own, not zeroed first (every byte is copied in).
 		const copy = Buffer.allocUnsafeSlow(source.byteLength);
 		source.copy(copy);
-		const job: ParseJob = { id, source: copy, identity, policy };
+		const job: ParseJob = {
+			id,
+			source: copy,
+			identity,
+			policy: options.policy,
+			...(options.recordTransientFailures ? { recordTransientFailures: true } : {}),
+		};
 		return new Promise((resolve) => {
 			thread.inFlight.set(id, resolve);
 			thread.worker.ref();

@@ -1,22 +1,43 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import { MailParser, type AddressObject, type HeaderLines } from 'mailparser';
 
-import { errorMessage } from '../errors';
-import { parseHeaderDate, toUtcIso } from './dates';
-import { normalizeAddress, normalizeAddressList } from './addresses';
+import { errorMessage, isMailIntelError, MailIntelError } from '../errors';
 import {
-	AttachmentTooLargeError,
-	drainPart,
-	IN_MEMORY_PART_BYTES,
-	readPart,
-	type SizeCap,
-} from './part-reader';
-import { skipReasonFor, type AttachmentPolicy } from './policy';
-import type { AttachmentInfo, NormalizedEmail } from './types';
+	AttachmentPipeline,
+	bufferSink,
+	retryable,
+	type AttachmentSink,
+	type BufferedAttachment,
+	type KeptAttachment,
+	type PartDescription,
+} from './attachments';
+import { normalizeAddress, normalizeAddressList } from './addresses';
+import { parseHeaderDate, toUtcIso } from './dates';
+import type { AttachmentPolicy } from './policy';
+import type { NormalizedEmail } from './types';
 
 export { AttachmentTooLargeError, SizeCap } from './part-reader';
+export {
+	bufferSink,
+	storeBuffer,
+	type AttachmentSink,
+	type BufferedAttachment,
+	type KeptAttachment,
+} from './attachments';
+
+/**
+ * mailsplit's own limits (1 MB of header per part, 1,000 parts) turn legal mail into a parse
+ * error: RFC 5322 sets no header size, and a To of 100,000 recipients (2 MB) or a report with
+ * 10,000 parts are real. Raised, but not removed, because memory grows with them: measured,
+ * ~7 KB of heap per part (mailparser's node objects), and ~60x the header's bytes for an address
+ * list (100,000 addresses: +124 MB). So at most ~115 MB for the parts and ~250 MB for a header;
+ * beyond that the message is a parseError item (raw source kept), never an exhausted heap.
+ * Parsing is linear in both (the benchmark `pathological` measures the time per MB).
+ */
+const MAX_HEADER_BYTES = 4 * 1024 * 1024;
+const MAX_PARTS = 16_384;
 
 /** What the provider knows about a message before its source is parsed. */
 export type EmailIdentity = Pick<
@@ -33,36 +54,6 @@ export type EmailIdentity = Pick<
 		receivedAt?: Date | string;
 	};
 
-/**
- * Receives the decoded bytes of one kept attachment and stores them somewhere (memory,
- * n8n's binary data store). It must consume `content`; if `content` errors (the size cap
- * or a decoding failure) the sink must reject and clean up what it wrote.
- */
-export type AttachmentSink<T> = ((info: AttachmentInfo, content: Readable) => Promise<T>) & {
-	/**
-	 * Optional: stores bytes that are already in memory (a parse thread's attachment, a raw
-	 * source) without a stream around them. n8n's binary helpers take a Buffer as it is; a
-	 * stream costs them several times more per attachment.
-	 */
-	fromBuffer?: (info: AttachmentInfo, data: Buffer) => Promise<T>;
-};
-
-/** Stores in-memory bytes through the sink's Buffer path when it has one, else as a stream. */
-export function storeBuffer<T>(
-	sink: AttachmentSink<T>,
-	info: AttachmentInfo,
-	data: Buffer,
-): Promise<T> {
-	return sink.fromBuffer ? sink.fromBuffer(info, data) : sink(info, Readable.from([data]));
-}
-
-export interface KeptAttachment<T> {
-	/** `attachment_0`, `attachment_1`, ...: the n8n binary property name. */
-	binaryProperty: string;
-	info: AttachmentInfo;
-	stored: T;
-}
-
 export interface ParsedEmail<T = BufferedAttachment> {
 	email: NormalizedEmail;
 	attachments: KeptAttachment<T>[];
@@ -70,31 +61,16 @@ export interface ParsedEmail<T = BufferedAttachment> {
 	raw?: Buffer;
 }
 
-export interface BufferedAttachment {
-	data: Buffer;
-	fileName: string;
-	mimeType: string;
-}
-
 export interface ParseOptions<T> {
 	policy: AttachmentPolicy;
 	sink?: AttachmentSink<T>;
 	/** Return the raw source with the result (n8n's "include raw .eml"). */
 	keepRaw?: boolean;
-}
-
-/** Keeps everything in memory: for tests, previews and small messages. */
-export const bufferSink: AttachmentSink<BufferedAttachment> = Object.assign(
-	async (info: AttachmentInfo, content: Readable) => {
-		const chunks: Buffer[] = [];
-		for await (const chunk of content) chunks.push(chunk as Buffer);
-		return bufferedAttachment(info, Buffer.concat(chunks));
-	},
-	{ fromBuffer: async (info: AttachmentInfo, data: Buffer) => bufferedAttachment(info, data) },
-);
-
-function bufferedAttachment(info: AttachmentInfo, data: Buffer): BufferedAttachment {
-	return { data, fileName: info.filename, mimeType: info.contentType };
+	/**
+	 * Record a transient attachment failure (a sink write) on the part as `RETRIES_EXHAUSTED`
+	 * instead of rejecting: the ingest core sets it after a message failed on N polls in a row.
+	 */
+	recordTransientFailures?: boolean;
 }
 
 /** mailparser's streaming attachment object (its typings only describe the simpleParser shape). */
@@ -109,6 +85,8 @@ interface StreamedAttachment {
 	related?: boolean;
 	checksum?: string;
 	size?: number;
+	/** The part's own header fields, parsed (`content-type` -> {value, params}). */
+	headers?: Map<string, unknown>;
 	release: (() => void) | null;
 }
 
@@ -119,18 +97,25 @@ interface StreamedText {
 }
 
 /**
- * Turns one RFC 822 source into a normalized email. Never throws for bad mail: a source
- * that cannot be parsed yields an item with `parseError` (and the raw source, when the
- * caller gave a Buffer), so one broken message cannot stop a poll.
+ * Turns one RFC 822 source into a normalized email. Bad mail never throws: a source that
+ * cannot be parsed yields an item with `parseError` (and the raw source, when the caller gave
+ * a Buffer), so one broken message cannot stop a poll. What is not the message's fault
+ * rejects with a retryable MailIntelError, so the message is fetched again: a source stream
+ * that fails or ends early (`SOURCE_INTERRUPTED`: an IMAP download cut mid-transfer) and a
+ * transient attachment failure (see attachments.ts).
  */
 export async function parseEmail<T = BufferedAttachment>(
 	source: Buffer | Readable,
 	identity: EmailIdentity,
 	options: ParseOptions<T>,
 ): Promise<ParsedEmail<T>> {
-	const sink = (options.sink ?? bufferSink) as AttachmentSink<T>;
 	const email = emptyEmail(identity);
-	const attachments: KeptAttachment<T>[] = [];
+	const attachments = new AttachmentPipeline<T>({
+		policy: options.policy,
+		sink: (options.sink ?? bufferSink) as AttachmentSink<T>,
+		recordTransientFailures: options.recordTransientFailures,
+	});
+	email.attachments = attachments.infos;
 	const raw = Buffer.isBuffer(source) ? source : undefined;
 
 	const parser = new MailParser({
@@ -138,33 +123,56 @@ export async function parseEmail<T = BufferedAttachment>(
 		skipImageLinks: true,
 		skipTextToHtml: true,
 		skipTextLinks: true,
-	});
+		maxHeadSize: MAX_HEADER_BYTES,
+		maxChildNodes: MAX_PARTS,
+	} as ConstructorParameters<typeof MailParser>[0]);
 	let headerLines: HeaderLines = [];
 	parser.on('headerLines', (lines: HeaderLines) => (headerLines = lines));
 
+	// The source failing is told apart from the parser failing: only the first is transient.
+	const cut = Buffer.isBuffer(source) ? undefined : watchSource(source, parser);
+	/** Part streams still being read: a cut source would otherwise leave them waiting forever. */
+	const open = new Set<Readable>();
+	const pending: Promise<void>[] = [];
 	parser.on('data', (data: StreamedAttachment | StreamedText) => {
 		if (data.type === 'text') {
 			email.text = data.text ?? '';
 			email.html = typeof data.html === 'string' ? data.html : '';
 			return;
 		}
-		const stored = storeAttachment(data, email.attachments.length, options.policy, sink)
-			.then((kept) => {
-				if (kept) attachments.push(kept);
+		open.add(data.content);
+		const info = attachments.describe(describePart(data, attachments.infos.length));
+		const done = attachments
+			.add(info, {
+				open: () => data.content,
+				readToEnd: true,
+				checksum: () => data.checksum,
+				streamFailure: (error) => cut?.error() ?? undecodable(info.id, error),
 			})
-			.finally(() => data.release?.());
-		pending.push(stored);
+			.finally(() => {
+				open.delete(data.content);
+				data.release?.();
+			});
+		// Looked at once the parse ended (allSettled below); until then it must not count as unhandled.
+		done.catch(() => undefined);
+		pending.push(done);
 	});
-	const pending: Promise<void>[] = [];
 
 	try {
 		if (Buffer.isBuffer(source)) await parseWhole(parser, source);
 		else await pipeline(source, parser);
-		await Promise.all(pending);
 	} catch (error) {
+		const interrupted = cut?.error();
+		for (const part of open) part.destroy(interrupted ?? undecodable('?', error));
 		await Promise.allSettled(pending);
+		if (interrupted) throw interrupted;
 		return failed(`could not parse the message as MIME: ${errorMessage(error)}`);
 	}
+	// A transient failure of one part fails the fetch (after every part settled, so no
+	// stream is left half-read); the first one is reported.
+	const outcomes = await Promise.allSettled(pending);
+	for (const outcome of outcomes)
+		if (outcome.status === 'rejected') throw transient(outcome.reason);
 
 	if (!headerLines.some(isHeaderField)) {
 		// mailparser accepts anything; a source without a single `Name: value` header line is
@@ -176,73 +184,88 @@ export async function parseEmail<T = BufferedAttachment>(
 
 	fillHeaders(email, parser, headerLines, identity);
 	capText(email, options.policy.maxTextChars);
-	return { email, attachments, raw: options.keepRaw ? raw : undefined };
+	return { email, attachments: attachments.kept, raw: options.keepRaw ? raw : undefined };
 
 	function failed(reason: string): ParsedEmail<T> {
 		email.parseError = reason;
 		// No header was read, so `date` is the received time (or the epoch when unknown).
 		email.dateFromReceived = true;
-		return { email, attachments, raw };
+		return { email, attachments: attachments.kept, raw };
 	}
+}
 
-	async function storeAttachment(
-		part: StreamedAttachment,
-		index: number,
-		policy: AttachmentPolicy,
-		store: AttachmentSink<T>,
-	): Promise<KeptAttachment<T> | undefined> {
-		const info: AttachmentInfo = {
-			id: part.partId ?? String(index + 1),
-			filename: part.filename ?? defaultFilename(part.contentType, index),
-			contentType: part.contentType,
-			size: 0,
-			inline:
-				part.contentDisposition !== 'attachment' &&
-				(part.contentDisposition === 'inline' || !!part.related),
-			...(part.contentId ? { contentId: bareContentId(part.contentId) } : {}),
-		};
-		email.attachments.push(info);
-		const skip = skipReasonFor(info, policy);
-		if (skip) {
-			info.skipped = skip;
-			// A broken part is reported through `skipped`; the bytes read so far are what we know.
-			info.size = (await drainPart(part.content)).bytes;
-			if (part.checksum) info.sha256 = part.checksum;
-			return undefined;
-		}
-		const binaryProperty = `attachment_${email.attachments.filter((a) => a.binaryProperty).length}`;
-		info.binaryProperty = binaryProperty;
-		const reading = readPart(
-			part.content,
-			policy.maxAttachmentBytes,
-			store.fromBuffer ? IN_MEMORY_PART_BYTES : 0,
+/**
+ * The part as its own headers declare it. mailparser relabels `application/octet-stream` by
+ * the file name (`evil.exe.pdf` becomes `application/pdf`): the declared type is read from the
+ * part's Content-Type header instead. A leaf part without one is `text/plain` (RFC 2045 §5.1).
+ */
+function describePart(part: StreamedAttachment, index: number): PartDescription {
+	const declared = headerValue(part.headers, 'content-type') ?? 'text/plain';
+	const disposition = headerValue(part.headers, 'content-disposition')?.toLowerCase();
+	return {
+		id: part.partId ?? String(index + 1),
+		filename: part.filename,
+		contentType: declared,
+		...(disposition === 'attachment' || disposition === 'inline' ? { disposition } : {}),
+		inline:
+			part.contentDisposition !== 'attachment' &&
+			(part.contentDisposition === 'inline' || !!part.related),
+		...(part.contentId ? { contentId: bareContentId(part.contentId) } : {}),
+	};
+}
+
+/** A structured header's value (`{value, params}` in mailparser), or a plain string one. */
+function headerValue(headers: Map<string, unknown> | undefined, name: string): string | undefined {
+	const field = headers?.get(name);
+	const value = typeof field === 'string' ? field : (field as { value?: unknown })?.value;
+	return typeof value === 'string' && value.trim() ? value.trim() : undefined;
+}
+
+function undecodable(partId: string, error: unknown): MailIntelError {
+	return new MailIntelError(`MIME part ${partId} could not be decoded: ${errorMessage(error)}`, {
+		source: 'mail',
+		code: 'MIME_DECODE',
+		cause: error,
+	});
+}
+
+/** A rejected part as the fetch's error: retryable, whatever threw it. */
+function transient(error: unknown): MailIntelError {
+	if (isMailIntelError(error)) return retryable(error);
+	return new MailIntelError(errorMessage(error), { source: 'mail', retryable: true, cause: error });
+}
+
+/**
+ * Notices a source stream that errors or closes before its end while the parser is still
+ * healthy: that is the transport's failure (a download cut mid-transfer), not bad mail.
+ */
+function watchSource(
+	source: Readable,
+	parser: MailParser,
+): { error(): MailIntelError | undefined } {
+	let parserFailed = false;
+	let ended = false;
+	let interrupted: MailIntelError | undefined;
+	const interrupt = (cause?: unknown) => {
+		if (parserFailed || ended || interrupted) return;
+		interrupted = new MailIntelError(
+			`The message source was interrupted before its end${cause ? `: ${errorMessage(cause)}` : ''}`,
+			{
+				source: 'mail',
+				code: 'SOURCE_INTERRUPTED',
+				retryable: true,
+				hint: 'The download failed mid-transfer; the message is fetched again on the next poll.',
+				cause,
+			},
 		);
-		let spilled: SizeCap | undefined;
-		try {
-			const content = await reading.content;
-			let stored: T;
-			if ('data' in content) {
-				stored = await storeBuffer(store, info, content.data);
-			} else {
-				spilled = content.stream;
-				stored = await store(info, spilled);
-			}
-			info.size = reading.bytes;
-			info.sha256 = part.checksum;
-			return { binaryProperty, info, stored };
-		} catch (error) {
-			delete info.binaryProperty;
-			const tooLarge = error instanceof AttachmentTooLargeError;
-			info.skipped = tooLarge ? 'size' : 'error';
-			if (spilled) part.content.unpipe(spilled);
-			const { complete } = await drainPart(part.content);
-			info.size = reading.bytes;
-			// mailparser hashes the whole decoded part as it streams: an over-size part read to
-			// its end still gets its SHA-256 (useful for threat-intel lookups without the bytes).
-			if (tooLarge && complete && part.checksum) info.sha256 = part.checksum;
-			return undefined;
-		}
-	}
+	};
+	parser.once('error', () => {
+		if (!interrupted) parserFailed = true;
+	});
+	source.once('end', () => (ended = true));
+	source.once('error', interrupt);
+	source.once('close', () => interrupt());
+	return { error: () => interrupted };
 }
 
 function emptyEmail(identity: EmailIdentity): NormalizedEmail {
@@ -366,10 +389,4 @@ function cutAt(value: string, max: number): string {
 /** `<abc@host>` -> `abc@host`: the form HTML `cid:` links and Graph's contentId use. */
 function bareContentId(value: string): string {
 	return value.trim().replace(/^<(.*)>$/, '$1');
-}
-
-function defaultFilename(contentType: string, index: number): string {
-	if (contentType === 'message/rfc822') return `message-${index + 1}.eml`;
-	const subtype = contentType.split('/')[1]?.split(/[;+]/)[0] || 'bin';
-	return `attachment-${index + 1}.${subtype}`;
 }

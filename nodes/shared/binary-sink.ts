@@ -5,6 +5,7 @@ import type {
 	INodeExecutionData,
 } from 'n8n-workflow';
 
+import { fallbackFilename, sanitizeFilename } from '../../lib/mail/filename';
 import type { AttachmentSink, ParsedEmail } from '../../lib/mail/parse';
 import type { AttachmentInfo } from '../../lib/mail/types';
 
@@ -23,13 +24,12 @@ interface BinaryHelpers {
  */
 export function n8nBinarySink(context: BinaryHelpers): AttachmentSink<IBinaryData> {
 	const store = async (info: AttachmentInfo, content: SinkStream | Buffer) => {
-		const binary = await context.helpers.prepareBinaryData(
-			content,
-			info.filename,
-			info.contentType,
-		);
+		// The producers sanitized the name already; this sink may be handed any AttachmentInfo
+		// (a workflow's own), and it overrides n8n's basename below, so it checks once more.
+		const fileName = sanitizeFilename(info.filename) ?? fallbackFilename(info.contentType, 0);
+		const binary = await context.helpers.prepareBinaryData(content, fileName, info.contentType);
 		// prepareBinaryData guesses a name from the path; keep the decoded MIME filename.
-		binary.fileName = info.filename;
+		binary.fileName = fileName;
 		binary.mimeType = info.contentType;
 		return binary;
 	};
@@ -53,7 +53,7 @@ export async function toNodeItem(
 	if (Buffer.isBuffer(parsed.raw)) {
 		binary.raw = await context.helpers.prepareBinaryData(
 			parsed.raw,
-			options.rawFileName ?? 'message.eml',
+			sanitizeFilename(options.rawFileName) ?? 'message.eml',
 			'message/rfc822',
 		);
 	} else if (parsed.raw) {

@@ -1,19 +1,20 @@
-import { createHash } from 'node:crypto';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 
+import { convert } from 'html-to-text';
+
+import { errorMessage, failureClass, isMailIntelError, MailIntelError } from '../../errors';
+import {
+	AttachmentPipeline,
+	bufferSink,
+	retryable,
+	type AttachmentSink,
+	type PartBytes,
+} from '../../mail/attachments';
 import { toUtcIso } from '../../mail/dates';
 import { formatLocator } from '../../mail/locator';
-import {
-	AttachmentTooLargeError,
-	SizeCap,
-	bufferSink,
-	capText,
-	type AttachmentSink,
-	type KeptAttachment,
-	type ParsedEmail,
-} from '../../mail/parse';
-import { skipReasonFor, type AttachmentPolicy } from '../../mail/policy';
-import type { AttachmentInfo, EmailAddress, NormalizedEmail } from '../../mail/types';
+import { capText, type ParsedEmail } from '../../mail/parse';
+import type { AttachmentPolicy } from '../../mail/policy';
+import type { EmailAddress, NormalizedEmail } from '../../mail/types';
 
 /**
  * Graph message JSON -> the normalized item. We map Graph's JSON rather than parse the MIME
@@ -94,21 +95,13 @@ function addresses(list: GraphRecipient[] | undefined): EmailAddress[] {
 	return (list ?? []).map(address).filter((a): a is EmailAddress => a !== undefined);
 }
 
-/** A plain-text rendering of an HTML body, good enough for matching and previews. */
+/**
+ * An HTML body as text: the converter and options mailparser uses for an HTML-only MIME message
+ * (html-to-text, its defaults), so `text` is the same whichever provider delivered the mail.
+ * It tokenizes in one pass (htmlparser2): linear on hostile HTML, unlike tag-stripping regexes.
+ */
 export function htmlToText(html: string): string {
-	return html
-		.replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, '')
-		.replace(/<br\s*\/?>|<\/(p|div|li|tr|h[1-6])>/gi, '\n')
-		.replace(/<[^>]+>/g, '')
-		.replace(/&nbsp;/g, ' ')
-		.replace(/&lt;/g, '<')
-		.replace(/&gt;/g, '>')
-		.replace(/&quot;/g, '"')
-		.replace(/&#39;/g, "'")
-		.replace(/&amp;/g, '&')
-		.replace(/[ \t]+\n/g, '\n')
-		.replace(/\n{3,}/g, '\n\n')
-		.trim();
+	return convert(html);
 }
 
 export function attachmentKind(
@@ -124,10 +117,10 @@ export function attachmentKind(
 function attachmentFilename(
 	attachment: GraphAttachment,
 	kind: ReturnType<typeof attachmentKind>,
-	index: number,
-): string {
-	const name = attachment.name || `attachment-${index + 1}`;
-	return kind === 'itemAttachment' && !/\.eml$/i.test(name) ? `${name}.eml` : name;
+): string | undefined {
+	const name = attachment.name;
+	if (!name) return undefined;
+	return kind === 'itemAttachment' && !name.toLowerCase().endsWith('.eml') ? `${name}.eml` : name;
 }
 
 export interface MapOptions<T> {
@@ -140,6 +133,11 @@ export interface MapOptions<T> {
 	/** Listing of the message's attachments (only called when `hasAttachments`). */
 	listAttachments: () => Promise<GraphAttachment[]>;
 	readAttachment: AttachmentReader;
+	/**
+	 * Record a transient attachment failure (a cut download, a 5xx after retries, a sink write)
+	 * as `RETRIES_EXHAUSTED` instead of rejecting: set by the ingest core after N failed polls.
+	 */
+	recordTransientFailures?: boolean;
 }
 
 export async function mapGraphMessage<T>(
@@ -190,69 +188,64 @@ export async function mapGraphMessage<T>(
 		attachments: [],
 	};
 	capText(email, options.policy.maxTextChars);
-	const attachments: KeptAttachment<T>[] = [];
+	const pipeline = new AttachmentPipeline<T>({
+		policy: options.policy,
+		sink: (options.sink ?? bufferSink) as AttachmentSink<T>,
+		recordTransientFailures: options.recordTransientFailures,
+	});
+	email.attachments = pipeline.infos;
 	if (message.hasAttachments) {
-		const listed = await options.listAttachments();
-		for (const attachment of listed) {
-			const kept = await keepAttachment(email, attachment, options, attachments.length);
-			if (kept) attachments.push(kept);
-		}
+		const listed = await listing(options);
+		for (const attachment of listed) await addAttachment(pipeline, attachment, options);
 	}
-	return { email, attachments };
+	return { email, attachments: pipeline.kept };
 }
 
-async function keepAttachment<T>(
-	email: NormalizedEmail,
+async function addAttachment<T>(
+	pipeline: AttachmentPipeline<T>,
 	attachment: GraphAttachment,
 	options: MapOptions<T>,
-	keptSoFar: number,
-): Promise<KeptAttachment<T> | undefined> {
+): Promise<void> {
 	const kind = attachmentKind(attachment);
-	const info: AttachmentInfo = {
+	const info = pipeline.describe({
 		id: attachment.id,
-		filename: attachmentFilename(attachment, kind, email.attachments.length),
+		filename: attachmentFilename(attachment, kind),
 		contentType:
 			attachment.contentType ||
 			(kind === 'itemAttachment' ? 'message/rfc822' : 'application/octet-stream'),
-		size: attachment.size ?? 0,
 		inline: attachment.isInline === true,
+		// Graph has no Content-Disposition; isInline is what it knows of it.
+		disposition: attachment.isInline === true ? 'inline' : 'attachment',
+		size: attachment.size ?? 0,
 		...(attachment.contentId ? { contentId: attachment.contentId } : {}),
 		kind,
-	};
-	email.attachments.push(info);
+	});
 	const downloadable =
 		kind === 'fileAttachment' ||
 		(kind === 'itemAttachment' && options.extraKinds?.includes('itemAttachment'));
-	const skip = downloadable ? skipReasonFor(info, options.policy) : 'kind';
-	if (skip) {
-		info.skipped = skip;
-		return undefined;
-	}
-	const sink = (options.sink ?? bufferSink) as AttachmentSink<T>;
-	const binaryProperty = `attachment_${keptSoFar}`;
-	info.binaryProperty = binaryProperty;
-	let source: Readable | undefined;
-	const cap = new SizeCap(options.policy.maxAttachmentBytes);
-	const hash = createHash('sha256');
+	const bytes: PartBytes = {
+		open: () => options.readAttachment(attachment.id),
+		readToEnd: false,
+		streamFailure: (error) => cutDownload(info.filename, error),
+		...(downloadable ? {} : { skip: 'kind' as const }),
+	};
+	await pipeline.add(info, bytes);
+}
+
+/** The attachment list; a transient failure of it fails the fetch as retryable. */
+async function listing<T>(options: MapOptions<T>): Promise<GraphAttachment[]> {
 	try {
-		source = await options.readAttachment(attachment.id);
-		const tee = new PassThrough();
-		source.on('error', (error) => cap.destroy(error));
-		cap.on('data', (chunk: Buffer) => hash.update(chunk));
-		source.pipe(cap).pipe(tee);
-		cap.on('error', (error) => tee.destroy(error));
-		const stored = await sink(info, tee);
-		info.size = cap.bytes;
-		info.sha256 = hash.digest('hex');
-		return { binaryProperty, info, stored };
+		return await options.listAttachments();
 	} catch (error) {
-		delete info.binaryProperty;
-		info.skipped =
-			error instanceof AttachmentTooLargeError ||
-			(error as Error)?.name === 'AttachmentTooLargeError'
-				? 'size'
-				: 'error';
-		source?.destroy();
-		return undefined;
+		if (isMailIntelError(error) && failureClass(error) === 'transient') throw retryable(error);
+		throw error;
 	}
+}
+
+/** A download that failed after it started: the transport's failure, retried next poll. */
+function cutDownload(filename: string, error: unknown): MailIntelError {
+	return new MailIntelError(
+		`The download of attachment "${filename}" failed: ${errorMessage(error)}`,
+		{ source: 'graph', code: 'DOWNLOAD_INTERRUPTED', retryable: true, cause: error },
+	);
 }

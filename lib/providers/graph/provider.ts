@@ -159,8 +159,10 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 	}
 
 	/**
-	 * `options.recordTransientFailures`: the message's retry budget is spent (lib/ingest), so a
-	 * part that fails for a transient reason is recorded on the item instead of failing the fetch.
+	 * Maps one message with its attachments. A transient failure (a download cut, a 5xx after
+	 * the retries, a sink write) rejects with a retryable MailIntelError so the caller fetches
+	 * the message again from the same cursor; `recordTransientFailures` (set by the ingest core
+	 * once a message failed on N polls in a row) records it on the attachment instead.
 	 */
 	async fetch<T>(
 		ref: MessageRef,
@@ -193,6 +195,7 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 				return data.value ?? [];
 			},
 			readAttachment: (attachmentId) => this.attachment(ref, attachmentId),
+			recordTransientFailures: options.recordTransientFailures,
 		});
 	}
 

@@ -37,6 +37,29 @@ describe('parseHeaderDate', () => {
 		expect(parseHeaderDate(header)).toBeUndefined();
 	});
 
+	it.each([
+		['Tue, 05 Mar 2024 09:15:00 +0100 (CET (Central European Time))', '2024-03-05T08:15:00Z'],
+		['Tue, 05 Mar 2024 (a \\) still a comment) 09:15:00 +0100', '2024-03-05T08:15:00Z'],
+		['Tue, 05 Mar 2024 09:15:00 +0100 (CET', '2024-03-05T08:15:00Z'],
+	])('comments: nested, quoted pair, unclosed: %s', (header, iso) => {
+		expect(parseHeaderDate(header)).toBe(iso);
+	});
+
+	it('a header of 1 MB of "(" is no date (the caller falls back to the received time)', () => {
+		// `/\([^)]*\)/g` scanned to the end from every "(": ~2 s for 40 KB, growing with the square.
+		expect(parseHeaderDate('('.repeat(1024 * 1024))).toBeUndefined();
+	});
+
+	it('a date followed by 1 MB of "(" is still read: the unclosed comment is dropped', () => {
+		expect(parseHeaderDate(`Tue, 05 Mar 2024 09:15:00 +0100 ${'('.repeat(1024 * 1024)}`)).toBe(
+			'2024-03-05T08:15:00Z',
+		);
+	});
+
+	it('1 MB of digits and spaces is no date (never handed to the general parsers)', () => {
+		expect(parseHeaderDate('1 '.repeat(512 * 1024))).toBeUndefined();
+	});
+
 	it('gives the same answer in any machine time zone', () => {
 		// TZ must be set before Node starts (Jest sandboxes process.env), so each zone runs in a
 		// child Node that compiles dates.ts on the fly with the TypeScript compiler.

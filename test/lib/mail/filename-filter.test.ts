@@ -1,4 +1,10 @@
-import { compileFilenameFilter, parseFilenameRules } from '../../../lib/mail/filename-filter';
+import { AttachmentPipeline } from '../../../lib/mail/attachments';
+import {
+	attachmentPath,
+	compileFilenameFilter,
+	parseFilenameRules,
+} from '../../../lib/mail/filename-filter';
+import { DEFAULT_POLICY, skipReasonFor } from '../../../lib/mail/policy';
 
 describe('rsync-style attachment filename filter', () => {
 	it('keeps everything without rules', () => {
@@ -12,6 +18,29 @@ describe('rsync-style attachment filename filter', () => {
 		expect(keep('Inbox/Sub/deep/report.DOCX')).toBe(true);
 		expect(keep('report.docx')).toBe(true);
 		expect(keep('Inbox/report.pdf')).toBe(false);
+	});
+
+	it('**/*.pdf does not keep a sent name "evil.exe/.pdf": the rules judge the sanitized name', () => {
+		const keep = compileFilenameFilter('**/*.pdf')!;
+		// The bug: the sender's name, pasted into the path, made "evil.exe" a folder.
+		expect(keep('Inbox/evil.exe/.pdf')).toBe(true);
+		expect(attachmentPath('Inbox', 'evil.exe/.pdf')).toBe('Inbox/pdf');
+		expect(keep(attachmentPath('Inbox', 'evil.exe/.pdf'))).toBe(false);
+		expect(keep(attachmentPath('Inbox', '../../report.pdf'))).toBe(true);
+		// What a producer hands the policy: the pipeline's sanitized filename.
+		const pipeline = new AttachmentPipeline({ policy: DEFAULT_POLICY });
+		const info = pipeline.describe({
+			id: '2',
+			filename: 'evil.exe/.pdf',
+			contentType: 'application/pdf',
+			inline: false,
+		});
+		const policy = {
+			...DEFAULT_POLICY,
+			filenameFilter: (name: string) => keep(attachmentPath('Inbox', name)),
+		};
+		expect(info.filename).toBe('pdf');
+		expect(skipReasonFor(info, policy)).toBe('filename');
 	});
 
 	it('- tmp/ excludes what lies under a tmp folder, other files stay (no include rules)', () => {

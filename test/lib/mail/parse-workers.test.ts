@@ -3,7 +3,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { bufferSink, parseEmail, type EmailIdentity } from '../../../lib/mail/parse';
+import type { Readable } from 'node:stream';
+
+import { MailIntelError } from '../../../lib/errors';
+import {
+	bufferSink,
+	parseEmail,
+	type AttachmentSink,
+	type BufferedAttachment,
+	type EmailIdentity,
+} from '../../../lib/mail/parse';
+import type { AttachmentInfo } from '../../../lib/mail/types';
 import { ParseWorkers } from '../../../lib/mail/parse-workers';
 import { DEFAULT_POLICY, type AttachmentPolicy } from '../../../lib/mail/policy';
 import { FIXTURE_DIR } from '../../fixtures/generate';
@@ -95,6 +105,51 @@ test('a thread that dies loses no message: its jobs are parsed on the calling th
 		expect(workers.parsed.onThreads).toBe(0);
 		// After three deaths the pool stops trying threads.
 		expect(workers.enabled).toBe(false);
+	} finally {
+		await workers.close();
+	}
+});
+
+test('a transient failure on a thread arrives as a retryable MailIntelError (not reparsed)', async () => {
+	const script = path.join(__dirname, '../../fixtures/transient-parse-worker.js');
+	const workers = new ParseWorkers({ threads: 1, script });
+	try {
+		const { name, source } = fixtures.find((f) => f.name === 'text-only.eml')!;
+		const parsing = workers.parse(source, identityOf(name), { policy: DEFAULT_POLICY });
+		await expect(parsing).rejects.toBeInstanceOf(MailIntelError);
+		await expect(parsing).rejects.toMatchObject({ code: 'SOURCE_INTERRUPTED', retryable: true });
+		expect(workers.parsed).toEqual({ onThreads: 0, onCaller: 0 });
+	} finally {
+		await workers.close();
+	}
+});
+
+test('a sink that fails on the calling thread rejects retryable, or is recorded when asked', async () => {
+	const workers = new ParseWorkers({ threads: 1, script: THREAD_SCRIPT });
+	const failing: AttachmentSink<BufferedAttachment> = Object.assign(
+		(info: AttachmentInfo, content: Readable) => bufferSink(info, content),
+		{
+			fromBuffer: async (info: AttachmentInfo, data: Buffer) => {
+				if (info.filename === 'iocs.csv') throw new Error('disk full');
+				return bufferSink.fromBuffer!(info, data);
+			},
+		},
+	);
+	try {
+		const { name, source } = fixtures.find((f) => f.name === 'attachments-mixed-types.eml')!;
+		await expect(
+			workers.parse(source, identityOf(name), { policy: everything, sink: failing }),
+		).rejects.toMatchObject({ code: 'SINK_WRITE', retryable: true });
+		const recorded = await workers.parse(source, identityOf(name), {
+			policy: everything,
+			sink: failing,
+			recordTransientFailures: true,
+		});
+		const csv = recorded.email.attachments.find((a) => a.filename === 'iocs.csv');
+		expect(csv).toMatchObject({ skipped: 'error', error: { code: 'RETRIES_EXHAUSTED' } });
+		expect(csv?.binaryProperty).toBeUndefined();
+		expect(recorded.attachments.map((a) => a.info.filename)).not.toContain('iocs.csv');
+		expect(workers.parsed.onThreads).toBe(2);
 	} finally {
 		await workers.close();
 	}

@@ -455,7 +455,27 @@ describe('attachment policy applied while parsing', () => {
 		expect(result.email.textTruncated).toBe(true);
 	});
 
-	it('a sink that fails marks the attachment skipped "error" and the parse goes on', async () => {
+	it('a sink that fails (a binary-store write) rejects the parse as retryable: the message is fetched again', async () => {
+		const failing: AttachmentSink<BufferedAttachment> = async (info, content) => {
+			if (info.filename === 'iocs.csv') {
+				content.resume();
+				throw new Error('disk full');
+			}
+			return bufferSink(info, content);
+		};
+		const parsing = parseEmail(fixture('attachments-mixed-types.eml'), identity, {
+			policy: KEEP_ALL,
+			sink: failing,
+		});
+		await expect(parsing).rejects.toMatchObject({
+			name: 'MailIntelError',
+			code: 'SINK_WRITE',
+			retryable: true,
+			message: expect.stringContaining('disk full'),
+		});
+	});
+
+	it('with recordTransientFailures the sink failure is recorded on the part and the parse goes on', async () => {
 		const failing: AttachmentSink<BufferedAttachment> = async (info, content) => {
 			if (info.filename === 'iocs.csv') {
 				content.resume();
@@ -466,8 +486,12 @@ describe('attachment policy applied while parsing', () => {
 		const result = await parseEmail(fixture('attachments-mixed-types.eml'), identity, {
 			policy: KEEP_ALL,
 			sink: failing,
+			recordTransientFailures: true,
 		});
 		expect(skipped(result)).toEqual({ 'iocs.csv': 'error' });
+		const csv = result.email.attachments.find((a) => a.filename === 'iocs.csv');
+		expect(csv?.error?.code).toBe('RETRIES_EXHAUSTED');
+		expect(csv?.error?.message).toMatch(/disk full/);
 		expect(result.attachments.map((a) => a.info.filename)).toEqual([
 			'report.pdf',
 			'logo.png',
@@ -517,7 +541,7 @@ describe('a sink that also takes Buffers', () => {
 			expect(received[info.filename].length).toBe(info.size);
 	});
 
-	it('one that fails marks that attachment skipped "error", with its size and no hash', async () => {
+	it('one that fails, with recordTransientFailures, marks that attachment skipped "error", with its size and no hash', async () => {
 		const failing: AttachmentSink<BufferedAttachment> = Object.assign(
 			(info: AttachmentInfo, content: Readable) => bufferSink(info, content),
 			{
@@ -530,6 +554,7 @@ describe('a sink that also takes Buffers', () => {
 		const result = await parseEmail(fixture('attachments-mixed-types.eml'), identity, {
 			policy: KEEP_ALL,
 			sink: failing,
+			recordTransientFailures: true,
 		});
 		const csv = result.email.attachments.find((a) => a.filename === 'iocs.csv');
 		expect(csv?.size).toBe(IOC_CSV.length);
@@ -668,6 +693,7 @@ describe.each(SINK_KINDS)('a 20 MB attachment, %s', (_kind, takesBuffers) => {
 				id: '2',
 				filename: 'big.pdf',
 				contentType: 'application/pdf',
+				disposition: 'attachment',
 				size: SIZE,
 				inline: false,
 				skipped: 'size',

@@ -55,6 +55,22 @@ describe('n8nBinarySink', () => {
 		expect(Buffer.from(viaBuffer.data, 'base64').equals(data)).toBe(true);
 	});
 
+	it('never stores a path, a control or a bidi character as the file name', async () => {
+		const data = Buffer.from('x');
+		const traversal = await storeBuffer(sink, info('../../etc/passwd.csv', 'text/csv'), data);
+		expect(traversal.fileName).toBe('passwd.csv');
+		const windows = await sink(info('..\\..\\win.ini.txt', 'text/plain'), chunked(data, 1));
+		expect(windows.fileName).toBe('win.ini.txt');
+		const bidi = await storeBuffer(
+			sink,
+			info('invoice\u202Efdp.exe\u0000', 'application/pdf'),
+			data,
+		);
+		expect(bidi.fileName).toBe('invoicefdp.exe');
+		const nothing = await storeBuffer(sink, info('../', 'application/pdf'), data);
+		expect(nothing.fileName).toBe('attachment-1.pdf');
+	});
+
 	it('rejects when the attachment stream fails (size cap, broken encoding)', async () => {
 		const failing = new Readable({
 			read() {
