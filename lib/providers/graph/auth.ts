@@ -2,13 +2,19 @@ import { createHash } from 'node:crypto';
 
 import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node';
 
-import { MailIntelError, errorMessage } from '../../errors';
+import { MailIntelError, errorMessage, isMailIntelError } from '../../errors';
+import { readText } from '../../http/body';
 import type { GraphAppConfig } from './config';
-import { createHttpsTransport, readText, type HttpsTransport } from './https';
+import { createHttpsTransport, type HttpsTransport } from './https';
 
 /** The small interface the Graph transport needs (STYLE.md §6); MSAL is one implementation. */
 export interface TokenSource {
 	getAccessToken(): Promise<string>;
+	/**
+	 * Graph refused the current token (401: expired early, revoked): forget it, so the next
+	 * `getAccessToken()` asks the token endpoint instead of a cache.
+	 */
+	invalidate?(): void;
 }
 
 /**
@@ -71,16 +77,27 @@ export function createMsalTokenSource(
 	// MSAL's cache lookup costs about a millisecond of CPU; every Graph request needs the token,
 	// so the current one is also held here until 5 minutes before it expires.
 	let current: { token: string; refreshAt: number } | undefined;
+	// Set by invalidate(): MSAL's own cache still holds the refused token, so skip it once.
+	let skipCache = false;
 	return {
+		invalidate() {
+			current = undefined;
+			skipCache = true;
+		},
 		async getAccessToken() {
 			if (current && Date.now() < current.refreshAt) return current.token;
 			try {
-				const result = await app.acquireTokenByClientCredential({ scopes: [scope] });
+				const result = await app.acquireTokenByClientCredential({
+					scopes: [scope],
+					...(skipCache ? { skipCache: true } : {}),
+				});
+				skipCache = false;
 				if (!result?.accessToken) throw new Error('the token endpoint returned no access token');
 				const expiresAt = result.expiresOn?.getTime() ?? Date.now() + 10 * 60_000;
 				current = { token: result.accessToken, refreshAt: expiresAt - 5 * 60_000 };
 				return result.accessToken;
 			} catch (error) {
+				if (isMailIntelError(error) && error.code !== undefined && !error.status) throw error;
 				const message = errorMessage(error);
 				const code = (error as { errorCode?: string }).errorCode;
 				const badSecret = /invalid_client|AADSTS7000215|AADSTS700027|unauthorized_client/.test(
@@ -112,8 +129,9 @@ async function msalRequest<T>(
 	headers: Record<string, string> | undefined,
 	body: string | undefined,
 ): Promise<{ headers: Record<string, string>; body: T; status: number }> {
-	const response = await transport.send({ method, url, headers, body });
-	const text = await readText(response.body);
+	// A token request only issues a token: repeating it is harmless, so the POST may be retried.
+	const response = await transport.request({ method, url, headers, body, idempotent: true });
+	const text = await readText(response.body, { source: 'graph' });
 	let parsed: unknown = {};
 	try {
 		parsed = text ? JSON.parse(text) : {};
@@ -142,7 +160,7 @@ export function sharedMsalTokenSource(config: GraphAppConfig): TokenSource {
 		// Token requests are rare: no keep-alive, so no idle socket outlives the work.
 		source = createMsalTokenSource(
 			config,
-			createHttpsTransport({ ca: config.ca, keepAlive: false }),
+			createHttpsTransport({ ca: config.ca, keepAlive: false, field: 'authorityHost' }),
 		);
 	}
 	sharedApps.set(key, source);
