@@ -135,7 +135,11 @@ export class GraphClient {
 		// Graph throttling comes in storms (many 429s in a row, each with its Retry-After): more
 		// attempts than the shared default, same policy.
 		const retry = { ...DEFAULT_RETRY, retries: GRAPH_RETRIES, ...options.retry };
-		this.clock = options.clock ?? options.transport.clock ?? systemClock;
+		this.clock =
+			options.clock ??
+			(options.retry?.sleep
+				? { now: systemClock.now, sleep: options.retry.sleep }
+				: options.transport.clock);
 		this.transport = options.transport.derive({ retry, clock: this.clock });
 		auth.setNext(new TransportHandler(this.transport));
 		const host = new URL(options.graphBaseUrl).hostname;

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 
 import { MailIntelError } from '../../errors';
+import type { Clock } from '../../http/types';
 import type { AttachmentSink, ParsedEmail } from '../../mail/parse';
 import type { AttachmentPolicy } from '../../mail/policy';
 import { sharedMsalTokenSource, type TokenSource } from './auth';
@@ -78,6 +79,8 @@ export interface SessionOptions<T> {
 	/** Replaceable for tests; defaults to MSAL. */
 	tokens?: TokenSource;
 	retry?: ConstructorParameters<typeof GraphClient>[0]['retry'];
+	/** The clock of retries and mailbox throttles (tests pass a virtual one). */
+	clock?: Clock;
 }
 
 export function scopeKey(scope: MailboxScope): string {
@@ -258,6 +261,7 @@ export class GraphMailSession<T> {
 			tokens: this.tokens,
 			onThrottle: options.onThrottle,
 			retry: options.retry,
+			...(options.clock ? { clock: options.clock } : {}),
 		});
 	}
 

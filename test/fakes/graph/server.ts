@@ -267,6 +267,15 @@ function prng(seed: number): () => number {
 }
 
 const MAX_SUBSCRIPTION_MINUTES = 10_080;
+/**
+ * A Retry-After window counts from the moment its 429 left the fake, but a request the client had
+ * already sent, or was sending while the 429 was on its way, cannot have obeyed it: on loopback
+ * such a request arrives within a few milliseconds (3.3 ms was the most seen in the storm tests).
+ * Requests arriving within this allowance after the 429 are not violations; anything later in the
+ * window is (a client that ignores the window, as one that retries per request, keeps sending
+ * throughout it).
+ */
+export const WINDOW_DELIVERY_ALLOWANCE_MS = 50;
 const VALIDATION_TIMEOUT_MS = 10_000;
 
 export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<FakeGraph> {
@@ -287,7 +296,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 	const maxInFlight = new Map<string, number>();
 	const violations: ThrottleViolation[] = [];
 	/** Per mailbox: when the Retry-After it was last sent ends (performance.now()). */
-	const throttledUntil = new Map<string, number>();
+	const throttledUntil = new Map<string, { start: number; end: number }>();
 	/** Per mailbox: how many Graph requests it has had (the throttle decision's input). */
 	const requestCounts = new Map<string, number>();
 	const faults: Array<FakeFault & { left: number }> = [];
@@ -1138,8 +1147,13 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 				const method = req.method ?? 'GET';
 				// Still inside a Retry-After this fake sent for the mailbox: a client that honours it
 				// per mailbox never gets here. Recorded, and answered as Graph would: 429 again.
-				const windowEnd = mailbox ? (throttledUntil.get(mailbox) ?? 0) : 0;
-				const early = isGraph && mailbox !== undefined && arrivedAt < windowEnd;
+				const window = mailbox ? throttledUntil.get(mailbox) : undefined;
+				const windowEnd = window?.end ?? 0;
+				const early =
+					isGraph &&
+					window !== undefined &&
+					arrivedAt < window.end &&
+					arrivedAt >= window.start + WINDOW_DELIVERY_ALLOWANCE_MS;
 				const enforce = early && throttle.enforceWindows !== false;
 				if (early)
 					violations.push({
@@ -1235,8 +1249,12 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 				}
 				// The window opens when the answer has been sent, as the client sees it.
 				if (mailbox && retryAfter && (reply.status === 429 || reply.status === 503)) {
-					const end = performance.now() + Number(retryAfter) * 1000;
-					throttledUntil.set(mailbox, Math.max(throttledUntil.get(mailbox) ?? 0, end));
+					const start = performance.now();
+					const end = start + Number(retryAfter) * 1000;
+					const open = throttledUntil.get(mailbox);
+					// A 429 inside an open window extends it; its start (and allowance) stays.
+					if (!open || open.end < start) throttledUntil.set(mailbox, { start, end });
+					else open.end = Math.max(open.end, end);
 				}
 			})();
 		},
