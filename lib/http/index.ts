@@ -6,3 +6,4 @@ export * from './throttle';
 export * from './transport';
 export * from './types';
 export * from './user-agent';
+export * from './fetch';
