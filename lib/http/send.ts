@@ -129,6 +129,8 @@ function guardBody(
 	};
 	arm();
 	res.on('data', arm);
+	// A connection cut mid-body reaches the reader as the one error type, saying where.
+	res.once('error', (error) => body.destroy(failure(error)));
 	body.once('close', () => clearTimeout(timer));
 	pipeline(res, body, () => clearTimeout(timer));
 	return body;

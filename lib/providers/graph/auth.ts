@@ -47,6 +47,21 @@ export function createMsalTokenSource(
 			},
 		],
 	};
+	// MSAL replaces whatever its network client throws with a bare `network_error`: the
+	// transport's own failure (host:port, which timeout, client-request-id) is kept here.
+	let networkFailure: unknown;
+	// Token endpoint failures name the credential field that points at it.
+	const tokenTransport = transport.derive({ field: 'authorityHost' });
+	const send = <T>(
+		method: string,
+		url: string,
+		headers: Record<string, string> | undefined,
+		body: string | undefined,
+	) =>
+		msalRequest<T>(tokenTransport, method, url, headers, body).catch((error: unknown) => {
+			networkFailure = error;
+			throw error;
+		});
 	const msalConfig: Configuration = {
 		auth: {
 			clientId: config.clientId,
@@ -65,10 +80,8 @@ export function createMsalTokenSource(
 		},
 		system: {
 			networkClient: {
-				sendGetRequestAsync: (url, options) =>
-					msalRequest(transport, 'GET', url, options?.headers, undefined),
-				sendPostRequestAsync: (url, options) =>
-					msalRequest(transport, 'POST', url, options?.headers, options?.body),
+				sendGetRequestAsync: (url, options) => send('GET', url, options?.headers, undefined),
+				sendPostRequestAsync: (url, options) => send('POST', url, options?.headers, options?.body),
 			},
 		},
 	};
@@ -86,6 +99,7 @@ export function createMsalTokenSource(
 		},
 		async getAccessToken() {
 			if (current && Date.now() < current.refreshAt) return current.token;
+			networkFailure = undefined;
 			try {
 				const result = await app.acquireTokenByClientCredential({
 					scopes: [scope],
@@ -97,7 +111,7 @@ export function createMsalTokenSource(
 				current = { token: result.accessToken, refreshAt: expiresAt - 5 * 60_000 };
 				return result.accessToken;
 			} catch (error) {
-				if (isMailIntelError(error) && error.code !== undefined && !error.status) throw error;
+				if (isMailIntelError(networkFailure)) throw networkFailure;
 				const message = errorMessage(error);
 				const code = (error as { errorCode?: string }).errorCode;
 				const badSecret = /invalid_client|AADSTS7000215|AADSTS700027|unauthorized_client/.test(
@@ -160,7 +174,7 @@ export function sharedMsalTokenSource(config: GraphAppConfig): TokenSource {
 		// Token requests are rare: no keep-alive, so no idle socket outlives the work.
 		source = createMsalTokenSource(
 			config,
-			createHttpsTransport({ ca: config.ca, keepAlive: false, field: 'authorityHost' }),
+			createHttpsTransport({ ca: config.ca, keepAlive: false }),
 		);
 	}
 	sharedApps.set(key, source);

@@ -86,6 +86,24 @@ describe('Graph over lib/http', () => {
 		expect(api.throttleFor(upn).active).toBe(0);
 	});
 
+	it("a token endpoint that never answers fails with the transport's error, naming the authority host", async () => {
+		const config = fakeGraphConfig(fake);
+		const tokens = createMsalTokenSource(
+			config,
+			createHttpsTransport({ ca: config.ca, timeouts: { responseMs: 200 }, retry: { retries: 0 } }),
+		);
+		fake.fault({ path: /\/oauth2\/v2\.0\/token$/, status: 0, stall: true });
+		const error = await failure(tokens.getAccessToken());
+		expect(error).toMatchObject({
+			source: 'graph',
+			code: 'TIMEOUT',
+			field: 'authorityHost',
+			retryable: true,
+		});
+		expect(error.message).toContain(`no response within 200 ms from 127.0.0.1:${fake.port}`);
+		await expect(tokens.getAccessToken()).resolves.toMatch(/^fake\./);
+	});
+
 	it('POST /subscriptions answered 500 or 503 is not retried (a retry could create a second subscription)', async () => {
 		const subscriber = await startSubscriber(({ query, res }) => {
 			res.writeHead(200, { 'content-type': 'text/plain' }).end(query.validationToken ?? '');
