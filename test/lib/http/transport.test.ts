@@ -33,10 +33,12 @@ function virtualClock() {
 	const waits: number[] = [];
 	const clock: Clock = {
 		now: () => now,
+		// Time passes when the wait ends (concurrent waits overlap, as real ones do).
 		sleep: async (ms) => {
 			waits.push(ms);
-			now += ms;
+			const until = now + ms;
 			await new Promise((resolve) => setImmediate(resolve));
+			now = Math.max(now, until);
 		},
 	};
 	return { clock, waits };
