@@ -29,6 +29,11 @@ export interface Route {
 	tlsOptions: TlsRequestOptions;
 	/** The proxy URL used, without credentials (for error messages), or undefined when direct. */
 	proxy?: string;
+	/**
+	 * Plain-http targets go to the proxy as a forward request (absolute URI), as n8n's
+	 * http-proxy-agent does: many proxies allow CONNECT to port 443 only.
+	 */
+	forward?: { url: URL; authorization?: string };
 }
 
 /**
@@ -73,6 +78,27 @@ export function routeFor(url: URL, trust: TlsTrust, options: AgentOptions): Rout
 	const trustKey = trust.dangerouslySkipTlsVerification ? 'insecure' : (trust.ca ?? '');
 	const poolKey = `${options.keepAlive}|${options.maxSockets}|${trustKey}`;
 	const proxyUrl = getProxyForUrl(url.href);
+	if (proxyUrl && !secure) {
+		const proxy = new URL(proxyUrl);
+		const authorization =
+			proxy.username || proxy.password
+				? `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`
+				: undefined;
+		const viaTls = proxy.protocol === 'https:';
+		const agent = pooled(`forward|${viaTls}|${poolKey}`, () =>
+			viaTls
+				? new https.Agent({ keepAlive: options.keepAlive, maxSockets: options.maxSockets })
+				: new http.Agent({ keepAlive: options.keepAlive, maxSockets: options.maxSockets }),
+		);
+		proxy.username = '';
+		proxy.password = '';
+		return {
+			agent,
+			tlsOptions: {},
+			proxy: proxy.origin,
+			forward: { url: proxy, ...(authorization ? { authorization } : {}) },
+		};
+	}
 	if (proxyUrl) {
 		const proxy = new URL(proxyUrl);
 		const agent = pooled(

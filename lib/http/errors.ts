@@ -58,7 +58,7 @@ const TRANSIENT_CODES = new Set([
 /** A network failure (no HTTP status) as the one error type, saying where and what to check. */
 export function networkFailure(error: unknown, context: FailureContext): MailIntelError {
 	const cause = error as NodeJS.ErrnoException & { phase?: Phase };
-	const code = cause?.code ?? (cause?.name === 'AbortError' ? 'ABORTED' : 'NETWORK');
+	const code = cause?.name === 'AbortError' ? 'ABORTED' : (cause?.code ?? 'NETWORK');
 	const where = hostPort(context.url);
 	const via = context.proxy ? ` through the proxy ${context.proxy}` : '';
 	const id = `client-request-id ${context.clientRequestId}`;

@@ -56,24 +56,40 @@ export function sendOnce(request: HttpRequest, options: AttemptOptions): Promise
 			finish();
 			reject(failure(error));
 		};
-		const send = url.protocol === 'https:' ? https.request : http.request;
 		if (url.protocol !== 'https:' && url.protocol !== 'http:') {
 			fail(Object.assign(new Error(`unsupported URL scheme ${url.protocol}`), { code: 'BAD_URL' }));
 			return;
 		}
-		const req = send(url, {
+		const common = {
 			method: request.method,
-			headers: request.headers,
 			agent: route.agent,
-			...route.tlsOptions,
 			...(request.signal ? { signal: request.signal } : {}),
-		});
+		};
+		const forward = route.forward;
+		const req = forward
+			? (forward.url.protocol === 'https:' ? https.request : http.request)({
+					...common,
+					hostname: forward.url.hostname,
+					port: forward.url.port || (forward.url.protocol === 'https:' ? 443 : 80),
+					path: url.href,
+					headers: {
+						...request.headers,
+						host: url.host,
+						...(forward.authorization ? { 'proxy-authorization': forward.authorization } : {}),
+					},
+				})
+			: (url.protocol === 'https:' ? https.request : http.request)(url, {
+					...common,
+					headers: request.headers,
+					...route.tlsOptions,
+				});
 		arm(connectMs, 'connect');
 		req.on('socket', (socket: Socket) => {
 			const connected = () => arm(responseMs, 'response');
 			// A pooled keep-alive socket is connected already; a new one counts until TLS is up.
+			const viaTls = (forward?.url ?? url).protocol === 'https:';
 			if (!socket.connecting) connected();
-			else socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', connected);
+			else socket.once(viaTls ? 'secureConnect' : 'connect', connected);
 		});
 		req.on('error', fail);
 		req.on('response', (res) => {

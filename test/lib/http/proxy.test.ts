@@ -5,10 +5,26 @@ import type { AddressInfo } from 'node:net';
 import { HttpTransport } from '../../../lib/http';
 import { startFakeGraph, type FakeGraph } from '../../fakes/graph';
 
-/** A CONNECT proxy on loopback: records each tunnel's target, then splices the sockets. */
+/**
+ * A proxy on loopback: CONNECT tunnels (recorded by target, then the sockets spliced) for https,
+ * and forward requests with an absolute URI (recorded, then relayed) for plain http.
+ */
 async function startConnectProxy() {
 	const tunnels: string[] = [];
-	const server = http.createServer((_req, res) => res.writeHead(405).end());
+	const forwarded: string[] = [];
+	const server = http.createServer((req, res) => {
+		forwarded.push(req.url ?? '');
+		const upstream = http.request(
+			req.url ?? '',
+			{ method: req.method, headers: req.headers },
+			(answer) => {
+				res.writeHead(answer.statusCode ?? 502, answer.headers);
+				answer.pipe(res);
+			},
+		);
+		upstream.on('error', () => res.writeHead(502).end());
+		req.pipe(upstream);
+	});
 	server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
 		tunnels.push(req.url ?? '');
 		const [host, port] = (req.url ?? '').split(':');
@@ -25,6 +41,7 @@ async function startConnectProxy() {
 	return {
 		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
 		tunnels,
+		forwarded,
 		close: () =>
 			new Promise<void>((resolve) => {
 				server.close(() => resolve());
@@ -80,6 +97,21 @@ describe('proxies from the environment (as n8n: HTTPS_PROXY, NO_PROXY)', () => {
 		process.env.HTTPS_PROXY = proxy.url;
 		expect(await get()).toBe(401); // Graph answered (no token): the tunnel carried the request
 		expect(proxy.tunnels).toEqual([`127.0.0.1:${fake.port}`]);
+	});
+
+	it('sends a plain-http request to HTTP_PROXY as a forward request (absolute URI), not a tunnel', async () => {
+		const target = http.createServer((_req, res) => res.end('direct answer'));
+		await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+		const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/graphql`;
+		process.env.HTTP_PROXY = proxy.url;
+		const tunnelsBefore = proxy.tunnels.length;
+		const response = await new HttpTransport({ source: 'opencti' }).request({ method: 'GET', url });
+		response.body.resume();
+		expect(response.status).toBe(200);
+		expect(proxy.forwarded).toEqual([url]);
+		expect(proxy.tunnels.length).toBe(tunnelsBefore);
+		delete process.env.HTTP_PROXY;
+		await new Promise((resolve) => target.close(resolve));
 	});
 
 	it('goes direct when NO_PROXY matches the host', async () => {

@@ -89,6 +89,20 @@ describe('HttpTransport', () => {
 		await server.close();
 	});
 
+	it('an aborted request fails as cancelled and is not retried', async () => {
+		const controller = new AbortController();
+		// The server never answers; the workflow is stopped once the request has arrived.
+		const server = await serve(() => controller.abort());
+		const transport = new HttpTransport({ source: 'dsx', retry: { retries: 3 } });
+		const error = await failure(
+			transport.request({ method: 'GET', url: server.url, signal: controller.signal }),
+		);
+		expect(error).toMatchObject({ code: 'ABORTED', retryable: false });
+		expect(error.message).toContain('was cancelled');
+		expect(server.seen).toHaveLength(1);
+		await server.close();
+	});
+
 	it('sends a client-request-id (new per request) and the pack User-Agent', async () => {
 		const server = await serve((_req, res) => res.end('ok'));
 		const transport = new HttpTransport({ source: 'dsx' });
