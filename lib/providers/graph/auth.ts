@@ -92,46 +92,53 @@ export function createMsalTokenSource(
 	let current: { token: string; refreshAt: number } | undefined;
 	// Set by invalidate(): MSAL's own cache still holds the refused token, so skip it once.
 	let skipCache = false;
+	// One acquisition at a time: the four requests of a mailbox that all met a revoked token ask
+	// the token endpoint once between them.
+	let pending: Promise<string> | undefined;
+	const acquire = async (): Promise<string> => {
+		networkFailure = undefined;
+		try {
+			const result = await app.acquireTokenByClientCredential({
+				scopes: [scope],
+				...(skipCache ? { skipCache: true } : {}),
+			});
+			skipCache = false;
+			if (!result?.accessToken) throw new Error('the token endpoint returned no access token');
+			const expiresAt = result.expiresOn?.getTime() ?? Date.now() + 10 * 60_000;
+			current = { token: result.accessToken, refreshAt: expiresAt - 5 * 60_000 };
+			return result.accessToken;
+		} catch (error) {
+			if (isMailIntelError(networkFailure)) throw networkFailure;
+			const message = errorMessage(error);
+			const code = (error as { errorCode?: string }).errorCode;
+			const badSecret = /invalid_client|AADSTS7000215|AADSTS700027|unauthorized_client/.test(
+				message,
+			);
+			throw new MailIntelError(
+				`Could not get a Graph token from ${config.authorityHost}: ${message}`,
+				{
+					source: 'graph',
+					status: 401,
+					code: code ?? 'AUTH_FAILED',
+					field: badSecret ? (config.privateKeyPem ? 'privateKey' : 'clientSecret') : undefined,
+					retryable: /network|ECONNRESET|ETIMEDOUT|EAI_AGAIN/i.test(message),
+					hint: badSecret
+						? 'Check the client secret (value, not its id) or the certificate uploaded to the app registration.'
+						: 'Check the tenant ID, client ID and authority host of the credential.',
+					cause: error,
+				},
+			);
+		}
+	};
 	return {
 		invalidate() {
 			current = undefined;
 			skipCache = true;
 		},
-		async getAccessToken() {
-			if (current && Date.now() < current.refreshAt) return current.token;
-			networkFailure = undefined;
-			try {
-				const result = await app.acquireTokenByClientCredential({
-					scopes: [scope],
-					...(skipCache ? { skipCache: true } : {}),
-				});
-				skipCache = false;
-				if (!result?.accessToken) throw new Error('the token endpoint returned no access token');
-				const expiresAt = result.expiresOn?.getTime() ?? Date.now() + 10 * 60_000;
-				current = { token: result.accessToken, refreshAt: expiresAt - 5 * 60_000 };
-				return result.accessToken;
-			} catch (error) {
-				if (isMailIntelError(networkFailure)) throw networkFailure;
-				const message = errorMessage(error);
-				const code = (error as { errorCode?: string }).errorCode;
-				const badSecret = /invalid_client|AADSTS7000215|AADSTS700027|unauthorized_client/.test(
-					message,
-				);
-				throw new MailIntelError(
-					`Could not get a Graph token from ${config.authorityHost}: ${message}`,
-					{
-						source: 'graph',
-						status: 401,
-						code: code ?? 'AUTH_FAILED',
-						field: badSecret ? (config.privateKeyPem ? 'privateKey' : 'clientSecret') : undefined,
-						retryable: /network|ECONNRESET|ETIMEDOUT|EAI_AGAIN/i.test(message),
-						hint: badSecret
-							? 'Check the client secret (value, not its id) or the certificate uploaded to the app registration.'
-							: 'Check the tenant ID, client ID and authority host of the credential.',
-						cause: error,
-					},
-				);
-			}
+		getAccessToken() {
+			if (current && Date.now() < current.refreshAt) return Promise.resolve(current.token);
+			pending ??= acquire().finally(() => (pending = undefined));
+			return pending;
 		},
 	};
 }
