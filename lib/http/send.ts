@@ -39,7 +39,13 @@ export function sendOnce(request: HttpRequest, options: AttemptOptions): Promise
 		const arm = (ms: number, next: Phase) => {
 			clearTimeout(timer);
 			phase = next;
-			timer = setTimeout(() => req.destroy(new HttpTimeoutError(next, ms)), ms);
+			timer = setTimeout(() => {
+				const error = new HttpTimeoutError(next, ms);
+				req.destroy(error);
+				// A request still waiting for its socket (a proxy tunnel that never opens) emits no
+				// error when destroyed: settle it here.
+				fail(error);
+			}, ms);
 		};
 		const failure = (error: unknown) =>
 			networkFailure(error, {

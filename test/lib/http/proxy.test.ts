@@ -114,6 +114,40 @@ describe('proxies from the environment (as n8n: HTTPS_PROXY, NO_PROXY)', () => {
 		await new Promise((resolve) => target.close(resolve));
 	});
 
+	it('a proxy that never answers CONNECT fails after the connect timeout; even a POST is retried, having never left', async () => {
+		const attempts: string[] = [];
+		const silent = http.createServer();
+		const held: net.Socket[] = [];
+		silent.on('connect', (req: http.IncomingMessage, socket: net.Socket) => {
+			attempts.push(req.url ?? '');
+			held.push(socket); // accepted, never answered
+		});
+		await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+		const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+		process.env.HTTPS_PROXY = silentUrl;
+		const transport = new HttpTransport({
+			source: 'graph',
+			ca: fake.caPem,
+			keepAlive: false,
+			timeouts: { connectMs: 200 },
+			retry: { retries: 1, sleep: async () => undefined },
+		});
+		const error = await transport
+			.request({ method: 'POST', url: `${fake.url}/v1.0/subscriptions`, body: '{}' })
+			.then(
+				() => undefined,
+				(caught: unknown) => caught as { code?: string; message: string },
+			);
+		expect(error?.code).toBe('TIMEOUT');
+		expect(error?.message).toContain(
+			`no connection within 200 ms from 127.0.0.1:${fake.port} through the proxy ${silentUrl}`,
+		);
+		expect(attempts).toEqual([`127.0.0.1:${fake.port}`, `127.0.0.1:${fake.port}`]);
+		expect(fake.requests.filter((r) => r.path === '/v1.0/subscriptions')).toEqual([]);
+		for (const socket of held) socket.destroy();
+		await new Promise((resolve) => silent.close(resolve));
+	});
+
 	it('goes direct when NO_PROXY matches the host', async () => {
 		process.env.HTTPS_PROXY = proxy.url;
 		process.env.NO_PROXY = '127.0.0.1';
