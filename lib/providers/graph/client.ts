@@ -14,7 +14,7 @@ import { readText } from '../../http/body';
 import { systemClock } from '../../http/clock';
 import { Throttle } from '../../http/throttle';
 import type { AttemptHooks, HttpTransport, RetryNotice } from '../../http/transport';
-import type { Clock, HttpResponse } from '../../http/types';
+import type { Clock, HttpResponse, HttpTimeouts } from '../../http/types';
 import { httpError, parseRetryAfter } from '../../util/http-error';
 import { DEFAULT_RETRY, MAX_RETRY_AFTER_MS, type RetryOptions } from '../../util/retry';
 import type { TokenSource } from './auth';
@@ -63,6 +63,8 @@ export interface GraphClientOptions {
 	onThrottle?: (info: { status: number; waitMs: number; url: string; mailbox?: string }) => void;
 	/** The clock of the mailbox throttles (tests pass a virtual one). */
 	clock?: Clock;
+	/** Connect / response / idle-body timeouts of each attempt (lib/http's defaults otherwise). */
+	timeouts?: Partial<HttpTimeouts>;
 }
 
 /**
@@ -140,7 +142,11 @@ export class GraphClient {
 			(options.retry?.sleep
 				? { now: systemClock.now, sleep: options.retry.sleep }
 				: options.transport.clock);
-		this.transport = options.transport.derive({ retry, clock: this.clock });
+		this.transport = options.transport.derive({
+			retry,
+			clock: this.clock,
+			...(options.timeouts ? { timeouts: options.timeouts } : {}),
+		});
 		auth.setNext(new TransportHandler(this.transport));
 		const host = new URL(options.graphBaseUrl).hostname;
 		this.client = Client.initWithMiddleware({

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 
 import { MailIntelError } from '../../errors';
-import type { Clock } from '../../http/types';
+import type { Clock, HttpTimeouts } from '../../http/types';
 import type { AttachmentSink, ParsedEmail } from '../../mail/parse';
 import type { AttachmentPolicy } from '../../mail/policy';
 import { sharedMsalTokenSource, type TokenSource } from './auth';
@@ -81,6 +81,8 @@ export interface SessionOptions<T> {
 	retry?: ConstructorParameters<typeof GraphClient>[0]['retry'];
 	/** The clock of retries and mailbox throttles (tests pass a virtual one). */
 	clock?: Clock;
+	/** Per-attempt HTTP timeouts (connect, response, idle body); lib/http's defaults otherwise. */
+	timeouts?: Partial<HttpTimeouts>;
 }
 
 export function scopeKey(scope: MailboxScope): string {
@@ -262,6 +264,7 @@ export class GraphMailSession<T> {
 			onThrottle: options.onThrottle,
 			retry: options.retry,
 			...(options.clock ? { clock: options.clock } : {}),
+			...(options.timeouts ? { timeouts: options.timeouts } : {}),
 		});
 	}
 

@@ -61,13 +61,14 @@ describe('Graph over lib/http', () => {
 		});
 	}
 
-	it("a request Graph accepts and never answers fails after the timeout, and the folder's next request works", async () => {
+	it("a request Graph accepts and never answers fails after the timeout, and the folder's next pass works", async () => {
 		const upn = 'stall@contoso.com';
+		const scope = { upn, folder: 'Inbox' };
 		const [message] = fake.addMessages(upn, 'Inbox', [{ subject: 'after the stall' }]);
-		const api = client({ responseMs: 200, retries: 0 });
+		const graph = session(upn, { timeouts: { responseMs: 200 }, retry: { retries: 0 } });
+		const state = {};
 		fake.fault({ method: 'GET', path: /\/messages\/delta$/, status: 0, stall: true });
-		const url = `/users/${upn}/mailFolders/Inbox/messages/delta`;
-		const error = await failure(api.json({ method: 'GET', url, mailbox: upn }));
+		const error = await failure(graph.deltaPass(scope, state));
 		expect(error).toMatchObject({
 			source: 'graph',
 			code: 'TIMEOUT',
@@ -76,14 +77,11 @@ describe('Graph over lib/http', () => {
 		});
 		expect(error.message).toContain(`no response within 200 ms from 127.0.0.1:${fake.port}`);
 		expect(error.message).toMatch(/client-request-id [0-9a-f-]{36}/);
-		// The stalled request left no slot, socket or lock behind: the same folder works at once.
-		const { data } = await api.json<{ value: Array<{ id: string }> }>({
-			method: 'GET',
-			url,
-			mailbox: upn,
-		});
-		expect(data.value.map((m) => m.id)).toEqual([message.id]);
-		expect(api.throttleFor(upn).active).toBe(0);
+		// The stalled request left no slot, socket or folder lock behind: the next pass runs.
+		const parsed = await graph.deltaPass(scope, state);
+		expect(parsed?.map((p) => p.email.id)).toEqual([message.id]);
+		expect(graph.client.throttleFor(upn).active).toBe(0);
+		graph.close();
 	});
 
 	it("a token endpoint that never answers fails with the transport's error, naming the authority host", async () => {
