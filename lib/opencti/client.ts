@@ -1,7 +1,9 @@
 import { ClientError, GraphQLClient } from 'graphql-request';
 
 import { isMailIntelError, MailIntelError } from '../errors';
-import { DEFAULT_RETRY, withRetry, type RetryOptions } from '../util/retry';
+import { transportFetch } from '../http/fetch';
+import { HttpTransport, RETRY_STATUSES, type HttpTransportOptions } from '../http/transport';
+import type { RetryOptions } from '../util/retry';
 import { graphQlError, networkError, statusError, type GraphQlErrorEntry } from './errors';
 import { multipartBody, type FileSlot } from './multipart';
 import {
@@ -27,10 +29,23 @@ export interface OpenCtiClientOptions {
 	/** Platform root, e.g. `https://opencti.example.com` (a trailing `/graphql` is tolerated). */
 	url: string;
 	token: string;
-	/** The HTTP transport; Node's global fetch unless a caller (test, proxy setup) injects one. */
+	/**
+	 * A fetch to send with instead of lib/http (a test double). Without it, requests go through
+	 * the pack's transport: timeouts, HTTPS_PROXY/NO_PROXY, the CA below, retries.
+	 */
 	fetch?: typeof fetch;
-	retry?: RetryOptions;
+	retry?: Partial<RetryOptions>;
+	/** Timeouts, extra trusted CA (PEM), ... of the transport. */
+	http?: Pick<HttpTransportOptions, 'timeouts' | 'ca' | 'dangerouslySkipTlsVerification'>;
 }
+
+/**
+ * OpenCTI usually runs behind a reverse proxy that answers 502 while the platform restarts:
+ * worth another try, besides the shared 429/503/504. Every operation this client sends is safe
+ * to repeat (OpenCTI upserts reports, identities, labels and references on their standard ids,
+ * and importPush replaces a file of the same name), so its POSTs are marked idempotent.
+ */
+const OPENCTI_RETRY_STATUSES = [...RETRY_STATUSES, 502];
 
 /** The platform root without trailing slashes or `/graphql`. */
 export function normalizeBaseUrl(url: string): string {
@@ -57,7 +72,6 @@ export class OpenCtiClient {
 	readonly endpoint: string;
 	private readonly graphql: GraphQLClient;
 	private readonly fetchImpl: typeof fetch;
-	private readonly retry: RetryOptions;
 	private readonly authorization: string;
 	private versionPromise?: Promise<string>;
 	private readonly authors = new Map<string, Promise<string>>();
@@ -72,8 +86,18 @@ export class OpenCtiClient {
 			});
 		}
 		this.endpoint = `${normalizeBaseUrl(options.url)}/graphql`;
-		this.fetchImpl = options.fetch ?? globalThis.fetch;
-		this.retry = options.retry ?? DEFAULT_RETRY;
+		this.fetchImpl =
+			options.fetch ??
+			transportFetch(
+				new HttpTransport({
+					...options.http,
+					source: 'opencti',
+					field: 'url',
+					retryStatuses: OPENCTI_RETRY_STATUSES,
+					...(options.retry ? { retry: options.retry } : {}),
+				}),
+				{ idempotent: true },
+			);
 		this.authorization = `Bearer ${options.token.trim()}`;
 		this.graphql = new GraphQLClient(this.endpoint, {
 			headers: { authorization: this.authorization },
@@ -229,60 +253,59 @@ export class OpenCtiClient {
 		return data.reportAdd;
 	}
 
-	/** JSON operations through graphql-request; every attempt retried by the one retry policy. */
-	private request<T>(
+	/** JSON operations through graphql-request; the transport retries what is worth it. */
+	private async request<T>(
 		operation: string,
 		query: string,
 		variables: Record<string, unknown>,
 	): Promise<T> {
-		// Retrying a create is safe: OpenCTI upserts reports, identities and labels on their standard ids.
-		return withRetry(async () => {
-			try {
-				return await this.graphql.request<T>(query, variables);
-			} catch (error) {
-				throw this.translate(error, operation);
-			}
-		}, this.retry);
+		try {
+			return await this.graphql.request<T>(query, variables);
+		} catch (error) {
+			throw this.translate(error, operation);
+		}
 	}
 
-	private multipart<T>(
+	private async multipart<T>(
 		operation: string,
 		query: string,
 		variables: Record<string, unknown>,
 		slots: FileSlot[],
 	): Promise<T> {
-		return withRetry(async () => {
-			let response: Response;
-			try {
-				response = await this.fetchImpl(this.endpoint, {
-					method: 'POST',
-					// Apollo's CSRF prevention only lets multipart requests through with a preflight header.
-					headers: {
-						authorization: this.authorization,
-						'apollo-require-preflight': 'true',
-						accept: 'application/json',
-					},
-					body: multipartBody(query, variables, slots),
-				});
-			} catch (error) {
-				throw networkError(error, this.endpoint);
-			}
-			const text = await response.text();
-			let body: { data?: T; errors?: GraphQlErrorEntry[] } | undefined;
-			try {
-				body = JSON.parse(text) as typeof body;
-			} catch {
-				body = undefined;
-			}
-			// A 5xx is the platform failing, whatever its body says: retryable. Otherwise errors are OpenCTI's verdict.
-			if (response.status < 500 && body?.errors?.length) throw graphQlError(body.errors, operation);
-			if (!response.ok || !body?.data)
-				throw statusError(response.status, text, response.headers.get('retry-after'));
-			return body.data;
-		}, this.retry);
+		let response: Response;
+		try {
+			response = await this.fetchImpl(this.endpoint, {
+				method: 'POST',
+				// Apollo's CSRF prevention only lets multipart requests through with a preflight header.
+				headers: {
+					authorization: this.authorization,
+					'apollo-require-preflight': 'true',
+					accept: 'application/json',
+				},
+				body: multipartBody(query, variables, slots),
+			});
+		} catch (error) {
+			throw this.translate(error, operation);
+		}
+		const text = await response.text();
+		let body: { data?: T; errors?: GraphQlErrorEntry[] } | undefined;
+		try {
+			body = JSON.parse(text) as typeof body;
+		} catch {
+			body = undefined;
+		}
+		// A 5xx is the platform failing, whatever its body says: retryable. Otherwise errors are OpenCTI's verdict.
+		if (response.status < 500 && body?.errors?.length) throw graphQlError(body.errors, operation);
+		if (!response.ok || !body?.data)
+			throw statusError(response.status, text, response.headers.get('retry-after'));
+		return body.data;
 	}
 
 	private translate(error: unknown, operation: string): MailIntelError {
+		// The transport's network failures (no status) in OpenCTI's own words; the original,
+		// with host:port, the phase and the client-request-id, stays as the cause.
+		if (isMailIntelError(error) && error.status === undefined && error.source === 'opencti')
+			return networkError(error, this.endpoint);
 		if (isMailIntelError(error)) return error;
 		if (error instanceof ClientError) {
 			const errors = error.response.errors as GraphQlErrorEntry[] | undefined;

@@ -4,13 +4,17 @@ import { sleep as defaultSleep } from './sleep';
 /**
  * The one retry policy for every HTTP backend (Graph, Gmail, OpenCTI, DSX), modelled on the
  * Graph client's RetryHandler: retry only what the error says is retryable, wait what the
- * server asked for (Retry-After) or back off exponentially with full jitter.
+ * server asked for (Retry-After, capped at `maxRetryAfterMs` as RetryHandler caps it at 180 s)
+ * or back off exponentially with jitter. lib/http applies it to every request; `withRetry`
+ * serves other operations (a login, a whole upload).
  */
 export interface RetryOptions {
 	/** Retries after the first attempt. */
 	retries: number;
 	baseDelayMs: number;
 	maxDelayMs: number;
+	/** The longest Retry-After obeyed; a server asking for an hour gets this instead. */
+	maxRetryAfterMs?: number;
 	sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 	/** Called before each wait, e.g. to log "429 from Graph, waiting 2 s". */
 	onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
@@ -19,10 +23,24 @@ export interface RetryOptions {
 	random?: () => number;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { retries: 4, baseDelayMs: 500, maxDelayMs: 30_000 };
+/** What Microsoft's Graph JS client RetryHandler caps Retry-After at. */
+export const MAX_RETRY_AFTER_MS = 180_000;
 
-export function retryDelayMs(error: unknown, attempt: number, options: RetryOptions): number {
-	if (isMailIntelError(error) && error.retryAfterMs !== undefined) return error.retryAfterMs;
+export const DEFAULT_RETRY: RetryOptions = {
+	retries: 4,
+	baseDelayMs: 500,
+	maxDelayMs: 30_000,
+	maxRetryAfterMs: MAX_RETRY_AFTER_MS,
+};
+
+/** The wait before retry number `attempt + 1`: the server's Retry-After (capped), else backoff. */
+export function retryDelayMs(
+	retryAfterMs: number | undefined,
+	attempt: number,
+	options: RetryOptions,
+): number {
+	if (retryAfterMs !== undefined)
+		return Math.min(retryAfterMs, options.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS);
 	const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
 	return Math.round(ceiling / 2 + (options.random ?? Math.random)() * (ceiling / 2));
 }
@@ -38,7 +56,7 @@ export async function withRetry<T>(
 		} catch (error) {
 			const retryable = isMailIntelError(error) && error.retryable;
 			if (!retryable || attempt >= options.retries || options.signal?.aborted) throw error;
-			const delay = retryDelayMs(error, attempt, options);
+			const delay = retryDelayMs(error.retryAfterMs, attempt, options);
 			options.onRetry?.(error, attempt + 1, delay);
 			await wait(delay, options.signal);
 		}

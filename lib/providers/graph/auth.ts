@@ -2,13 +2,19 @@ import { createHash } from 'node:crypto';
 
 import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node';
 
-import { MailIntelError, errorMessage } from '../../errors';
+import { MailIntelError, errorMessage, isMailIntelError } from '../../errors';
+import { readText } from '../../http/body';
 import type { GraphAppConfig } from './config';
-import { createHttpsTransport, readText, type HttpsTransport } from './https';
+import { createHttpsTransport, type HttpsTransport } from './https';
 
 /** The small interface the Graph transport needs (STYLE.md §6); MSAL is one implementation. */
 export interface TokenSource {
 	getAccessToken(): Promise<string>;
+	/**
+	 * Graph refused the current token (401: expired early, revoked): forget it, so the next
+	 * `getAccessToken()` asks the token endpoint instead of a cache.
+	 */
+	invalidate?(): void;
 }
 
 /**
@@ -41,6 +47,21 @@ export function createMsalTokenSource(
 			},
 		],
 	};
+	// MSAL replaces whatever its network client throws with a bare `network_error`: the
+	// transport's own failure (host:port, which timeout, client-request-id) is kept here.
+	let networkFailure: unknown;
+	// Token endpoint failures name the credential field that points at it.
+	const tokenTransport = transport.derive({ field: 'authorityHost' });
+	const send = <T>(
+		method: string,
+		url: string,
+		headers: Record<string, string> | undefined,
+		body: string | undefined,
+	) =>
+		msalRequest<T>(tokenTransport, method, url, headers, body).catch((error: unknown) => {
+			networkFailure = error;
+			throw error;
+		});
 	const msalConfig: Configuration = {
 		auth: {
 			clientId: config.clientId,
@@ -59,10 +80,8 @@ export function createMsalTokenSource(
 		},
 		system: {
 			networkClient: {
-				sendGetRequestAsync: (url, options) =>
-					msalRequest(transport, 'GET', url, options?.headers, undefined),
-				sendPostRequestAsync: (url, options) =>
-					msalRequest(transport, 'POST', url, options?.headers, options?.body),
+				sendGetRequestAsync: (url, options) => send('GET', url, options?.headers, undefined),
+				sendPostRequestAsync: (url, options) => send('POST', url, options?.headers, options?.body),
 			},
 		},
 	};
@@ -71,36 +90,55 @@ export function createMsalTokenSource(
 	// MSAL's cache lookup costs about a millisecond of CPU; every Graph request needs the token,
 	// so the current one is also held here until 5 minutes before it expires.
 	let current: { token: string; refreshAt: number } | undefined;
+	// Set by invalidate(): MSAL's own cache still holds the refused token, so skip it once.
+	let skipCache = false;
+	// One acquisition at a time: the four requests of a mailbox that all met a revoked token ask
+	// the token endpoint once between them.
+	let pending: Promise<string> | undefined;
+	const acquire = async (): Promise<string> => {
+		networkFailure = undefined;
+		try {
+			const result = await app.acquireTokenByClientCredential({
+				scopes: [scope],
+				...(skipCache ? { skipCache: true } : {}),
+			});
+			skipCache = false;
+			if (!result?.accessToken) throw new Error('the token endpoint returned no access token');
+			const expiresAt = result.expiresOn?.getTime() ?? Date.now() + 10 * 60_000;
+			current = { token: result.accessToken, refreshAt: expiresAt - 5 * 60_000 };
+			return result.accessToken;
+		} catch (error) {
+			if (isMailIntelError(networkFailure)) throw networkFailure;
+			const message = errorMessage(error);
+			const code = (error as { errorCode?: string }).errorCode;
+			const badSecret = /invalid_client|AADSTS7000215|AADSTS700027|unauthorized_client/.test(
+				message,
+			);
+			throw new MailIntelError(
+				`Could not get a Graph token from ${config.authorityHost}: ${message}`,
+				{
+					source: 'graph',
+					status: 401,
+					code: code ?? 'AUTH_FAILED',
+					field: badSecret ? (config.privateKeyPem ? 'privateKey' : 'clientSecret') : undefined,
+					retryable: /network|ECONNRESET|ETIMEDOUT|EAI_AGAIN/i.test(message),
+					hint: badSecret
+						? 'Check the client secret (value, not its id) or the certificate uploaded to the app registration.'
+						: 'Check the tenant ID, client ID and authority host of the credential.',
+					cause: error,
+				},
+			);
+		}
+	};
 	return {
-		async getAccessToken() {
-			if (current && Date.now() < current.refreshAt) return current.token;
-			try {
-				const result = await app.acquireTokenByClientCredential({ scopes: [scope] });
-				if (!result?.accessToken) throw new Error('the token endpoint returned no access token');
-				const expiresAt = result.expiresOn?.getTime() ?? Date.now() + 10 * 60_000;
-				current = { token: result.accessToken, refreshAt: expiresAt - 5 * 60_000 };
-				return result.accessToken;
-			} catch (error) {
-				const message = errorMessage(error);
-				const code = (error as { errorCode?: string }).errorCode;
-				const badSecret = /invalid_client|AADSTS7000215|AADSTS700027|unauthorized_client/.test(
-					message,
-				);
-				throw new MailIntelError(
-					`Could not get a Graph token from ${config.authorityHost}: ${message}`,
-					{
-						source: 'graph',
-						status: 401,
-						code: code ?? 'AUTH_FAILED',
-						field: badSecret ? (config.privateKeyPem ? 'privateKey' : 'clientSecret') : undefined,
-						retryable: /network|ECONNRESET|ETIMEDOUT|EAI_AGAIN/i.test(message),
-						hint: badSecret
-							? 'Check the client secret (value, not its id) or the certificate uploaded to the app registration.'
-							: 'Check the tenant ID, client ID and authority host of the credential.',
-						cause: error,
-					},
-				);
-			}
+		invalidate() {
+			current = undefined;
+			skipCache = true;
+		},
+		getAccessToken() {
+			if (current && Date.now() < current.refreshAt) return Promise.resolve(current.token);
+			pending ??= acquire().finally(() => (pending = undefined));
+			return pending;
 		},
 	};
 }
@@ -112,8 +150,9 @@ async function msalRequest<T>(
 	headers: Record<string, string> | undefined,
 	body: string | undefined,
 ): Promise<{ headers: Record<string, string>; body: T; status: number }> {
-	const response = await transport.send({ method, url, headers, body });
-	const text = await readText(response.body);
+	// A token request only issues a token: repeating it is harmless, so the POST may be retried.
+	const response = await transport.request({ method, url, headers, body, idempotent: true });
+	const text = await readText(response.body, { source: 'graph' });
 	let parsed: unknown = {};
 	try {
 		parsed = text ? JSON.parse(text) : {};

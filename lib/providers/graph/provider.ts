@@ -244,6 +244,7 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 			url: this.messagePath(ref.id),
 			mailbox: this.account,
 			body: { categories: [...categories] },
+			idempotent: true, // sets the whole list: a repeat changes nothing
 		});
 	}
 

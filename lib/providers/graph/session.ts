@@ -1,3 +1,4 @@
+import type { Clock, HttpTimeouts } from '../../http/types';
 import { ingest, type ScopeFailure } from '../../ingest/core';
 import { newState } from '../../ingest/state';
 import type { IngestSource } from '../../ingest/source';
@@ -50,6 +51,10 @@ export interface SessionOptions<T> {
 	/** Replaceable for tests; defaults to MSAL. */
 	tokens?: TokenSource;
 	retry?: ConstructorParameters<typeof GraphClient>[0]['retry'];
+	/** The clock of retries and mailbox throttles (tests pass a virtual one). */
+	clock?: Clock;
+	/** Per-attempt HTTP timeouts (connect, response, idle body); lib/http's defaults otherwise. */
+	timeouts?: Partial<HttpTimeouts>;
 }
 
 /** What one delta pass of one folder produced. */
@@ -82,6 +87,8 @@ export class GraphMailSession<T> {
 			tokens: this.tokens,
 			onThrottle: options.onThrottle,
 			retry: options.retry,
+			...(options.clock ? { clock: options.clock } : {}),
+			...(options.timeouts ? { timeouts: options.timeouts } : {}),
 		});
 	}
 

@@ -53,6 +53,7 @@ export async function createSubscription(
 		now?: number;
 	},
 ): Promise<GraphSubscription> {
+	// Not idempotent (a repeat creates a second subscription): GraphClient never retries it once sent.
 	const { data } = await client.json<GraphSubscription>({
 		method: 'POST',
 		url: '/subscriptions',
@@ -81,6 +82,8 @@ export async function renewSubscription(
 		url: `/subscriptions/${encodeURIComponent(id)}`,
 		mailbox,
 		body: { expirationDateTime: subscriptionExpiry(now) },
+		// Setting the same expiry twice has the effect of setting it once: safe to retry.
+		idempotent: true,
 	});
 	return data;
 }

@@ -1,4 +1,5 @@
 import {
+	createHash,
 	createPublicKey,
 	randomBytes,
 	randomUUID,
@@ -123,6 +124,28 @@ export interface RequestLog {
 	status: number;
 	retryAfterMs?: number;
 	prefer?: string;
+	clientRequestId?: string;
+	userAgent?: string;
+}
+
+/** A request that arrived while its mailbox was inside a Retry-After window the fake had sent. */
+export interface ThrottleViolation {
+	mailbox: string;
+	method: string;
+	path: string;
+	/** How far inside the window it arrived, ms before the window's end. */
+	earlyByMs: number;
+}
+
+/** An answer forced on matching requests (before routing), e.g. a 500 for `POST /subscriptions`. */
+export interface FakeFault {
+	method?: string;
+	path: RegExp;
+	status: number;
+	/** How many matching requests get it (default 1). */
+	times?: number;
+	/** Accept the request and never answer it (the socket stays open until close()). */
+	stall?: boolean;
 }
 
 export interface NotificationPolicy {
@@ -137,19 +160,22 @@ export interface NotificationPolicy {
 }
 
 export interface ThrottlePolicy {
-	/** Share of Graph requests answered with `status` + Retry-After (a storm). */
+	/**
+	 * Share of Graph requests answered with `status` + Retry-After (a storm). Deterministic: the
+	 * n-th request of a mailbox is throttled when a hash of (seed, mailbox, n) falls below it, so
+	 * a run's decisions do not depend on how the mailboxes' requests interleave.
+	 */
 	rate: number;
 	retryAfterSeconds: number;
 	status: 429 | 503;
 	/** Only the first N throttled answers (then the storm passes); Infinity = no end. */
 	budget: number;
-}
-
-/** An error a fault rule answers with (Graph's error body: `{error: {code, message}}`). */
-export interface Fault {
-	status: number;
-	code: string;
-	message: string;
+	/**
+	 * Answer a request that arrives inside its mailbox's Retry-After window with another 429, as
+	 * Graph does (default). Off for tests that drive the client on a virtual clock, whose waits
+	 * pass without real time passing; violations are recorded either way.
+	 */
+	enforceWindows?: boolean;
 }
 
 export interface FakeGraphOptions {
@@ -193,11 +219,6 @@ export interface FakeGraph {
 	/** Waits until every delivery started so far has been answered. */
 	settle(): Promise<void>;
 	throttle: ThrottlePolicy;
-	/**
-	 * Failures a test injects: each rule sees every Graph request (method, path) and may answer
-	 * it with an error instead of the fake's own answer. Rules are checked in order.
-	 */
-	faults: Array<(method: string, path: string) => Fault | undefined>;
 	subscriptions: Map<string, FakeSubscription>;
 	setSubscriptionExpiry(id: string, at: Date): void;
 	removeSubscription(id: string): Promise<number>;
@@ -211,6 +232,14 @@ export interface FakeGraph {
 	deliveries: Delivery[];
 	requests: RequestLog[];
 	maxInFlight: Map<string, number>;
+	/** Requests that arrived inside a Retry-After window of their mailbox (each also got a 429). */
+	violations: ThrottleViolation[];
+	/** Forces answers on the next matching requests. */
+	fault(fault: FakeFault): void;
+	/** Removes every fault not used up yet (the failing service recovered). */
+	clearFaults(): void;
+	/** Forgets every access token issued so far (revoked, or expired early): Graph answers 401. */
+	revokeTokens(): void;
 	tokensIssued: number;
 	/** Requests to /v1.0 without `Prefer: IdType="ImmutableId"`. */
 	missingImmutableId: number;
@@ -240,6 +269,15 @@ function prng(seed: number): () => number {
 }
 
 const MAX_SUBSCRIPTION_MINUTES = 10_080;
+/**
+ * A Retry-After window counts from the moment its 429 left the fake, but a request the client had
+ * already sent, or was sending while the 429 was on its way, cannot have obeyed it: on loopback
+ * such a request arrives within a few milliseconds (3.3 ms was the most seen in the storm tests).
+ * Requests arriving within this allowance after the 429 are not violations; anything later in the
+ * window is (a client that ignores the window, as one that retries per request, keeps sending
+ * throughout it).
+ */
+export const WINDOW_DELIVERY_ALLOWANCE_MS = 50;
 const VALIDATION_TIMEOUT_MS = 10_000;
 
 export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<FakeGraph> {
@@ -258,6 +296,14 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 	const requests: RequestLog[] = [];
 	const inFlight = new Map<string, number>();
 	const maxInFlight = new Map<string, number>();
+	const violations: ThrottleViolation[] = [];
+	/** Per mailbox: when the Retry-After it was last sent ends (performance.now()). */
+	const throttledUntil = new Map<string, { start: number; end: number }>();
+	/** Per mailbox: how many Graph requests it has had (the throttle decision's input). */
+	const requestCounts = new Map<string, number>();
+	const faults: Array<FakeFault & { left: number }> = [];
+	const stalled = new Set<http.ServerResponse>();
+	const seed = options.seed ?? 42;
 	const pendingNotifications: Array<{ sub: FakeSubscription; message: FakeMessage }> = [];
 	const running = new Set<Promise<unknown>>();
 	const notificationPolicy: NotificationPolicy = {
@@ -267,14 +313,6 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		auto: true,
 	};
 	const throttle: ThrottlePolicy = { rate: 0, retryAfterSeconds: 1, status: 429, budget: Infinity };
-	const faults: FakeGraph['faults'] = [];
-	const faultFor = (method: string, path: string): Fault | undefined => {
-		for (const rule of faults) {
-			const fault = rule(method, path);
-			if (fault) return fault;
-		}
-		return undefined;
-	};
 	let throttledSoFar = 0;
 	const latencyMs = options.latencyMs ?? 0;
 	const mailboxConcurrency = options.mailboxConcurrency ?? 4;
@@ -409,7 +447,6 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 			while (running.size > 0) await Promise.allSettled([...running]);
 		},
 		throttle,
-		faults,
 		subscriptions,
 		setSubscriptionExpiry(id, at) {
 			const sub = subscriptions.get(id);
@@ -432,10 +469,21 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		deliveries,
 		requests,
 		maxInFlight,
+		violations,
+		fault(fault) {
+			faults.push({ ...fault, left: fault.times ?? 1 });
+		},
+		clearFaults() {
+			faults.length = 0;
+		},
+		revokeTokens() {
+			tokens.clear();
+		},
 		tokensIssued: 0,
 		missingImmutableId: 0,
 		async close() {
 			await fake.settle();
+			for (const res of stalled) res.destroy();
 			await new Promise<void>((resolve) => {
 				server.close(() => resolve());
 				server.closeAllConnections();
@@ -1074,6 +1122,25 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		return graphError(404, 'NotFound', `No route ${method} ${path}`);
 	}
 
+	/** The throttle decision for the n-th request of a mailbox: seeded, independent of timing. */
+	function throttledByStorm(mailbox: string): boolean {
+		const n = (requestCounts.get(mailbox) ?? 0) + 1;
+		requestCounts.set(mailbox, n);
+		if (throttle.rate <= 0 || throttledSoFar >= throttle.budget) return false;
+		const digest = createHash('sha256').update(`${seed}|${mailbox}|${n}`).digest();
+		return digest.readUInt32BE(0) / 2 ** 32 < throttle.rate;
+	}
+
+	function takeFault(method: string, path: string): FakeFault | undefined {
+		const index = faults.findIndex(
+			(fault) => (!fault.method || fault.method === method) && fault.path.test(path),
+		);
+		if (index < 0) return undefined;
+		const fault = faults[index];
+		if (--fault.left <= 0) faults.splice(index, 1);
+		return fault;
+	}
+
 	const server = https.createServer(
 		{ key: tls.keyPem, cert: tls.certPem, keepAlive: true },
 		(req, res) => {
@@ -1081,29 +1148,57 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 			void (async () => {
 				const url = new URL(req.url ?? '/', base);
 				const mailbox = mailboxOf(url.pathname);
-				const raw = await readBody(req);
 				const isGraph = url.pathname.startsWith('/v1.0/');
+				const method = req.method ?? 'GET';
+				// Still inside a Retry-After this fake sent for the mailbox: a client that honours it
+				// per mailbox never gets here. Recorded, and answered as Graph would: 429 again.
+				const window = mailbox ? throttledUntil.get(mailbox) : undefined;
+				const windowEnd = window?.end ?? 0;
+				const early =
+					isGraph &&
+					window !== undefined &&
+					arrivedAt < window.end &&
+					arrivedAt >= window.start + WINDOW_DELIVERY_ALLOWANCE_MS;
+				const enforce = early && throttle.enforceWindows !== false;
+				if (early)
+					violations.push({
+						mailbox: mailbox!,
+						method,
+						path: url.pathname,
+						earlyByMs: windowEnd - arrivedAt,
+					});
 				if (mailbox) {
+					// In flight until the answer's last byte has gone (or the connection died): Graph
+					// counts a request against MailboxConcurrency until its body is read.
 					const now = (inFlight.get(mailbox) ?? 0) + 1;
 					inFlight.set(mailbox, now);
 					maxInFlight.set(mailbox, Math.max(maxInFlight.get(mailbox) ?? 0, now));
+					res.once('close', () => inFlight.set(mailbox, (inFlight.get(mailbox) ?? 1) - 1));
+				}
+				const raw = await readBody(req);
+				const fault = takeFault(method, url.pathname);
+				if (fault?.stall) {
+					stalled.add(res);
+					res.once('close', () => stalled.delete(res));
+					return;
 				}
 				let reply: Reply;
 				try {
 					if (latencyMs > 0 && isGraph) await sleep(latencyMs);
-					if (isGraph && mailbox && (inFlight.get(mailbox) ?? 0) > mailboxConcurrency) {
+					if (fault) {
+						reply = graphError(fault.status, 'InjectedFault', 'An answer forced by the test.');
+					} else if (enforce) {
+						reply = graphError(429, 'TooManyRequests', 'Retry-After was not honoured.', {
+							'Retry-After': String(Math.ceil((windowEnd - performance.now()) / 1000)),
+						});
+					} else if (isGraph && mailbox && (inFlight.get(mailbox) ?? 0) > mailboxConcurrency) {
 						reply = graphError(
 							429,
 							'ApplicationThrottled',
 							'Application is over its MailboxConcurrency limit.',
 							{ 'Retry-After': '1' },
 						);
-					} else if (
-						isGraph &&
-						throttle.rate > 0 &&
-						throttledSoFar < throttle.budget &&
-						random() < throttle.rate
-					) {
+					} else if (isGraph && mailbox && throttledByStorm(mailbox)) {
 						throttledSoFar++;
 						reply = graphError(
 							throttle.status,
@@ -1113,27 +1208,27 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 								'Retry-After': String(throttle.retryAfterSeconds),
 							},
 						);
-					} else if (isGraph && faultFor(req.method ?? 'GET', url.pathname)) {
-						const fault = faultFor(req.method ?? 'GET', url.pathname) as Fault;
-						reply = graphError(fault.status, fault.code, fault.message);
+
 					} else {
 						reply = await route(req, url, raw);
 					}
 				} catch (error) {
 					reply = graphError(500, 'InternalServerError', (error as Error).message);
-				} finally {
-					if (mailbox) inFlight.set(mailbox, (inFlight.get(mailbox) ?? 1) - 1);
 				}
 				const retryAfter = reply.headers?.['Retry-After'];
 				requests.push({
 					arrivedAt,
 					t: performance.now(),
-					method: req.method ?? 'GET',
+					method,
 					path: `${url.pathname}${url.search}`,
 					...(mailbox ? { mailbox } : {}),
 					status: reply.status,
 					...(retryAfter ? { retryAfterMs: Number(retryAfter) * 1000 } : {}),
 					prefer: String(req.headers.prefer ?? ''),
+					...(req.headers['client-request-id']
+						? { clientRequestId: String(req.headers['client-request-id']) }
+						: {}),
+					...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
 				});
 				const headers: Record<string, string> = {
 					'request-id': randomUUID(),
@@ -1157,6 +1252,15 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 				} else {
 					res.writeHead(reply.status, headers);
 					res.end();
+				}
+				// The window opens when the answer has been sent, as the client sees it.
+				if (mailbox && retryAfter && (reply.status === 429 || reply.status === 503)) {
+					const start = performance.now();
+					const end = start + Number(retryAfter) * 1000;
+					const open = throttledUntil.get(mailbox);
+					// A 429 inside an open window extends it; its start (and allowance) stays.
+					if (!open || open.end < start) throttledUntil.set(mailbox, { start, end });
+					else open.end = Math.max(open.end, end);
 				}
 			})();
 		},

@@ -22,6 +22,19 @@ describe('withRetry', () => {
 		expect(waits).toEqual([1500, 1500]);
 	});
 
+	it('caps a Retry-After at 180 s (what the Graph client RetryHandler obeys at most)', async () => {
+		const waits: number[] = [];
+		let calls = 0;
+		await withRetry(
+			async () => {
+				if (++calls < 2) throw retryable(3_600_000);
+				return 'ok';
+			},
+			{ retries: 2, baseDelayMs: 10, maxDelayMs: 100, sleep: async (ms) => void waits.push(ms) },
+		);
+		expect(waits).toEqual([180_000]);
+	});
+
 	it('backs off exponentially within the ceiling when the server gives no hint', async () => {
 		const waits: number[] = [];
 		await expect(

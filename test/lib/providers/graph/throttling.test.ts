@@ -1,86 +1,155 @@
-import { GraphMailSession } from '../../../../lib/providers/graph';
+import type { Clock } from '../../../../lib/http';
 import { DEFAULT_POLICY } from '../../../../lib/mail/policy';
+import { GraphMailSession, type MailboxScope } from '../../../../lib/providers/graph';
 import { fakeGraphConfig, startFakeGraph, type FakeGraph } from '../../../fakes/graph';
 
 const MAILBOXES = ['alice@contoso.com', 'bob@contoso.com'];
 
-describe('throttling storm', () => {
+/** Waits pass at once and are recorded: what the client chose to wait, never wall time. */
+function virtualClock() {
+	let now = 0;
+	const waits: number[] = [];
+	const clock: Clock = {
+		now: () => now,
+		// Time passes when the wait ends (concurrent waits overlap, as real ones do).
+		sleep: async (ms) => {
+			waits.push(ms);
+			const until = now + ms;
+			await new Promise((resolve) => setImmediate(resolve));
+			now = Math.max(now, until);
+		},
+	};
+	return { clock, waits };
+}
+
+function seed(fake: FakeGraph, upn: string, count: number): string[] {
+	return fake
+		.addMessages(
+			upn,
+			'Inbox',
+			Array.from({ length: count }, (_, i) => ({
+				subject: `${upn} ${i}`,
+				attachments: [{ name: `r${i}.pdf`, contentType: 'application/pdf', content: `pdf ${i}` }],
+			})),
+		)
+		.map((m) => m.id);
+}
+
+async function deltaPasses(session: GraphMailSession<unknown>, scopes: MailboxScope[]) {
+	const state = {};
+	return Promise.all(scopes.map((scope) => session.deltaPass(scope, state)));
+}
+
+function expectExactlyOnce(results: Awaited<ReturnType<typeof deltaPasses>>, added: string[][]) {
+	for (const [index, ids] of added.entries()) {
+		const got = results[index]!.map((parsed) => parsed.email.id);
+		expect(got.length).toBe(new Set(got).size);
+		expect(new Set(got)).toEqual(new Set(ids));
+		for (const parsed of results[index]!) {
+			expect(parsed.attachments).toHaveLength(1);
+			expect(parsed.email.attachments[0].skipped).toBeUndefined();
+		}
+	}
+}
+
+describe('throttling storm, on a virtual clock', () => {
 	let fake: FakeGraph;
 	beforeAll(async () => {
-		fake = await startFakeGraph({ latencyMs: 15, defaultPageSize: 10, seed: 7 });
+		fake = await startFakeGraph({ defaultPageSize: 10, seed: 7 });
 	});
 	afterAll(async () => fake.close());
 
-	it('completes, never has more than 4 requests in flight per mailbox, and waits what Retry-After says', async () => {
-		const added = new Map<string, string[]>();
-		for (const upn of MAILBOXES) {
-			added.set(
-				upn,
-				fake
-					.addMessages(
-						upn,
-						'Inbox',
-						Array.from({ length: 60 }, (_, i) => ({
-							subject: `${upn} ${i}`,
-							attachments: [
-								{ name: `r${i}.pdf`, contentType: 'application/pdf', content: `pdf ${i}` },
-							],
-						})),
-					)
-					.map((m) => m.id),
-			);
-		}
+	it('waits exactly what each Retry-After asked (3600 s capped to 180 s), per mailbox, and delivers every message once', async () => {
+		const added = MAILBOXES.map((upn) => seed(fake, upn, 40));
+		const { clock, waits } = virtualClock();
+		const throttled: Array<{ status: number; waitMs: number; mailbox?: string }> = [];
 		const session = new GraphMailSession({
 			config: fakeGraphConfig(fake),
 			scopes: MAILBOXES.map((upn) => ({ upn, folder: 'Inbox' })),
 			policy: DEFAULT_POLICY,
 			since: new Date(Date.now() - 3_600_000),
 			maxItemsPerPass: 10_000,
-			lockPrefix: 'storm',
+			lockPrefix: 'storm-virtual',
 			pageSize: 10,
+			clock,
+			onThrottle: (info) => throttled.push(info),
 		});
-		const throttledBefore = fake.requests.length;
-		// The storm: a quarter of all Graph requests answered 429 (Retry-After 2 s) or 503 (1 s).
-		Object.assign(fake.throttle, { rate: 0.25, retryAfterSeconds: 2, status: 429, budget: 25 });
-		const state = {};
-		const started = performance.now();
-		const passes = MAILBOXES.map((upn) => session.deltaPass({ upn, folder: 'Inbox' }, state));
-		setTimeout(() => Object.assign(fake.throttle, { status: 503, retryAfterSeconds: 1 }), 1500);
-		const results = await Promise.all(passes);
-		const elapsed = performance.now() - started;
-		Object.assign(fake.throttle, { rate: 0 });
+		const before = fake.requests.length;
+		// Windows pass on the virtual clock only, so the fake must not answer them with 429 itself.
+		Object.assign(fake.throttle, {
+			rate: 0.25,
+			retryAfterSeconds: 2,
+			status: 429,
+			budget: 6,
+			enforceWindows: false,
+		});
+		const first = await deltaPasses(session, session.scopes);
+		Object.assign(fake.throttle, {
+			rate: 0.25,
+			retryAfterSeconds: 3600,
+			status: 503,
+			budget: 6 + 8,
+		});
+		const second = MAILBOXES.map((upn) => seed(fake, upn, 10));
+		const again = await deltaPasses(session, session.scopes);
+		Object.assign(fake.throttle, { rate: 0, enforceWindows: true });
 		session.close();
 
-		for (const [index, upn] of MAILBOXES.entries()) {
-			const ids = results[index]!.map((parsed) => parsed.email.id);
-			expect(new Set(ids).size).toBe(ids.length);
-			expect(new Set(ids)).toEqual(new Set(added.get(upn)));
-			expect(results[index]!.every((parsed) => parsed.attachments.length === 1)).toBe(true);
-			expect(fake.maxInFlight.get(upn)).toBeLessThanOrEqual(4);
-		}
-		const log = fake.requests.slice(throttledBefore);
-		const throttled = log.filter((r) => r.status === 429 || r.status === 503);
-		expect(throttled.length).toBeGreaterThanOrEqual(10);
-		expect(throttled.some((r) => r.status === 503)).toBe(true);
-		// Each throttled request is retried no earlier than Retry-After after the answer.
-		const waits = throttled.map((r) => {
-			const retry = log.find((next) => next.path === r.path && next.arrivedAt > r.t);
-			expect(retry).toBeDefined();
-			return { asked: r.retryAfterMs!, waited: retry!.arrivedAt - r.t };
-		});
-		for (const { asked, waited } of waits) expect(waited).toBeGreaterThanOrEqual(asked - 2);
-		// ...and not much later either (the limiter slot is free during the wait).
-		const overshoot = waits.map(({ asked, waited }) => waited - asked);
-		expect(Math.max(...overshoot)).toBeLessThan(1000);
+		expectExactlyOnce(first, added);
+		expectExactlyOnce(again, second);
+		const log = fake.requests.slice(before);
+		const answers = log.filter((r) => r.status === 429 || r.status === 503);
+		expect(answers.map((r) => r.status).sort()).toEqual([
+			...Array(6).fill(429),
+			...Array(8).fill(503),
+		]);
+		// Every throttled answer was retried, and told the caller what the client waits.
+		for (const answer of answers)
+			expect(log.some((r) => r.path === answer.path && r.arrivedAt > answer.t)).toBe(true);
+		expect(throttled.map((t) => t.waitMs).sort((a, b) => a - b)).toEqual([
+			...Array(6).fill(2000),
+			...Array(8).fill(180_000),
+		]);
+		// The clock only ever waited for a Retry-After window: 2 s, or 3600 s capped to 180 s (a
+		// window already passed is not waited twice, so at most one wait per throttled answer).
+		expect(waits.length).toBeGreaterThan(0);
+		expect(waits.length).toBeLessThanOrEqual(answers.length);
+		for (const wait of waits) expect(wait === 2000 || wait === 180_000 || wait < 2000).toBe(true);
+		expect(Math.max(...waits)).toBe(180_000);
+		for (const upn of MAILBOXES) expect(fake.maxInFlight.get(upn)).toBeLessThanOrEqual(4);
 		expect(fake.missingImmutableId).toBe(0);
-		// Human-readable record of what was measured.
-		process.stderr.write(
-			`storm: ${throttled.length} throttled answers, waits asked/measured (ms): ${waits
-				.slice(0, 8)
-				.map((w) => `${w.asked}/${Math.round(w.waited)}`)
-				.join(
-					', ',
-				)} …; max in flight ${JSON.stringify(Object.fromEntries(fake.maxInFlight))}; total ${Math.round(elapsed)} ms\n`,
-		);
 	});
+});
+
+describe('throttling storms in real time: Retry-After honoured per mailbox', () => {
+	for (const rate of [0.1, 0.35]) {
+		it(`${rate * 100} % of requests answered 429 + Retry-After: 1 -> no request inside a window, every message once`, async () => {
+			const fake = await startFakeGraph({ defaultPageSize: 5, seed: 11 });
+			try {
+				const added = MAILBOXES.map((upn) => seed(fake, upn, 12));
+				const session = new GraphMailSession({
+					config: fakeGraphConfig(fake),
+					scopes: MAILBOXES.map((upn) => ({ upn, folder: 'Inbox' })),
+					policy: DEFAULT_POLICY,
+					since: new Date(Date.now() - 3_600_000),
+					maxItemsPerPass: 10_000,
+					lockPrefix: `storm-${rate}`,
+					pageSize: 5,
+				});
+				Object.assign(fake.throttle, { rate, retryAfterSeconds: 1, status: 429 });
+				const results = await deltaPasses(session, session.scopes);
+				session.close();
+				expectExactlyOnce(results, added);
+				const throttled = fake.requests.filter((r) => r.status === 429);
+				expect(throttled.length).toBeGreaterThan(0);
+				expect(fake.violations).toEqual([]);
+				for (const upn of MAILBOXES) expect(fake.maxInFlight.get(upn)).toBeLessThanOrEqual(4);
+				process.stderr.write(
+					`storm ${rate}: ${fake.requests.length} requests, ${throttled.length} answered 429, ${fake.violations.length} inside a window\n`,
+				);
+			} finally {
+				await fake.close();
+			}
+		}, 120_000);
+	}
 });

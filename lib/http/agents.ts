@@ -1,0 +1,122 @@
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import { getProxyForUrl } from 'proxy-from-env';
+
+/**
+ * Where a request's socket comes from: a keep-alive pool per (proxy, TLS trust), and the TLS
+ * options that go with every request. Proxies are chosen as n8n's own HTTP helpers choose them
+ * (proxy-from-env: HTTPS_PROXY / HTTP_PROXY / ALL_PROXY, NO_PROXY), read at each request so a
+ * changed environment applies without a restart.
+ */
+export interface TlsTrust {
+	/** Extra trusted CA certificate(s), PEM, in addition to Node's roots (and NODE_EXTRA_CA_CERTS). */
+	ca?: string;
+	/**
+	 * Accept any server certificate. Only for a lab; the name says what it does. Off unless a
+	 * caller turns it on explicitly.
+	 */
+	dangerouslySkipTlsVerification?: boolean;
+}
+
+type TlsRequestOptions = https.RequestOptions & { secureContext?: tls.SecureContext };
+
+export interface Route {
+	agent: http.Agent;
+	/** TLS options for this request (the proxy agent passes them on to the tunnelled TLS). */
+	tlsOptions: TlsRequestOptions;
+	/** The proxy URL used, without credentials (for error messages), or undefined when direct. */
+	proxy?: string;
+	/**
+	 * Plain-http targets go to the proxy as a forward request (absolute URI), as n8n's
+	 * http-proxy-agent does: many proxies allow CONNECT to port 443 only.
+	 */
+	forward?: { url: URL; authorization?: string };
+}
+
+/**
+ * Building a TLS context with a custom CA loads the whole root store again (tens of ms of CPU);
+ * done per connection it would stall the event loop that answers Graph's notifications. One
+ * context per extra CA, trusted in addition to Node's bundled roots.
+ */
+const secureContexts = new Map<string, tls.SecureContext>();
+
+function secureContextFor(ca: string): tls.SecureContext {
+	let context = secureContexts.get(ca);
+	if (!context)
+		secureContexts.set(
+			ca,
+			(context = tls.createSecureContext({ ca: [...tls.rootCertificates, ca] })),
+		);
+	return context;
+}
+
+function tlsOptionsFor(trust: TlsTrust): TlsRequestOptions {
+	if (trust.dangerouslySkipTlsVerification) return { rejectUnauthorized: false };
+	return trust.ca ? { secureContext: secureContextFor(trust.ca), rejectUnauthorized: true } : {};
+}
+
+/** Process-wide pools: idle keep-alive sockets are unref'd by Node, they never hold n8n open. */
+const agents = new Map<string, http.Agent>();
+
+function pooled(key: string, create: () => http.Agent): http.Agent {
+	let agent = agents.get(key);
+	if (!agent) agents.set(key, (agent = create()));
+	return agent;
+}
+
+export interface AgentOptions {
+	keepAlive: boolean;
+	maxSockets: number;
+}
+
+export function routeFor(url: URL, trust: TlsTrust, options: AgentOptions): Route {
+	const secure = url.protocol === 'https:';
+	const tlsOptions = secure ? tlsOptionsFor(trust) : {};
+	const trustKey = trust.dangerouslySkipTlsVerification ? 'insecure' : (trust.ca ?? '');
+	const poolKey = `${options.keepAlive}|${options.maxSockets}|${trustKey}`;
+	const proxyUrl = getProxyForUrl(url.href);
+	if (proxyUrl && !secure) {
+		const proxy = new URL(proxyUrl);
+		const authorization =
+			proxy.username || proxy.password
+				? `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`
+				: undefined;
+		const viaTls = proxy.protocol === 'https:';
+		const agent = pooled(`forward|${viaTls}|${poolKey}`, () =>
+			viaTls
+				? new https.Agent({ keepAlive: options.keepAlive, maxSockets: options.maxSockets })
+				: new http.Agent({ keepAlive: options.keepAlive, maxSockets: options.maxSockets }),
+		);
+		proxy.username = '';
+		proxy.password = '';
+		return {
+			agent,
+			tlsOptions: {},
+			proxy: proxy.origin,
+			forward: { url: proxy, ...(authorization ? { authorization } : {}) },
+		};
+	}
+	if (proxyUrl) {
+		const proxy = new URL(proxyUrl);
+		const agent = pooled(
+			`proxy|${proxy.href}|${poolKey}`,
+			() =>
+				new HttpsProxyAgent(proxy, {
+					keepAlive: options.keepAlive,
+					maxSockets: options.maxSockets,
+				}) as unknown as http.Agent,
+		);
+		proxy.username = '';
+		proxy.password = '';
+		return { agent, tlsOptions, proxy: proxy.origin };
+	}
+	const agent = pooled(`${secure ? 'https' : 'http'}|${poolKey}`, () =>
+		secure
+			? new https.Agent({ keepAlive: options.keepAlive, maxSockets: options.maxSockets })
+			: new http.Agent({ keepAlive: options.keepAlive, maxSockets: options.maxSockets }),
+	);
+	return { agent, tlsOptions };
+}

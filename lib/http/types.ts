@@ -1,0 +1,61 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The three waits of one HTTP attempt. Each names a different failure for the user: nothing
+ * answered the connection (connect), the server took the request but never answered
+ * (response: until the status line and headers), or the body stopped arriving (idle: the
+ * longest pause between two pieces of the body while the reader is waiting for more).
+ */
+export interface HttpTimeouts {
+	connectMs: number;
+	responseMs: number;
+	idleMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: HttpTimeouts = {
+	connectMs: 10_000,
+	responseMs: 60_000,
+	idleMs: 60_000,
+};
+
+export interface HttpRequest {
+	method: string;
+	/** Absolute http(s) URL, sent as given. */
+	url: string;
+	headers?: Record<string, string>;
+	body?: string | Uint8Array;
+	/**
+	 * Repeating the request is harmless. GET, HEAD, PUT, DELETE and OPTIONS are by definition
+	 * (RFC 9110 §9.2.2); a POST or PATCH only when its caller says so (an upsert, a token grant).
+	 * Requests that are not are never retried once they may have reached the server.
+	 */
+	idempotent?: boolean;
+	signal?: AbortSignal;
+}
+
+export interface HttpResponse {
+	status: number;
+	/** Lower-case names; repeated headers joined with ", ". */
+	headers: Record<string, string>;
+	/**
+	 * The body. Whatever was reserved for the request (a mailbox slot) stays reserved until it
+	 * has been read to the end or destroyed: read it, or call `discard()`.
+	 */
+	body: Readable;
+	/** The `client-request-id` this attempt was sent with (what Microsoft support asks for). */
+	clientRequestId: string;
+	/** The server's own id (`request-id` on Graph), when it sent one. */
+	requestId?: string;
+}
+
+export interface Clock {
+	/** Monotonic milliseconds. */
+	now(): number;
+	sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+
+export function isIdempotent(request: Pick<HttpRequest, 'method' | 'idempotent'>): boolean {
+	return request.idempotent ?? IDEMPOTENT_METHODS.has(request.method.toUpperCase());
+}

@@ -1,0 +1,188 @@
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+import { isMailIntelError, type MailIntelError } from '../../../lib/errors';
+import { HttpTransport, readText, USER_AGENT, type Clock } from '../../../lib/http';
+import { makeSelfSigned, startFakeGraph } from '../../fakes/graph';
+
+/** A local server whose handler the test chooses; every request is recorded. */
+async function serve(handler: http.RequestListener) {
+	const seen: http.IncomingMessage[] = [];
+	const server = http.createServer((req, res) => {
+		seen.push(req);
+		handler(req, res);
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const port = (server.address() as AddressInfo).port;
+	return {
+		url: `http://127.0.0.1:${port}`,
+		port,
+		seen,
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.close(() => resolve());
+				server.closeAllConnections();
+			}),
+	};
+}
+
+/** Waits pass at once; each is recorded (the wait the transport chose, never wall time). */
+function virtualClock() {
+	let now = 0;
+	const waits: number[] = [];
+	const clock: Clock = {
+		now: () => now,
+		// Time passes when the wait ends (concurrent waits overlap, as real ones do).
+		sleep: async (ms) => {
+			waits.push(ms);
+			const until = now + ms;
+			await new Promise((resolve) => setImmediate(resolve));
+			now = Math.max(now, until);
+		},
+	};
+	return { clock, waits };
+}
+
+async function failure(promise: Promise<unknown>): Promise<MailIntelError> {
+	try {
+		await promise;
+	} catch (error) {
+		if (isMailIntelError(error)) return error;
+		throw error;
+	}
+	throw new Error('expected a failure');
+}
+
+describe('HttpTransport', () => {
+	it('a server that accepts and never answers fails after the response timeout, naming host:port', async () => {
+		const sockets: net.Socket[] = [];
+		const silent = net.createServer((socket) => void sockets.push(socket));
+		await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+		const port = (silent.address() as AddressInfo).port;
+		const transport = new HttpTransport({
+			source: 'dsx',
+			timeouts: { responseMs: 200 },
+			retry: { retries: 0 },
+		});
+		const error = await failure(
+			transport.request({ method: 'GET', url: `http://127.0.0.1:${port}/x` }),
+		);
+		expect(error).toMatchObject({ source: 'dsx', code: 'TIMEOUT', retryable: true });
+		expect(error.message).toContain(`no response within 200 ms from 127.0.0.1:${port}`);
+		expect(error.message).toMatch(/client-request-id [0-9a-f-]{36}/);
+		expect(error.hint).toContain('accepted the connection but never answered');
+		for (const socket of sockets) socket.destroy();
+		await new Promise((resolve) => silent.close(resolve));
+	});
+
+	it('a body that stops arriving fails after the idle timeout while the reader waits', async () => {
+		const server = await serve((_req, res) => {
+			res.writeHead(200, { 'content-length': '1000' });
+			res.write('x'.repeat(10)); // then nothing more
+		});
+		const transport = new HttpTransport({ source: 'dsx', timeouts: { idleMs: 200 } });
+		const response = await transport.request({ method: 'GET', url: server.url });
+		const error = await failure(readText(response.body));
+		expect(error).toMatchObject({ code: 'TIMEOUT' });
+		expect(error.message).toContain('the response body stalled for 200 ms');
+		await server.close();
+	});
+
+	it('an aborted request fails as cancelled and is not retried', async () => {
+		const controller = new AbortController();
+		// The server never answers; the workflow is stopped once the request has arrived.
+		const server = await serve(() => controller.abort());
+		const transport = new HttpTransport({ source: 'dsx', retry: { retries: 3 } });
+		const error = await failure(
+			transport.request({ method: 'GET', url: server.url, signal: controller.signal }),
+		);
+		expect(error).toMatchObject({ code: 'ABORTED', retryable: false });
+		expect(error.message).toContain('was cancelled');
+		expect(server.seen).toHaveLength(1);
+		await server.close();
+	});
+
+	it('sends a client-request-id (new per request) and the pack User-Agent', async () => {
+		const server = await serve((_req, res) => res.end('ok'));
+		const transport = new HttpTransport({ source: 'dsx' });
+		for (let i = 0; i < 2; i++)
+			await readText((await transport.request({ method: 'GET', url: server.url })).body);
+		expect(server.seen.map((req) => req.headers['user-agent'])).toEqual([USER_AGENT, USER_AGENT]);
+		expect(USER_AGENT).toMatch(/^n8n-nodes-email-intel\/\d+\.\d+\.\d+/);
+		const ids = server.seen.map((req) => req.headers['client-request-id']);
+		expect(ids[0]).toMatch(/^[0-9a-f-]{36}$/);
+		expect(ids[0]).not.toBe(ids[1]);
+		await server.close();
+	});
+
+	it('caps Retry-After (3600 s asked, 180 s waited) and retries 429/503/504 only', async () => {
+		const answers = [429, 503, 504, 200];
+		const server = await serve((_req, res) => {
+			const status = answers.shift() ?? 500;
+			res.writeHead(status, status === 429 ? { 'retry-after': '3600' } : {});
+			res.end(String(status));
+		});
+		const { clock, waits } = virtualClock();
+		const transport = new HttpTransport({ source: 'dsx', clock, retry: { random: () => 1 } });
+		const response = await transport.request({ method: 'GET', url: server.url });
+		expect(response.status).toBe(200);
+		// 429: Retry-After capped; 503 and 504 without one: exponential backoff (500 ms, 1 s).
+		expect(waits).toEqual([180_000, 1000, 2000]);
+		await server.close();
+
+		const broken = await serve((_req, res) => res.writeHead(500).end('bug'));
+		expect(
+			(
+				await new HttpTransport({ source: 'dsx', clock }).request({
+					method: 'GET',
+					url: broken.url,
+				})
+			).status,
+		).toBe(500);
+		expect(broken.seen).toHaveLength(1);
+		await broken.close();
+	});
+
+	it('never retries a POST unless the caller marks it idempotent', async () => {
+		const server = await serve((_req, res) => res.writeHead(503, { 'retry-after': '1' }).end());
+		const { clock } = virtualClock();
+		const transport = new HttpTransport({ source: 'dsx', clock, retry: { retries: 2 } });
+		const once = await transport.request({ method: 'POST', url: server.url, body: '{}' });
+		expect(once.status).toBe(503);
+		expect(server.seen).toHaveLength(1);
+		await transport.request({ method: 'POST', url: server.url, body: '{}', idempotent: true });
+		expect(server.seen).toHaveLength(1 + 3);
+		await server.close();
+	});
+
+	it('refuses an untrusted certificate unless its CA is given (or the insecure switch is on)', async () => {
+		const fake = await startFakeGraph();
+		const url = `${fake.url}/v1.0/users/x/mailFolders`;
+		const untrusted = await failure(
+			new HttpTransport({ source: 'graph', retry: { retries: 0 } }).request({ method: 'GET', url }),
+		);
+		expect(untrusted.message).toContain(`TLS certificate of 127.0.0.1:${fake.port} is not trusted`);
+		expect(untrusted.retryable).toBe(false);
+		const other = makeSelfSigned('other');
+		await expect(
+			new HttpTransport({ source: 'graph', ca: other.certPem, retry: { retries: 0 } }).request({
+				method: 'GET',
+				url,
+			}),
+		).rejects.toMatchObject({ source: 'graph' });
+		const trusted = await new HttpTransport({ source: 'graph', ca: fake.caPem }).request({
+			method: 'GET',
+			url,
+		});
+		expect(trusted.status).toBe(401); // reached Graph (no token): TLS verified with the given CA
+		trusted.body.resume();
+		const insecure = await new HttpTransport({
+			source: 'graph',
+			dangerouslySkipTlsVerification: true,
+		}).request({ method: 'GET', url });
+		expect(insecure.status).toBe(401);
+		insecure.body.resume();
+		await fake.close();
+	});
+});
