@@ -28,7 +28,7 @@ async function planFor(key: string, options: EmailReportOptions = {}) {
 		chosen.map((info) => ({ info, data: binaries[info.binaryProperty!].data })),
 		options,
 	);
-	return { email, plan };
+	return { email, plan, spec };
 }
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -76,7 +76,7 @@ describe('OpenCTI client against the schema-validating fake', () => {
 		test.each(EMAILS.map((email) => [email.key]))(
 			'%s: the stored report is the connector mapping, files and markings included',
 			async (key) => {
-				const { email, plan } = await planFor(key);
+				const { email, plan, spec } = await planFor(key);
 				const created = await client().createReport(plan);
 				const stored = fake.store.reports.get(created.standard_id)!;
 
@@ -92,7 +92,7 @@ describe('OpenCTI client against the schema-validating fake', () => {
 				});
 				// Byte for byte, against the text written out in the mapping test's format.
 				expect(stored.description).toBe(
-					`**Email Received From**: ${email.from!.address}  \n**Email Received At**: ${email.date}  \n` +
+					`**Email Received From**: ${email.from!.address}  \n**Email Received At**: ${spec.receivedAt}  \n` +
 						`**Email Subject**: ${plan.input.name}  \n**Email Attachment Count**: ${plan.files.length}  \n  \n` +
 						'Please consult the content section to view the email content.',
 				);
@@ -100,7 +100,7 @@ describe('OpenCTI client against the schema-validating fake', () => {
 				const expectedFiles = email.attachments
 					.filter(
 						(attachment) =>
-							!attachment.inline &&
+							attachment.disposition === 'attachment' &&
 							['application/pdf', 'text/csv', 'text/plain'].includes(attachment.contentType),
 					)
 					.map((attachment) => ({
@@ -304,6 +304,30 @@ describe('OpenCTI client against the schema-validating fake', () => {
 			);
 		});
 	});
+
+	test.each([
+		['6.9.7', 'reportAdd'],
+		['6.5.10', 'importPush'],
+	])(
+		'on %s a non-ASCII file name arrives intact through busboy, as OpenCTI parses uploads (%s)',
+		async (version) => {
+			fake.setVersion(version);
+			const { plan } = await planFor('text-only, subject, no attachment');
+			const names = ['отчёт-2026.pdf', 'Übersicht Q3 (final).csv', '报告.txt'];
+			const created = await client().createReport({
+				...plan,
+				files: names.map((name) => ({
+					name,
+					mimeType: 'application/pdf',
+					data: Buffer.from(name),
+					markings: [AMBER_STRICT],
+				})),
+			});
+			const stored = fake.store.reports.get(created.standard_id)!;
+			expect(stored.files.map((file) => file.name)).toEqual(names);
+			expect(stored.files.map((file) => file.data.toString())).toEqual(names);
+		},
+	);
 
 	test('uploadFile attaches a file to an existing entity by importPush', async () => {
 		const { plan } = await planFor('text-only, subject, no attachment');

@@ -100,11 +100,12 @@ describe('OpenCTI node (inside n8n-core ExecuteContext) against the fake platfor
 				expect(item.json.id).toBe(stored.id);
 				expect(item.json.name).toBe(stored.name);
 				expect(stored.published).toBe(email.date);
-				expect(stored.content).toBe(email.html || email.text);
+				// The connector's content rule (test/lib/opencti/connector-rules.test.ts has it byte for byte).
+				expect(stored.content).toBe(email.html || email.text.replace(/\n/g, '<br>\n'));
 				expect(stored.objectMarking).toEqual([AMBER_STRICT]);
 				expect(stored.report_types).toEqual(['threat-report']);
 				expect(stored.description).toBe(
-					`**Email Received From**: ${email.from.address}  \n**Email Received At**: ${email.date}  \n` +
+					`**Email Received From**: ${email.from.address}  \n**Email Received At**: ${EMAILS[index].receivedAt}  \n` +
 						`**Email Subject**: ${stored.name}  \n**Email Attachment Count**: ${stored.files.length}  \n  \n` +
 						'Please consult the content section to view the email content.',
 				);
