@@ -275,7 +275,8 @@ export class OpenCtiClient {
 				body = undefined;
 			}
 			// A 5xx is the platform failing, whatever its body says: retryable. Otherwise errors are OpenCTI's verdict.
-			if (response.status < 500 && body?.errors?.length) throw graphQlError(body.errors, operation);
+			if (response.status < 500 && body?.errors?.length)
+				throw graphQlError(body.errors, operation, response.status);
 			if (!response.ok || !body?.data)
 				throw statusError(response.status, text, response.headers.get('retry-after'));
 			return body.data;
@@ -286,7 +287,8 @@ export class OpenCtiClient {
 		if (isMailIntelError(error)) return error;
 		if (error instanceof ClientError) {
 			const errors = error.response.errors as GraphQlErrorEntry[] | undefined;
-			if (error.response.status < 500 && errors?.length) return graphQlError(errors, operation);
+			if (error.response.status < 500 && errors?.length)
+				return graphQlError(errors, operation, error.response.status);
 			const body = (error.response as { body?: string }).body ?? '';
 			return statusError(error.response.status, body, error.response.headers?.get?.('retry-after'));
 		}

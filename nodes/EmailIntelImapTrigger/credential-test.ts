@@ -18,6 +18,12 @@ export async function testImapCredential(
 		return { status: 'OK', message: `Connected and logged in; INBOX holds ${messages} message(s)` };
 	} catch (error) {
 		const hint = error instanceof MailIntelError && error.hint ? ` ${error.hint}` : '';
-		return { status: 'Error', message: `${errorMessage(error)}.${hint}` };
+		return { status: 'Error', message: `${asSentence(errorMessage(error))}${hint}` };
 	}
+}
+
+/** Ends the text with one full stop: a server's "Authentication failed." keeps its own. */
+function asSentence(text: string): string {
+	const trimmed = text.trimEnd();
+	return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }

@@ -231,6 +231,38 @@ describe('OpenCTI client against the schema-validating fake', () => {
 			expect(error.hint).toContain('API token');
 		});
 
+		test.each([
+			['unauthorizedJson', 401, 'OpenCTI rejected the API token (Invalid or expired bearer token)'],
+			[
+				'forbiddenJson',
+				403,
+				"OpenCTI refused the operation: the token's user lacks a capability (Access denied by policy)",
+			],
+		] as const)(
+			'a %s answer with a JSON error body and no OpenCTI code still names the token (HTTP %i)',
+			async (kind, status, message) => {
+				// JSON operations (graphql-request) and uploads (multipart) read the body each their own way.
+				fake.fault({ kind });
+				for (const pending of [client().version(), client().createReport(plan)]) {
+					const error = await failure(pending);
+					expect(error.message).toBe(message);
+					expect(error.status).toBe(status);
+					expect(error.field).toBe('token');
+					expect(error.hint).not.toContain('fix the input');
+				}
+				const upload = await failure(
+					client().uploadFile('report--x', {
+						name: 'a.pdf',
+						mimeType: 'application/pdf',
+						data: Buffer.from('%PDF'),
+						markings: [],
+					}),
+				);
+				expect(upload.field).toBe('token');
+				expect(upload.status).toBe(status);
+			},
+		);
+
 		test('a user without the capability (FORBIDDEN_ACCESS) is told which capabilities to grant', async () => {
 			fake.fault({
 				kind: 'forbidden',
