@@ -61,10 +61,22 @@ test('credential fields map onto connection settings', () => {
 		host: 'imap.example.com',
 		port: 143,
 		security: 'starttls',
-		allowSelfSigned: false,
+		skipTlsVerification: false,
 		user: 'u',
 		auth: { method: 'accessToken', accessToken: 't' },
 	});
+});
+
+test('a credential saved with the former allowSelfSigned reads as Skip TLS Verification', () => {
+	const base = { host: 'imap.example.com', user: 'u', password: 'p' };
+	expect(imapSettingsFrom({ ...base, allowSelfSigned: true }).skipTlsVerification).toBe(true);
+	expect(imapSettingsFrom({ ...base, skipTlsVerification: true }).skipTlsVerification).toBe(true);
+	expect(imapSettingsFrom(base).skipTlsVerification).toBe(false);
+	const credential = new EmailIntelImapApi();
+	expect(credential.properties.map((property) => property.displayName)).toEqual(
+		expect.arrayContaining(['CA Certificate (PEM)', 'Skip TLS Verification (Insecure)']),
+	);
+	expect(credential.properties.map((property) => property.name)).not.toContain('allowSelfSigned');
 });
 
 test('node and credential descriptions: names, defaults and the credential test hook', () => {
@@ -84,7 +96,8 @@ test('node and credential descriptions: names, defaults and the credential test 
 	expect(defaults).toMatchObject({
 		port: 993,
 		security: 'tls',
-		allowSelfSigned: false,
+		caCertificate: '',
+		skipTlsVerification: false,
 		authMethod: 'password',
 	});
 });
