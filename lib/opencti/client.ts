@@ -27,13 +27,21 @@ export interface OpenCtiClientOptions {
 	/** Platform root, e.g. `https://opencti.example.com` (a trailing `/graphql` is tolerated). */
 	url: string;
 	token: string;
+	/**
+	 * Accept an `http://` URL. Off by default: the token would cross the network in clear
+	 * text. For a platform reached on a trusted internal network (Docker's `http://opencti:8080`).
+	 */
+	allowUnencryptedHttp?: boolean;
 	/** The HTTP transport; Node's global fetch unless a caller (test, proxy setup) injects one. */
 	fetch?: typeof fetch;
 	retry?: RetryOptions;
 }
 
-/** The platform root without trailing slashes or `/graphql`. */
-export function normalizeBaseUrl(url: string): string {
+/**
+ * The platform root without trailing slashes or `/graphql`. `http://` only when the caller
+ * allows it: every request carries the API token.
+ */
+export function normalizeBaseUrl(url: string, allowUnencryptedHttp = false): string {
 	const trimmed = url
 		.trim()
 		.replace(/\/+$/, '')
@@ -44,6 +52,19 @@ export function normalizeBaseUrl(url: string): string {
 			field: 'url',
 			hint: 'Set the OpenCTI URL to the platform root, e.g. https://opencti.example.com',
 		});
+	}
+	if (/^http:/i.test(trimmed) && !allowUnencryptedHttp) {
+		throw new MailIntelError(
+			`"${trimmed}" is unencrypted HTTP: the OpenCTI API token would be sent in clear text`,
+			{
+				source: 'config',
+				code: 'INSECURE_URL',
+				field: 'allowUnencryptedHttp',
+				hint:
+					'Use the https:// address of the platform in the URL field. If n8n reaches OpenCTI only over a trusted ' +
+					'internal network (e.g. Docker\'s http://opencti:8080), turn on "Allow Unencrypted HTTP" in the Email Intel OpenCTI API credential.',
+			},
+		);
 	}
 	return trimmed;
 }
@@ -71,7 +92,7 @@ export class OpenCtiClient {
 				hint: 'Paste the API token of an OpenCTI user (Profile > API access) into the OpenCTI API credential.',
 			});
 		}
-		this.endpoint = `${normalizeBaseUrl(options.url)}/graphql`;
+		this.endpoint = `${normalizeBaseUrl(options.url, options.allowUnencryptedHttp)}/graphql`;
 		this.fetchImpl = options.fetch ?? globalThis.fetch;
 		this.retry = options.retry ?? DEFAULT_RETRY;
 		this.authorization = `Bearer ${options.token.trim()}`;

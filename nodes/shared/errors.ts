@@ -1,6 +1,12 @@
-import { NodeApiError, NodeOperationError, type INode, type JsonObject } from 'n8n-workflow';
+import {
+	NodeApiError,
+	NodeOperationError,
+	type INode,
+	type INodeCredentialTestResult,
+	type JsonObject,
+} from 'n8n-workflow';
 
-import { isMailIntelError, type MailIntelError } from '../../lib/errors';
+import { errorMessage, isMailIntelError, type MailIntelError } from '../../lib/errors';
 
 /**
  * Maps the core's MailIntelError to n8n's error types: API failures (a status or a remote
@@ -70,4 +76,16 @@ function describe(error: MailIntelError): string | undefined {
 function keepMessage<T extends NodeApiError | NodeOperationError>(wrapped: T, message: string): T {
 	if (message && wrapped.message !== message) wrapped.message = message;
 	return wrapped;
+}
+
+/** A failed credential test: the message as one sentence, then the hint (what to change). */
+export function credentialTestFailure(error: unknown): INodeCredentialTestResult {
+	const hint = isMailIntelError(error) && error.hint ? ` ${error.hint}` : '';
+	return { status: 'Error', message: `${asSentence(errorMessage(error))}${hint}` };
+}
+
+/** Ends the text with one full stop: a server's "Authentication failed." keeps its own. */
+function asSentence(text: string): string {
+	const trimmed = text.trimEnd();
+	return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }

@@ -36,7 +36,14 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 describe('OpenCTI client against the schema-validating fake', () => {
 	let fake: FakeOpenCti;
 	const client = (overrides: Partial<ConstructorParameters<typeof OpenCtiClient>[0]> = {}) =>
-		new OpenCtiClient({ url: fake.url, token: fake.token, retry: noWait, ...overrides });
+		new OpenCtiClient({
+			url: fake.url,
+			token: fake.token,
+			// The fake listens on plain HTTP, as a Docker-internal platform does.
+			allowUnencryptedHttp: true,
+			retry: noWait,
+			...overrides,
+		});
 
 	beforeEach(async () => {
 		fake = await start({ version: '6.9.7' });
@@ -318,6 +325,7 @@ describe('OpenCTI client against the schema-validating fake', () => {
 				new OpenCtiClient({
 					url: `http://127.0.0.1:${port}/`,
 					token: 't',
+					allowUnencryptedHttp: true,
 					retry: noWait,
 				}).version(),
 			);
@@ -325,6 +333,27 @@ describe('OpenCTI client against the schema-validating fake', () => {
 			expect(error.field).toBe('url');
 			expect(error.message).toContain(`http://127.0.0.1:${port}/graphql`);
 			fake = await start();
+		});
+
+		test('an http:// URL is refused unless the credential allows it, and no token is sent', () => {
+			const refused = (() => {
+				try {
+					new OpenCtiClient({ url: fake.url, token: fake.token });
+				} catch (error) {
+					return error as MailIntelError;
+				}
+				throw new Error('accepted');
+			})();
+			expect(refused.message).toBe(
+				`"${fake.url}" is unencrypted HTTP: the OpenCTI API token would be sent in clear text`,
+			);
+			expect(refused.field).toBe('allowUnencryptedHttp');
+			expect(refused.hint).toContain('https://');
+			expect(refused.hint).toContain('"Allow Unencrypted HTTP"');
+			expect(fake.requests).toEqual([]);
+			expect(
+				new OpenCtiClient({ url: 'HTTPS://opencti.example.com/graphql/', token: 't' }).endpoint,
+			).toBe('HTTPS://opencti.example.com/graphql');
 		});
 
 		test('configuration mistakes are caught before any request', () => {
