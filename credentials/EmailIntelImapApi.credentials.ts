@@ -82,6 +82,15 @@ export class EmailIntelImapApi implements ICredentialType {
 			displayOptions: { hide: { security: ['none'] } },
 		},
 		{
+			// The switch of versions before the CA field. n8n hands a node only the fields a
+			// credential declares, so it stays declared (hidden) and a stored `true` still reaches
+			// imapSettingsFrom, which reads it as Skip TLS Verification.
+			displayName: 'Allow Self-Signed Certificates (Former Field)',
+			name: 'allowSelfSigned',
+			type: 'hidden',
+			default: false,
+		},
+		{
 			displayName: 'User',
 			name: 'user',
 			type: 'string',

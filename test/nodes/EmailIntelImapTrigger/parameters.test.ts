@@ -1,4 +1,9 @@
 import { DateTime } from 'luxon';
+import {
+	NodeHelpers,
+	type ICredentialDataDecryptedObject,
+	type INodeParameters,
+} from 'n8n-workflow';
 
 import { MailIntelError } from '../../../lib/errors';
 import {
@@ -69,6 +74,21 @@ test('credential fields map onto connection settings', () => {
 
 test('a credential saved with the former allowSelfSigned reads as Skip TLS Verification', () => {
 	const base = { host: 'imap.example.com', user: 'u', password: 'p' };
+	// What n8n does to stored credential data before a node sees it (CredentialsHelper
+	// applyDefaultsAndOverwrites): keep the declared fields only, with their defaults.
+	const asN8nHandsIt = (stored: Record<string, unknown>) =>
+		NodeHelpers.getNodeParameters(
+			new EmailIntelImapApi().properties,
+			stored as INodeParameters,
+			true,
+			false,
+			null,
+			null,
+		) as ICredentialDataDecryptedObject;
+	expect(
+		imapSettingsFrom(asN8nHandsIt({ ...base, allowSelfSigned: true })).skipTlsVerification,
+	).toBe(true);
+	expect(imapSettingsFrom(asN8nHandsIt(base)).skipTlsVerification).toBe(false);
 	expect(imapSettingsFrom({ ...base, allowSelfSigned: true }).skipTlsVerification).toBe(true);
 	expect(imapSettingsFrom({ ...base, skipTlsVerification: true }).skipTlsVerification).toBe(true);
 	expect(imapSettingsFrom(base).skipTlsVerification).toBe(false);
@@ -76,7 +96,9 @@ test('a credential saved with the former allowSelfSigned reads as Skip TLS Verif
 	expect(credential.properties.map((property) => property.displayName)).toEqual(
 		expect.arrayContaining(['CA Certificate (PEM)', 'Skip TLS Verification (Insecure)']),
 	);
-	expect(credential.properties.map((property) => property.name)).not.toContain('allowSelfSigned');
+	expect(credential.properties.find((property) => property.name === 'allowSelfSigned')?.type).toBe(
+		'hidden',
+	);
 });
 
 test('node and credential descriptions: names, defaults and the credential test hook', () => {
