@@ -59,13 +59,36 @@ export class EmailIntelImapApi implements ICredentialType {
 			],
 			default: 'tls',
 		},
+		// A CA certificate is public (servers send it to anyone): masking it would only hide typos.
+		// eslint-disable-next-line @n8n/community-nodes/credential-password-field
 		{
-			displayName: 'Allow Self-Signed Certificates',
-			name: 'allowSelfSigned',
+			displayName: 'CA Certificate (PEM)',
+			name: 'caCertificate',
+			type: 'string',
+			typeOptions: { rows: 4 },
+			default: '',
+			placeholder: '-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----',
+			description:
+				"For a server whose certificate a private CA issued (or a self-signed one): that CA's certificate, or the server's own, in PEM. The server is then trusted only if its certificate chains to it, and the host name and expiry are still checked. Leave empty for the system's trusted CAs.",
+			displayOptions: { hide: { security: ['none'], skipTlsVerification: [true] } },
+		},
+		{
+			displayName: 'Skip TLS Verification (Insecure)',
+			name: 'skipTlsVerification',
 			type: 'boolean',
 			default: false,
 			description:
-				'Whether to accept a certificate that no trusted CA signed (lab servers). Leave off for real servers.',
+				"Whether to accept any certificate: no CA, host name or expiry check, so anyone on the network path can read the password. Only for a throwaway lab server; use CA Certificate (PEM) for a private CA. (Credentials saved with the former 'Allow Self-Signed Certificates' on behave as this switch.)",
+			displayOptions: { hide: { security: ['none'] } },
+		},
+		{
+			// The switch of versions before the CA field. n8n hands a node only the fields a
+			// credential declares, so it stays declared (hidden) and a stored `true` still reaches
+			// imapSettingsFrom, which reads it as Skip TLS Verification.
+			displayName: 'Allow Self-Signed Certificates (Former Field)',
+			name: 'allowSelfSigned',
+			type: 'hidden',
+			default: false,
 		},
 		{
 			displayName: 'User',

@@ -30,6 +30,11 @@ export interface OpenCtiClientOptions {
 	url: string;
 	token: string;
 	/**
+	 * Accept an `http://` URL. Off by default: the token would cross the network in clear
+	 * text. For a platform reached on a trusted internal network (Docker's `http://opencti:8080`).
+	 */
+	allowUnencryptedHttp?: boolean;
+	/**
 	 * A fetch to send with instead of lib/http (a test double). Without it, requests go through
 	 * the pack's transport: timeouts, HTTPS_PROXY/NO_PROXY, the CA below, retries.
 	 */
@@ -47,8 +52,11 @@ export interface OpenCtiClientOptions {
  */
 const OPENCTI_RETRY_STATUSES = [...RETRY_STATUSES, 502];
 
-/** The platform root without trailing slashes or `/graphql`. */
-export function normalizeBaseUrl(url: string): string {
+/**
+ * The platform root without trailing slashes or `/graphql`. `http://` only when the caller
+ * allows it: every request carries the API token.
+ */
+export function normalizeBaseUrl(url: string, allowUnencryptedHttp = false): string {
 	const trimmed = url
 		.trim()
 		.replace(/\/+$/, '')
@@ -59,6 +67,19 @@ export function normalizeBaseUrl(url: string): string {
 			field: 'url',
 			hint: 'Set the OpenCTI URL to the platform root, e.g. https://opencti.example.com',
 		});
+	}
+	if (/^http:/i.test(trimmed) && !allowUnencryptedHttp) {
+		throw new MailIntelError(
+			`"${trimmed}" is unencrypted HTTP: the OpenCTI API token would be sent in clear text`,
+			{
+				source: 'config',
+				code: 'INSECURE_URL',
+				field: 'allowUnencryptedHttp',
+				hint:
+					'Use the https:// address of the platform in the URL field. If n8n reaches OpenCTI only over a trusted ' +
+					'internal network (e.g. Docker\'s http://opencti:8080), turn on "Allow Unencrypted HTTP" in the Email Intel OpenCTI API credential.',
+			},
+		);
 	}
 	return trimmed;
 }
@@ -85,7 +106,7 @@ export class OpenCtiClient {
 				hint: 'Paste the API token of an OpenCTI user (Profile > API access) into the OpenCTI API credential.',
 			});
 		}
-		this.endpoint = `${normalizeBaseUrl(options.url)}/graphql`;
+		this.endpoint = `${normalizeBaseUrl(options.url, options.allowUnencryptedHttp)}/graphql`;
 		this.fetchImpl =
 			options.fetch ??
 			transportFetch(
@@ -295,7 +316,8 @@ export class OpenCtiClient {
 			body = undefined;
 		}
 		// A 5xx is the platform failing, whatever its body says: retryable. Otherwise errors are OpenCTI's verdict.
-		if (response.status < 500 && body?.errors?.length) throw graphQlError(body.errors, operation);
+		if (response.status < 500 && body?.errors?.length)
+			throw graphQlError(body.errors, operation, response.status);
 		if (!response.ok || !body?.data)
 			throw statusError(response.status, text, response.headers.get('retry-after'));
 		return body.data;
@@ -309,7 +331,8 @@ export class OpenCtiClient {
 		if (isMailIntelError(error)) return error;
 		if (error instanceof ClientError) {
 			const errors = error.response.errors as GraphQlErrorEntry[] | undefined;
-			if (error.response.status < 500 && errors?.length) return graphQlError(errors, operation);
+			if (error.response.status < 500 && errors?.length)
+				return graphQlError(errors, operation, error.response.status);
 			const body = (error.response as { body?: string }).body ?? '';
 			return statusError(error.response.status, body, error.response.headers?.get?.('retry-after'));
 		}

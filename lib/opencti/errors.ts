@@ -56,12 +56,23 @@ export function statusError(
 	});
 }
 
-/** GraphQL errors in a 200 answer: OpenCTI's own message, auth codes turned into the token hint. */
-export function graphQlError(errors: GraphQlErrorEntry[], operation: string): MailIntelError {
+/**
+ * GraphQL errors (in a 200 answer, or in a 4xx body): OpenCTI's own message. A 401/403 (the
+ * HTTP status, or the `http_status` OpenCTI puts in the error) or an auth code is about the
+ * token, whatever the body says: it names the credential field, never "fix the input".
+ */
+export function graphQlError(
+	errors: GraphQlErrorEntry[],
+	operation: string,
+	httpStatus?: number,
+): MailIntelError {
 	const first = errors[0] ?? { message: 'unknown GraphQL error' };
 	const code = first.extensions?.code;
-	if (code && AUTH_CODES.has(code)) return authError(401, first.message, code);
-	if (code && FORBIDDEN_CODES.has(code)) return authError(403, first.message, code);
+	const status =
+		httpStatus === 401 || httpStatus === 403 ? httpStatus : first.extensions?.data?.http_status;
+	if ((code && AUTH_CODES.has(code)) || status === 401) return authError(401, first.message, code);
+	if ((code && FORBIDDEN_CODES.has(code)) || status === 403)
+		return authError(403, first.message, code);
 	const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
 	return new MailIntelError(`OpenCTI ${operation} failed: ${first.message}${more}`, {
 		source: 'opencti',

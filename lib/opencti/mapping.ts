@@ -1,12 +1,16 @@
 import { DEFAULT_MIME_TYPES, mimeTypeAllowed } from '../mail/policy';
 import type { AttachmentInfo, NormalizedEmail } from '../mail/types';
+import { reportContent } from './content';
+import { receivedAtText } from './received-at';
 import { DEFAULT_TLP, tlpMarkingId } from './tlp';
 import type { AuthorSpec, ExternalReferenceSpec, FileUpload, ReportPlan } from './types';
 
 /**
  * The OpenCTI "Email Intel IMAP" connector's email -> report mapping, as a pure function
- * (DESIGN.md §4). Everything the connector hard-codes is a default here, so a workflow that
- * keeps the defaults produces the connector's reports field for field.
+ * (README, "OpenCTI" > "Operations"; the connector's
+ * external-import/email-intel-imap/src/email_intel_imap/converter.py). Everything the
+ * connector hard-codes is a default here, so a workflow that keeps the defaults produces the
+ * connector's reports field for field.
  */
 export const CONNECTOR_AUTHOR_NAME = 'Email Intel IMAP';
 export const CONNECTOR_AUTHOR_DESCRIPTION = 'Email Intel IMAP Connector';
@@ -36,18 +40,23 @@ export interface AttachmentBytes {
 }
 
 /**
- * The attachments the connector uploads: real attachments (not inline parts) whose MIME type
- * is allowed and whose bytes the trigger kept (`binaryProperty`).
+ * The attachments the connector uploads: parts DECLARED `Content-Disposition: attachment`
+ * (imap_tools' `content_disposition == "attachment"`; an inline part, or one that only names
+ * itself with `Content-Type: ...; name=`, is not one) whose declared Content-Type is on the
+ * list. Only those whose bytes the trigger kept (`binaryProperty`) can be sent.
  */
+export function isReportFile(attachment: AttachmentInfo, mimeTypes: string[]): boolean {
+	return (
+		attachment.disposition === 'attachment' && mimeTypeAllowed(attachment.contentType, mimeTypes)
+	);
+}
+
 export function selectReportAttachments(
 	email: NormalizedEmail,
 	mimeTypes: string[] = DEFAULT_MIME_TYPES,
 ): AttachmentInfo[] {
 	return email.attachments.filter(
-		(attachment) =>
-			!attachment.inline &&
-			attachment.binaryProperty !== undefined &&
-			mimeTypeAllowed(attachment.contentType, mimeTypes),
+		(attachment) => attachment.binaryProperty !== undefined && isReportFile(attachment, mimeTypes),
 	);
 }
 
@@ -72,7 +81,8 @@ export function padReportName(name: string): string {
 /**
  * The connector's description block, byte for byte: Markdown lines ending in two spaces
  * (hard line breaks), then an empty hard-broken line and the pointer to the content tab.
- * `{date}` is the published date (ISO-8601 UTC), `{n}` the number of files attached to the report.
+ * `{date}` is the Date header in the email's own offset (received-at.ts), `{n}` the number of
+ * files attached to the report.
  */
 export function reportDescription(
 	from: string,
@@ -107,7 +117,7 @@ export function mapEmailToReport(
 	const marking = tlpMarkingId(options.tlp ?? DEFAULT_TLP);
 	const allowed = options.mimeTypes ?? DEFAULT_MIME_TYPES;
 	const files: FileUpload[] = attachments
-		.filter(({ info }) => !info.inline && mimeTypeAllowed(info.contentType, allowed))
+		.filter(({ info }) => isReportFile(info, allowed))
 		.map(({ info, data }) => ({
 			name: info.filename,
 			mimeType: info.contentType,
@@ -119,8 +129,13 @@ export function mapEmailToReport(
 	return {
 		input: {
 			name,
-			description: reportDescription(email.from?.address ?? '', published, name, files.length),
-			content: email.html !== '' ? email.html : email.text,
+			description: reportDescription(
+				email.from?.address ?? '',
+				receivedAtText(email),
+				name,
+				files.length,
+			),
+			content: reportContent(email),
 			published,
 			report_types: options.reportTypes?.length ? options.reportTypes : CONNECTOR_REPORT_TYPES,
 			objectMarking: [marking],

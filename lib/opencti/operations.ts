@@ -1,6 +1,6 @@
 /**
  * Every operation the pack sends to OpenCTI. Each one is validated against the platform's
- * schema (../shared/opencti/relay.schema.graphql) by the test fake and by a unit test.
+ * schema (test/fakes/opencti/relay.schema.graphql, see its README) by the test fake and by a unit test.
  */
 export const ABOUT_QUERY = /* GraphQL */ `
 	query EmailIntelAbout {

@@ -1,6 +1,6 @@
 /**
  * The subset of OpenCTI's GraphQL input types this pack sends (see
- * ../shared/opencti/relay.schema.graphql: ReportAddInput, IdentityAddInput, ...).
+ * test/fakes/opencti/relay.schema.graphql: ReportAddInput, IdentityAddInput, ...).
  */
 export interface ReportAddInput {
 	name: string;

@@ -4,8 +4,8 @@ import type {
 	INodeCredentialTestResult,
 } from 'n8n-workflow';
 
-import { MailIntelError, errorMessage } from '../../lib/errors';
 import { verifyImapSettings } from '../../lib/providers/imap';
+import { credentialTestFailure } from '../shared/errors';
 import { imapSettingsFrom } from './parameters';
 
 /** n8n's credential test for a non-HTTP credential: connect, log in, STATUS INBOX, log out. */
@@ -17,7 +17,6 @@ export async function testImapCredential(
 		const { messages } = await verifyImapSettings(imapSettingsFrom(credential.data ?? {}));
 		return { status: 'OK', message: `Connected and logged in; INBOX holds ${messages} message(s)` };
 	} catch (error) {
-		const hint = error instanceof MailIntelError && error.hint ? ` ${error.hint}` : '';
-		return { status: 'Error', message: `${errorMessage(error)}.${hint}` };
+		return credentialTestFailure(error);
 	}
 }

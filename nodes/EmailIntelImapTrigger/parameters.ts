@@ -4,6 +4,7 @@ import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import { MailIntelError } from '../../lib/errors';
 import type { AttachmentPolicy } from '../../lib/mail/policy';
 import type { ImapSearchFilter, ImapSettings } from '../../lib/providers/imap';
+import { readCaCertificate } from '../../lib/providers/imap/settings';
 import { policyFromParameters, type AttachmentOptionValues } from '../shared/attachment-options';
 
 export const DEFAULT_START_DATE = 'P30D';
@@ -109,8 +110,17 @@ export function imapSettingsFrom(credentials: ICredentialDataDecryptedObject): I
 		host,
 		port: Number(credentials.port ?? 993) || 993,
 		security: security === 'starttls' || security === 'none' ? security : 'tls',
-		allowSelfSigned: credentials.allowSelfSigned === true,
+		// Credentials saved before 0.2 have `allowSelfSigned`, which already turned every check
+		// off: it reads as the plainly named switch, so they keep connecting as they did.
+		skipTlsVerification:
+			credentials.skipTlsVerification === true || credentials.allowSelfSigned === true,
+		...caCertificate(credentials.caCertificate),
 		user: String(credentials.user ?? ''),
 		auth,
 	};
+}
+
+function caCertificate(value: unknown): Pick<ImapSettings, 'caCertificate'> {
+	const pem = readCaCertificate(typeof value === 'string' ? value : undefined);
+	return pem ? { caCertificate: pem } : {};
 }

@@ -56,7 +56,8 @@ describe('example workflow "IMAP → OpenCTI" in n8n 2.41.1', () => {
 					id: example.nodes[1].credentials.emailIntelOpenCtiApi.id,
 					name: 'OpenCTI',
 					type: 'emailIntelOpenCtiApi',
-					data: { url: opencti.url, token: opencti.token },
+					// The fake listens on plain HTTP, as a Docker-internal platform does.
+					data: { url: opencti.url, token: opencti.token, allowUnencryptedHttp: true },
 				},
 			],
 		});
@@ -112,21 +113,26 @@ describe('example workflow "IMAP → OpenCTI" in n8n 2.41.1', () => {
 		expect(opencti.invalidRequests()).toEqual([]);
 	}, 240_000);
 
-	it('tests the OpenCTI credential with a version query: a good token passes, a bad one is named', async () => {
-		const test = (token: string) =>
+	it('tests the OpenCTI credential with a version query: a good token passes, a bad one is named, http:// needs the switch', async () => {
+		const test = (token: string, allowUnencryptedHttp = true) =>
 			n8n.rest('POST', '/credentials/test', {
 				credentials: {
 					id: 'openCtiCredent01',
 					name: 'OpenCTI',
 					type: 'emailIntelOpenCtiApi',
-					data: { url: `${opencti.url}/`, token },
+					data: { url: `${opencti.url}/`, token, allowUnencryptedHttp },
 				},
 			});
 		opencti.resetCounters();
 		expect(await test(opencti.token)).toMatchObject({ status: 'OK' });
-		expect(await test('revoked-token')).toEqual({
+		expect(await test('revoked-token')).toMatchObject({
 			status: 'Error',
-			message: 'OpenCTI rejected the API token: check the token in this credential',
+			message: expect.stringMatching(/^OpenCTI rejected the API token/),
+		});
+		// Refused before the token is sent: no third request reaches the platform.
+		expect(await test(opencti.token, false)).toMatchObject({
+			status: 'Error',
+			message: expect.stringContaining('"Allow Unencrypted HTTP"'),
 		});
 		expect(opencti.requests.map((request) => request.operationName)).toEqual([
 			'EmailIntelAbout',

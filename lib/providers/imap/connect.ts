@@ -27,7 +27,7 @@ export function imapFlowOptions(
 		doSTARTTLS:
 			settings.security === 'starttls' ? true : settings.security === 'none' ? false : undefined,
 		...(isIP(settings.host) ? {} : { servername: settings.host }),
-		tls: { rejectUnauthorized: !settings.allowSelfSigned, minVersion: 'TLSv1.2' },
+		tls: tlsTrust(settings),
 		auth: { user: settings.user, ...login },
 		logger: false,
 		// A poll is short: no IDLE between commands, and no COMPRESS/ENABLE round trips we do
@@ -39,6 +39,20 @@ export function imapFlowOptions(
 		greetingTimeout: timeout,
 		socketTimeout: 5 * 60_000,
 		clientInfo: { name: 'n8n-nodes-email-intel' },
+	};
+}
+
+/**
+ * Certificate trust: full verification (chain, host name, dates) against the system's CAs,
+ * or against the credential's own CA only (a private CA); every check off only when the user
+ * chose "Skip TLS Verification (Insecure)". Never TLS below 1.2.
+ */
+export function tlsTrust(settings: ImapSettings): NonNullable<ImapFlowOptions['tls']> {
+	if (settings.skipTlsVerification) return { rejectUnauthorized: false, minVersion: 'TLSv1.2' };
+	return {
+		rejectUnauthorized: true,
+		minVersion: 'TLSv1.2',
+		...(settings.caCertificate ? { ca: settings.caCertificate } : {}),
 	};
 }
 

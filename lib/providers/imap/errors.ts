@@ -1,5 +1,5 @@
 import { MailIntelError, errorMessage } from '../../errors';
-import { secretField, type ImapSettings } from './settings';
+import { CA_CERTIFICATE_LABEL, secretField, type ImapSettings } from './settings';
 
 /** Node's certificate-chain codes that mean "no trusted CA signed this" (self-signed lab servers). */
 const UNTRUSTED_CERT_CODES = new Set([
@@ -72,32 +72,53 @@ export function imapError(
 		});
 	}
 	if (UNTRUSTED_CERT_CODES.has(code)) {
+		const ownCa = Boolean(settings.caCertificate);
 		return new MailIntelError(
-			`the IMAP server at ${where} presented a certificate no trusted CA signed (${code})`,
+			ownCa
+				? `the IMAP server at ${where} presented a certificate that the CA in "${CA_CERTIFICATE_LABEL}" did not sign (${code})`
+				: `the IMAP server at ${where} presented a certificate no trusted CA signed (${code})`,
 			{
 				source: 'imap',
-				code: 'TLS_SELF_SIGNED',
-				field: 'allowSelfSigned',
-				hint: 'If you trust this server (e.g. a self-signed lab server), turn on "Allow Self-Signed Certificates" in the Email Intel IMAP credential.',
+				code: 'TLS_UNTRUSTED',
+				field: 'caCertificate',
+				hint: ownCa
+					? `Paste the certificate of the CA that issued this server's certificate (or the server's own self-signed certificate) into "${CA_CERTIFICATE_LABEL}" of the Email Intel IMAP credential.`
+					: `If the server uses a private CA or a self-signed certificate, paste that certificate (PEM) into "${CA_CERTIFICATE_LABEL}" of the Email Intel IMAP credential: the connection stays fully verified. "Skip TLS Verification (Insecure)" turns every check off; use it only for a throwaway lab server.`,
 				cause,
 			},
 		);
 	}
-	if (
-		code === 'ERR_TLS_CERT_ALTNAME_INVALID' ||
-		code === 'CERT_HAS_EXPIRED' ||
-		code.startsWith('ERR_SSL_') ||
-		code === 'ERR_TLS_CERT_ALTNAME_FORMAT'
-	) {
+	if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'ERR_TLS_CERT_ALTNAME_FORMAT') {
+		return new MailIntelError(
+			`the certificate of the IMAP server at ${where} is not for "${settings.host}" (${code})`,
+			{
+				source: 'imap',
+				code: 'TLS_HOSTNAME',
+				field: 'host',
+				hint: "Set Host in the Email Intel IMAP credential to a name the server's certificate lists (its subject alternative names).",
+				cause,
+			},
+		);
+	}
+	if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+		return new MailIntelError(
+			`the certificate of the IMAP server at ${where} is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'} (${code})`,
+			{
+				source: 'imap',
+				code: 'TLS_EXPIRED',
+				hint: "The server's administrator must renew its certificate (or fix the server's clock). n8n's clock matters too: check it.",
+				cause,
+			},
+		);
+	}
+	if (code.startsWith('ERR_SSL_')) {
 		return new MailIntelError(
 			`TLS with the IMAP server at ${where} failed: ${errorMessage(error)}`,
 			{
 				source: 'imap',
 				code: 'TLS',
-				field: code.startsWith('ERR_SSL_') ? 'security' : 'host',
-				hint: code.startsWith('ERR_SSL_')
-					? 'The port does not speak the chosen Security mode: use TLS on 993, STARTTLS or None on 143.'
-					: 'The certificate does not match the host name or has expired; use the host name on the certificate, or turn on "Allow Self-Signed Certificates" for a lab server.',
+				field: 'security',
+				hint: 'The port does not speak the chosen Security mode: use TLS on 993, STARTTLS or None on 143.',
 				cause,
 			},
 		);

@@ -158,7 +158,9 @@ export function poolKey(settings: ImapSettings): string {
 				settings.host,
 				settings.port,
 				settings.security,
-				settings.allowSelfSigned,
+				// A connection verified one way is never lent to settings that trust differently.
+				settings.skipTlsVerification === true,
+				settings.caCertificate ?? null,
 				settings.user,
 				settings.auth,
 			]),

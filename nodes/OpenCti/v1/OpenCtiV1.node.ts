@@ -8,6 +8,7 @@ import type {
 
 import { router } from './actions/router';
 import { versionDescription } from './actions/versionDescription';
+import { testOpenCtiCredential } from './transport/credential-test';
 
 // The icon is set in versionDescription.ts, relative to the wrapper OpenCti.node.ts as n8n resolves it for
 // every version; this rule only sees literal `description` class fields.
@@ -18,6 +19,10 @@ export class OpenCtiV1 implements INodeType {
 	constructor(baseDescription: INodeTypeBaseDescription) {
 		this.description = { ...baseDescription, ...versionDescription };
 	}
+
+	methods = {
+		credentialTest: { emailIntelOpenCtiApiTest: testOpenCtiCredential },
+	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

@@ -18,7 +18,8 @@ void (async () => {
 		host: flag('host', '127.0.0.1'),
 	});
 	console.error(
-		`fake OpenCTI ${fake.version} on ${fake.url}/graphql, token "${fake.token}" (Ctrl+C to stop)`,
+		`fake OpenCTI ${fake.version} on ${fake.url}/graphql, token "${fake.token}" (plain HTTP: turn on ` +
+			'"Allow Unencrypted HTTP" in the n8n credential; Ctrl+C to stop)',
 	);
 	process.on('SIGINT', () => {
 		for (const report of fake.store.reports.values()) {

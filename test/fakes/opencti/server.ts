@@ -31,6 +31,9 @@ export interface RecordedRequest {
 
 export type FaultKind =
 	| 'unauthorized'
+	/** 401 / 403 with a JSON error body and no OpenCTI code (a proxy or gateway in front of it). */
+	| 'unauthorizedJson'
+	| 'forbiddenJson'
 	| 'authRequired'
 	| 'forbidden'
 	| 'graphqlError'
@@ -276,6 +279,12 @@ export async function start(options: FakeOpenCtiOptions = {}): Promise<FakeOpenC
 			case 'unauthorized':
 				send(res, 401, { errors: [AUTH_REQUIRED] });
 				return 401;
+			case 'unauthorizedJson':
+				send(res, 401, { errors: [{ message: 'Invalid or expired bearer token' }] });
+				return 401;
+			case 'forbiddenJson':
+				send(res, 403, { errors: [{ message: 'Access denied by policy' }] });
+				return 403;
 			case 'authRequired':
 				send(res, 200, { data: null, errors: [AUTH_REQUIRED] });
 				return 200;

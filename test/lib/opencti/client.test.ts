@@ -28,7 +28,7 @@ async function planFor(key: string, options: EmailReportOptions = {}) {
 		chosen.map((info) => ({ info, data: binaries[info.binaryProperty!].data })),
 		options,
 	);
-	return { email, plan };
+	return { email, plan, spec };
 }
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -36,7 +36,14 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 describe('OpenCTI client against the schema-validating fake', () => {
 	let fake: FakeOpenCti;
 	const client = (overrides: Partial<ConstructorParameters<typeof OpenCtiClient>[0]> = {}) =>
-		new OpenCtiClient({ url: fake.url, token: fake.token, retry: noWait, ...overrides });
+		new OpenCtiClient({
+			url: fake.url,
+			token: fake.token,
+			// The fake listens on plain HTTP, as a Docker-internal platform does.
+			allowUnencryptedHttp: true,
+			retry: noWait,
+			...overrides,
+		});
 
 	beforeEach(async () => {
 		fake = await start({ version: '6.9.7' });
@@ -76,7 +83,7 @@ describe('OpenCTI client against the schema-validating fake', () => {
 		test.each(EMAILS.map((email) => [email.key]))(
 			'%s: the stored report is the connector mapping, files and markings included',
 			async (key) => {
-				const { email, plan } = await planFor(key);
+				const { email, plan, spec } = await planFor(key);
 				const created = await client().createReport(plan);
 				const stored = fake.store.reports.get(created.standard_id)!;
 
@@ -92,7 +99,7 @@ describe('OpenCTI client against the schema-validating fake', () => {
 				});
 				// Byte for byte, against the text written out in the mapping test's format.
 				expect(stored.description).toBe(
-					`**Email Received From**: ${email.from!.address}  \n**Email Received At**: ${email.date}  \n` +
+					`**Email Received From**: ${email.from!.address}  \n**Email Received At**: ${spec.receivedAt}  \n` +
 						`**Email Subject**: ${plan.input.name}  \n**Email Attachment Count**: ${plan.files.length}  \n  \n` +
 						'Please consult the content section to view the email content.',
 				);
@@ -100,7 +107,7 @@ describe('OpenCTI client against the schema-validating fake', () => {
 				const expectedFiles = email.attachments
 					.filter(
 						(attachment) =>
-							!attachment.inline &&
+							attachment.disposition === 'attachment' &&
 							['application/pdf', 'text/csv', 'text/plain'].includes(attachment.contentType),
 					)
 					.map((attachment) => ({
@@ -231,6 +238,38 @@ describe('OpenCTI client against the schema-validating fake', () => {
 			expect(error.hint).toContain('API token');
 		});
 
+		test.each([
+			['unauthorizedJson', 401, 'OpenCTI rejected the API token (Invalid or expired bearer token)'],
+			[
+				'forbiddenJson',
+				403,
+				"OpenCTI refused the operation: the token's user lacks a capability (Access denied by policy)",
+			],
+		] as const)(
+			'a %s answer with a JSON error body and no OpenCTI code still names the token (HTTP %i)',
+			async (kind, status, message) => {
+				// JSON operations (graphql-request) and uploads (multipart) read the body each their own way.
+				fake.fault({ kind });
+				for (const pending of [client().version(), client().createReport(plan)]) {
+					const error = await failure(pending);
+					expect(error.message).toBe(message);
+					expect(error.status).toBe(status);
+					expect(error.field).toBe('token');
+					expect(error.hint).not.toContain('fix the input');
+				}
+				const upload = await failure(
+					client().uploadFile('report--x', {
+						name: 'a.pdf',
+						mimeType: 'application/pdf',
+						data: Buffer.from('%PDF'),
+						markings: [],
+					}),
+				);
+				expect(upload.field).toBe('token');
+				expect(upload.status).toBe(status);
+			},
+		);
+
 		test('a user without the capability (FORBIDDEN_ACCESS) is told which capabilities to grant', async () => {
 			fake.fault({
 				kind: 'forbidden',
@@ -286,6 +325,7 @@ describe('OpenCTI client against the schema-validating fake', () => {
 				new OpenCtiClient({
 					url: `http://127.0.0.1:${port}/`,
 					token: 't',
+					allowUnencryptedHttp: true,
 					retry: noWait,
 				}).version(),
 			);
@@ -293,6 +333,27 @@ describe('OpenCTI client against the schema-validating fake', () => {
 			expect(error.field).toBe('url');
 			expect(error.message).toContain(`http://127.0.0.1:${port}/graphql`);
 			fake = await start();
+		});
+
+		test('an http:// URL is refused unless the credential allows it, and no token is sent', () => {
+			const refused = (() => {
+				try {
+					new OpenCtiClient({ url: fake.url, token: fake.token });
+				} catch (error) {
+					return error as MailIntelError;
+				}
+				throw new Error('accepted');
+			})();
+			expect(refused.message).toBe(
+				`"${fake.url}" is unencrypted HTTP: the OpenCTI API token would be sent in clear text`,
+			);
+			expect(refused.field).toBe('allowUnencryptedHttp');
+			expect(refused.hint).toContain('https://');
+			expect(refused.hint).toContain('"Allow Unencrypted HTTP"');
+			expect(fake.requests).toEqual([]);
+			expect(
+				new OpenCtiClient({ url: 'HTTPS://opencti.example.com/graphql/', token: 't' }).endpoint,
+			).toBe('HTTPS://opencti.example.com/graphql');
 		});
 
 		test('configuration mistakes are caught before any request', () => {
@@ -304,6 +365,30 @@ describe('OpenCTI client against the schema-validating fake', () => {
 			);
 		});
 	});
+
+	test.each([
+		['6.9.7', 'reportAdd'],
+		['6.5.10', 'importPush'],
+	])(
+		'on %s a non-ASCII file name arrives intact through busboy, as OpenCTI parses uploads (%s)',
+		async (version) => {
+			fake.setVersion(version);
+			const { plan } = await planFor('text-only, subject, no attachment');
+			const names = ['отчёт-2026.pdf', 'Übersicht Q3 (final).csv', '报告.txt'];
+			const created = await client().createReport({
+				...plan,
+				files: names.map((name) => ({
+					name,
+					mimeType: 'application/pdf',
+					data: Buffer.from(name),
+					markings: [AMBER_STRICT],
+				})),
+			});
+			const stored = fake.store.reports.get(created.standard_id)!;
+			expect(stored.files.map((file) => file.name)).toEqual(names);
+			expect(stored.files.map((file) => file.data.toString())).toEqual(names);
+		},
+	);
 
 	test('uploadFile attaches a file to an existing entity by importPush', async () => {
 		const { plan } = await planFor('text-only, subject, no attachment');

@@ -26,18 +26,18 @@ async function mapped(key: string, options = {}) {
 }
 
 describe('the connector mapping (email -> ReportAddInput)', () => {
-	test('text-only email with a subject: name, published UTC, content = text, connector defaults', async () => {
+	test('text-only email with a subject: name, published UTC, content = the escaped text, connector defaults', async () => {
 		const { plan } = await mapped('text-only, subject, no attachment');
 		expect(plan.input).toEqual({
 			name: 'APT29 phishing wave',
 			description:
 				'**Email Received From**: alice@partner.example  \n' +
-				'**Email Received At**: 2025-06-03T08:00:00Z  \n' +
+				'**Email Received At**: 2025-06-03 10:00:00+02:00  \n' +
 				'**Email Subject**: APT29 phishing wave  \n' +
 				'**Email Attachment Count**: 0  \n' +
 				'  \n' +
 				'Please consult the content section to view the email content.',
-			content: 'IOC list:\n1.2.3.4\nevil.example\n',
+			content: 'IOC list:<br>\n1.2.3.4<br>\nevil.example<br>\n',
 			published: '2025-06-03T08:00:00Z',
 			report_types: ['threat-report'],
 			objectMarking: [AMBER_STRICT],
@@ -56,7 +56,7 @@ describe('the connector mapping (email -> ReportAddInput)', () => {
 		expect(plan.input.published).toBe('2025-06-05T04:30:00Z');
 		expect(plan.input.content).toBe('<p>See the <b>attached</b> report.</p>');
 		expect(plan.input.description).toBe(
-			'**Email Received From**: bob@cert.example  \n**Email Received At**: 2025-06-05T04:30:00Z  \n' +
+			'**Email Received From**: bob@cert.example  \n**Email Received At**: 2025-06-04 23:30:00-05:00  \n' +
 				'**Email Subject**: <no subject> from bob@cert.example  \n**Email Attachment Count**: 1  \n  \n' +
 				'Please consult the content section to view the email content.',
 		);

@@ -1,4 +1,9 @@
 import { DateTime } from 'luxon';
+import {
+	NodeHelpers,
+	type ICredentialDataDecryptedObject,
+	type INodeParameters,
+} from 'n8n-workflow';
 
 import { MailIntelError } from '../../../lib/errors';
 import {
@@ -61,10 +66,39 @@ test('credential fields map onto connection settings', () => {
 		host: 'imap.example.com',
 		port: 143,
 		security: 'starttls',
-		allowSelfSigned: false,
+		skipTlsVerification: false,
 		user: 'u',
 		auth: { method: 'accessToken', accessToken: 't' },
 	});
+});
+
+test('a credential saved with the former allowSelfSigned reads as Skip TLS Verification', () => {
+	const base = { host: 'imap.example.com', user: 'u', password: 'p' };
+	// What n8n does to stored credential data before a node sees it (CredentialsHelper
+	// applyDefaultsAndOverwrites): keep the declared fields only, with their defaults.
+	const asN8nHandsIt = (stored: Record<string, unknown>) =>
+		NodeHelpers.getNodeParameters(
+			new EmailIntelImapApi().properties,
+			stored as INodeParameters,
+			true,
+			false,
+			null,
+			null,
+		) as ICredentialDataDecryptedObject;
+	expect(
+		imapSettingsFrom(asN8nHandsIt({ ...base, allowSelfSigned: true })).skipTlsVerification,
+	).toBe(true);
+	expect(imapSettingsFrom(asN8nHandsIt(base)).skipTlsVerification).toBe(false);
+	expect(imapSettingsFrom({ ...base, allowSelfSigned: true }).skipTlsVerification).toBe(true);
+	expect(imapSettingsFrom({ ...base, skipTlsVerification: true }).skipTlsVerification).toBe(true);
+	expect(imapSettingsFrom(base).skipTlsVerification).toBe(false);
+	const credential = new EmailIntelImapApi();
+	expect(credential.properties.map((property) => property.displayName)).toEqual(
+		expect.arrayContaining(['CA Certificate (PEM)', 'Skip TLS Verification (Insecure)']),
+	);
+	expect(credential.properties.find((property) => property.name === 'allowSelfSigned')?.type).toBe(
+		'hidden',
+	);
 });
 
 test('node and credential descriptions: names, defaults and the credential test hook', () => {
@@ -84,7 +118,8 @@ test('node and credential descriptions: names, defaults and the credential test 
 	expect(defaults).toMatchObject({
 		port: 993,
 		security: 'tls',
-		allowSelfSigned: false,
+		caCertificate: '',
+		skipTlsVerification: false,
 		authMethod: 'password',
 	});
 });

@@ -31,7 +31,7 @@ const credentials = (overrides: Record<string, unknown> = {}) => ({
 		host: server.host,
 		port: server.port,
 		security: 'none',
-		allowSelfSigned: false,
+		skipTlsVerification: false,
 		user: 'alice',
 		authMethod: 'password',
 		password: server.users.alice,
@@ -190,7 +190,7 @@ test('a bad start date names the parameter', async () => {
 	});
 });
 
-test('credential test: OK, and a message naming the option for a self-signed TLS server', async () => {
+test('credential test: OK, and messages naming the CA field for a self-signed TLS server', async () => {
 	const run = (data: Record<string, unknown>) =>
 		testImapCredential.call({} as ICredentialTestFunctions, {
 			id: '1',
@@ -201,10 +201,24 @@ test('credential test: OK, and a message naming the option for a self-signed TLS
 	await expect(run({})).resolves.toMatchObject({ status: 'OK' });
 	const tls = await run({ port: server.tlsPort, security: 'tls' });
 	expect(tls.status).toBe('Error');
-	expect(tls.message).toContain('Allow Self-Signed Certificates');
+	expect(tls.message).toContain('CA Certificate (PEM)');
+	expect(tls.message).toContain('Skip TLS Verification (Insecure)');
+	// The server's own self-signed certificate as the CA: verified, host name and dates included.
+	await expect(
+		run({ port: server.tlsPort, security: 'tls', caCertificate: server.certPem }),
+	).resolves.toMatchObject({ status: 'OK' });
+	await expect(
+		run({ port: server.tlsPort, security: 'tls', skipTlsVerification: true }),
+	).resolves.toMatchObject({ status: 'OK' });
+	// A credential saved with the former "Allow Self-Signed Certificates" still connects.
 	await expect(
 		run({ port: server.tlsPort, security: 'tls', allowSelfSigned: true }),
 	).resolves.toMatchObject({ status: 'OK' });
+	const badCa = await run({ port: server.tlsPort, security: 'tls', caCertificate: 'nope' });
+	expect(badCa.message).toMatch(/^CA Certificate \(PEM\): no PEM certificate found\. Paste/);
 	const auth = await run({ password: 'nope' });
 	expect(auth.message).toMatch(/User and Password/);
+	// Dovecot says "Authentication failed."; the message keeps one full stop.
+	expect(auth.message).toContain('Authentication failed. Check');
+	expect(auth.message).not.toContain('..');
 });

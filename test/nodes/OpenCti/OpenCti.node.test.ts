@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import {
+	type ICredentialTestFunctions,
 	NodeApiError,
 	NodeOperationError,
 	type INodeExecutionData,
@@ -47,7 +48,14 @@ describe('OpenCTI node (inside n8n-core ExecuteContext) against the fake platfor
 		runNode(new OpenCti(), {
 			parameters: parameters as never,
 			items: input,
-			credentials: { emailIntelOpenCtiApi: { url: fake.url, token: extra.token ?? fake.token } },
+			credentials: {
+				emailIntelOpenCtiApi: {
+					url: fake.url,
+					token: extra.token ?? fake.token,
+					// The fake listens on plain HTTP, as a Docker-internal platform does.
+					allowUnencryptedHttp: true,
+				},
+			},
 			continueOnFail: extra.continueOnFail,
 		});
 
@@ -68,7 +76,9 @@ describe('OpenCTI node (inside n8n-core ExecuteContext) against the fake platfor
 		const v1 = node.getNodeType(1) as INodeType;
 		expect(v1.description.name).toBe('openCti');
 		expect(v1.description.usableAsTool).toBe(true);
-		expect(v1.description.credentials).toEqual([{ name: 'emailIntelOpenCtiApi', required: true }]);
+		expect(v1.description.credentials).toEqual([
+			{ name: 'emailIntelOpenCtiApi', required: true, testedBy: 'emailIntelOpenCtiApiTest' },
+		]);
 		const root = path.resolve(__dirname, '../../..');
 		expect(
 			JSON.parse(readFileSync(path.join(root, 'nodes/OpenCti/OpenCti.node.json'), 'utf8')).node,
@@ -100,11 +110,12 @@ describe('OpenCTI node (inside n8n-core ExecuteContext) against the fake platfor
 				expect(item.json.id).toBe(stored.id);
 				expect(item.json.name).toBe(stored.name);
 				expect(stored.published).toBe(email.date);
-				expect(stored.content).toBe(email.html || email.text);
+				// The connector's content rule (test/lib/opencti/connector-rules.test.ts has it byte for byte).
+				expect(stored.content).toBe(email.html || email.text.replace(/\n/g, '<br>\n'));
 				expect(stored.objectMarking).toEqual([AMBER_STRICT]);
 				expect(stored.report_types).toEqual(['threat-report']);
 				expect(stored.description).toBe(
-					`**Email Received From**: ${email.from.address}  \n**Email Received At**: ${email.date}  \n` +
+					`**Email Received From**: ${email.from.address}  \n**Email Received At**: ${EMAILS[index].receivedAt}  \n` +
 						`**Email Subject**: ${stored.name}  \n**Email Attachment Count**: ${stored.files.length}  \n  \n` +
 						'Please consult the content section to view the email content.',
 				);
@@ -291,5 +302,61 @@ describe('OpenCTI node (inside n8n-core ExecuteContext) against the fake platfor
 		expect(stored.files[1].markings).toEqual([
 			'marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed',
 		]);
+	});
+
+	describe('credential test (methods.credentialTest, the client the node runs)', () => {
+		const credentialTest = (data: Record<string, unknown>) => {
+			const v1 = new OpenCti().getNodeType(1) as INodeType;
+			return v1.methods!.credentialTest!.emailIntelOpenCtiApiTest.call(
+				{} as ICredentialTestFunctions,
+				{ id: '1', name: 'OpenCTI', type: 'emailIntelOpenCtiApi', data: data as never },
+			);
+		};
+
+		test('a good token passes and names the platform version', async () => {
+			await expect(
+				credentialTest({ url: `${fake.url}/`, token: fake.token, allowUnencryptedHttp: true }),
+			).resolves.toEqual({ status: 'OK', message: 'Connected to OpenCTI 6.9.7' });
+		});
+
+		test('a bad token is named', async () => {
+			const result = await credentialTest({
+				url: fake.url,
+				token: 'revoked-token',
+				allowUnencryptedHttp: true,
+			});
+			expect(result.status).toBe('Error');
+			expect(result.message).toMatch(
+				/^OpenCTI rejected the API token \(You must be logged in to do this\.\)\. Check the OpenCTI API credential/,
+			);
+		});
+
+		test('http:// without "Allow Unencrypted HTTP": refused, and the token never left n8n', async () => {
+			const result = await credentialTest({ url: fake.url, token: fake.token });
+			expect(result).toEqual({
+				status: 'Error',
+				message:
+					`"${fake.url}" is unencrypted HTTP: the OpenCTI API token would be sent in clear text. ` +
+					'Use the https:// address of the platform in the URL field. If n8n reaches OpenCTI only over a trusted ' +
+					'internal network (e.g. Docker\'s http://opencti:8080), turn on "Allow Unencrypted HTTP" in the Email Intel OpenCTI API credential.',
+			});
+			expect(fake.requests).toEqual([]);
+		});
+
+		test('an execution with an http:// URL and the switch off fails the same way, naming the switch', async () => {
+			const error = await runNode(new OpenCti(), {
+				parameters: { resource: 'report', operation: 'createFromEmail' } as never,
+				items,
+				credentials: { emailIntelOpenCtiApi: { url: fake.url, token: fake.token } },
+			}).then(
+				() => undefined,
+				(caught: unknown) => caught as NodeOperationError,
+			);
+			expect(error?.message).toBe(
+				`"${fake.url}" is unencrypted HTTP: the OpenCTI API token would be sent in clear text`,
+			);
+			expect(error?.description).toContain('Field to check: allowUnencryptedHttp');
+			expect(fake.requests).toEqual([]);
+		});
 	});
 });

@@ -17,7 +17,9 @@ export const versionDescription: INodeTypeDescription = {
 	usableAsTool: true,
 	inputs: [NodeConnectionTypes.Main],
 	outputs: [NodeConnectionTypes.Main],
-	credentials: [{ name: 'emailIntelOpenCtiApi', required: true }],
+	credentials: [
+		{ name: 'emailIntelOpenCtiApi', required: true, testedBy: 'emailIntelOpenCtiApiTest' },
+	],
 	properties: [
 		{
 			displayName: 'Resource',

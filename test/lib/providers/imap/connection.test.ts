@@ -22,33 +22,34 @@ test('plain connection with password: connect, log in, STATUS INBOX', async () =
 	await expect(verifyImapSettings(settingsFor(server))).resolves.toEqual({ messages: 1 });
 });
 
-test('TLS to a self-signed server is refused by default, naming the option that allows it', async () => {
+test('TLS to a self-signed server is refused by default, naming the CA field and the insecure switch', async () => {
 	const error = await mailIntelFailure(
 		verifyImapSettings(settingsFor(server, { port: server.tlsPort, security: 'tls' })),
 	);
-	expect(error.code).toBe('TLS_SELF_SIGNED');
-	expect(error.field).toBe('allowSelfSigned');
-	expect(error.hint).toContain('Allow Self-Signed Certificates');
+	expect(error.code).toBe('TLS_UNTRUSTED');
+	expect(error.field).toBe('caCertificate');
+	expect(error.hint).toContain('CA Certificate (PEM)');
+	expect(error.hint).toContain('Skip TLS Verification (Insecure)');
 });
 
-test('TLS and STARTTLS work once self-signed certificates are allowed', async () => {
+test('TLS and STARTTLS work once verification is skipped', async () => {
 	await expect(
 		verifyImapSettings(
-			settingsFor(server, { port: server.tlsPort, security: 'tls', allowSelfSigned: true }),
+			settingsFor(server, { port: server.tlsPort, security: 'tls', skipTlsVerification: true }),
 		),
 	).resolves.toHaveProperty('messages');
 	await expect(
-		verifyImapSettings(settingsFor(server, { security: 'starttls', allowSelfSigned: true })),
+		verifyImapSettings(settingsFor(server, { security: 'starttls', skipTlsVerification: true })),
 	).resolves.toHaveProperty('messages');
 	const starttls = await mailIntelFailure(
 		verifyImapSettings(settingsFor(server, { security: 'starttls' })),
 	);
-	expect(starttls.field).toBe('allowSelfSigned');
+	expect(starttls.field).toBe('caCertificate');
 });
 
 test('TLS against the plain port says the Security mode does not match the port', async () => {
 	const error = await mailIntelFailure(
-		verifyImapSettings(settingsFor(server, { security: 'tls', allowSelfSigned: true })),
+		verifyImapSettings(settingsFor(server, { security: 'tls', skipTlsVerification: true })),
 	);
 	expect(['security', 'port']).toContain(error.field);
 });

@@ -19,7 +19,6 @@ export function settingsFor(
 		host: server.host,
 		port: server.port,
 		security: 'none',
-		allowSelfSigned: false,
 		user: 'alice',
 		auth: { method: 'password', password: server.users.alice },
 		connectTimeoutMs: 5000,
