@@ -1208,7 +1208,6 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 								'Retry-After': String(throttle.retryAfterSeconds),
 							},
 						);
-
 					} else {
 						reply = await route(req, url, raw);
 					}
