@@ -1068,6 +1068,20 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 				String(req.headers.prefer ?? ''),
 			);
 		}
+		if (
+			(m = /^\/v1\.0\/users\/([^/]+)\/mailFolders\/([^/]+)\/messages$/i.exec(path)) &&
+			method === 'GET'
+		) {
+			// A folder's messages, newest first (`$orderby=receivedDateTime desc`, `$top`): what a
+			// trigger's Fetch Test Event reads. No paging: the fake serves small folders.
+			const listed = [
+				...store(decodeURIComponent(m[1]), decodeURIComponent(m[2])).messages.values(),
+			]
+				.filter((message) => !message.removed)
+				.sort((a, b) => b.receivedDateTime.localeCompare(a.receivedDateTime) || b.seq - a.seq)
+				.slice(0, Number(url.searchParams.get('$top') ?? 10));
+			return json(200, { value: listed.map(messageJson) });
+		}
 		if ((m = /^\/v1\.0\/users\/([^/]+)\/messages\/([^/]+)(\/.*)?$/i.exec(path))) {
 			const message = messagesById.get(decodeURIComponent(m[2]));
 			if (

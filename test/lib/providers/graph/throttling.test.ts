@@ -35,8 +35,12 @@ function seed(fake: FakeGraph, upn: string, count: number): string[] {
 		.map((m) => m.id);
 }
 
-async function deltaPasses(session: GraphMailSession<unknown>, scopes: MailboxScope[]) {
-	const state = {};
+/** One pass per folder at once, on the trigger's static data (`state`, kept between passes as n8n keeps it). */
+async function deltaPasses(
+	session: GraphMailSession<unknown>,
+	scopes: MailboxScope[],
+	state: object = {},
+) {
 	return Promise.all(scopes.map((scope) => session.deltaPass(scope, state)));
 }
 
@@ -83,7 +87,8 @@ describe('throttling storm, on a virtual clock', () => {
 			budget: 6,
 			enforceWindows: false,
 		});
-		const first = await deltaPasses(session, session.scopes);
+		const staticData = {};
+		const first = await deltaPasses(session, session.scopes, staticData);
 		Object.assign(fake.throttle, {
 			rate: 0.25,
 			retryAfterSeconds: 3600,
@@ -91,7 +96,7 @@ describe('throttling storm, on a virtual clock', () => {
 			budget: 6 + 8,
 		});
 		const second = MAILBOXES.map((upn) => seed(fake, upn, 10));
-		const again = await deltaPasses(session, session.scopes);
+		const again = await deltaPasses(session, session.scopes, staticData);
 		Object.assign(fake.throttle, { rate: 0, enforceWindows: true });
 		session.close();
 
