@@ -85,4 +85,74 @@ export default tseslint.config(
 			'n8n-nodes-base/node-class-description-outputs-wrong': 'off',
 		},
 	},
+	// The layering (README "Layout"): lib/ is the framework-free core and knows nothing of n8n
+	// or the nodes; the mail model never depends on a provider; a node never reaches into another
+	// node's folder (what two nodes share lives in nodes/shared/).
+	{
+		files: ['lib/**/*.ts'],
+		rules: {
+			'no-restricted-imports': [
+				'error',
+				{
+					paths: [
+						{ name: 'n8n-workflow', message: 'lib/ is framework-free: map to n8n in nodes/.' },
+					],
+					patterns: [
+						{ group: ['n8n-core', 'n8n-workflow/*'], message: 'lib/ is framework-free.' },
+						{ group: ['**/nodes/**', '**/credentials/**'], message: 'lib/ never imports nodes/.' },
+					],
+				},
+			],
+		},
+	},
+	{
+		files: ['lib/mail/**/*.ts'],
+		rules: {
+			'no-restricted-imports': [
+				'error',
+				{
+					paths: [
+						{ name: 'n8n-workflow', message: 'lib/ is framework-free: map to n8n in nodes/.' },
+					],
+					patterns: [
+						{ group: ['n8n-core', 'n8n-workflow/*'], message: 'lib/ is framework-free.' },
+						{ group: ['**/nodes/**', '**/credentials/**'], message: 'lib/ never imports nodes/.' },
+						{
+							group: ['**/providers', '**/providers/**', '**/ingest/**'],
+							message:
+								'lib/mail is the mail model: providers and the ingest core use it, not the reverse.',
+						},
+					],
+				},
+			],
+		},
+	},
+	...[
+		'EmailIntelImapTrigger',
+		'EmailIntelParse',
+		'Microsoft365MailTrigger',
+		'Microsoft365MailPollTrigger',
+		'OpenCti',
+	].map((node) => ({
+		files: [`nodes/${node}/**/*.ts`],
+		rules: {
+			'no-restricted-imports': [
+				'error',
+				{
+					patterns: [
+						{
+							group: [
+								'**/EmailIntelImapTrigger/**',
+								'**/EmailIntelParse/**',
+								'**/Microsoft365MailTrigger/**',
+								'**/Microsoft365MailPollTrigger/**',
+								'**/OpenCti/**',
+							].filter((pattern) => !pattern.includes(`/${node}/`)),
+							message: "A node never imports another node's folder: share through nodes/shared/.",
+						},
+					],
+				},
+			],
+		},
+	})),
 );

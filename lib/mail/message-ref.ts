@@ -28,7 +28,7 @@ export interface MessageSummary extends MessageRef {
 
 /**
  * A page of changes plus the cursor to store once every message in it has been emitted.
- * The trigger writes `cursor` to static data *before* returning the items (DESIGN.md §3);
+ * The trigger writes `cursor` to static data *before* returning the items (README "Exactly once");
  * a cursor never points past a message that was not emitted.
  */
 export interface ChangeBatch<Cursor> {

@@ -1,7 +1,7 @@
 /**
  * The normalized email item: one JSON shape emitted by every trigger (IMAP, Graph, Gmail),
  * so the action nodes downstream never care where a message came from.
- * Field names follow what EmailEngine and Microsoft Graph users already know (DESIGN.md §2).
+ * Field names follow what EmailEngine and Microsoft Graph users already know (README "The normalized email item").
  */
 
 /** `file`: parsed from an .eml the workflow already had (the Parse node); no mailbox to act on. */

@@ -34,6 +34,8 @@ export interface MailProvider<Cursor = unknown> {
 		ref: MessageRef,
 		policy: AttachmentPolicy,
 		sink?: AttachmentSink<T>,
+		/** `recordTransientFailures`: the message's retry budget is spent (lib/ingest/core.ts). */
+		options?: { recordTransientFailures?: boolean },
 	): Promise<ParsedEmail<T>>;
 
 	/** The raw RFC 822 source (IMAP/Gmail) or MIME export (Graph `$value`). */

@@ -1,4 +1,4 @@
-// The real-n8n harness for e2e tests (recipe: /work/shared/TESTING.md §2). n8n 2.41.1 runs on
+// The real-n8n harness for e2e tests (recipe: README "Where n8n comes from"). n8n 2.41.1 runs on
 // Node 24 from the e2e cache (install.ts), the pack is installed into each user folder the way
 // n8n's Community Nodes installer does it (pack.ts), and every instance gets its own user folder,
 // SQLite database and free ports, so instances never share state.

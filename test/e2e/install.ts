@@ -1,4 +1,4 @@
-// Installs the real n8n the e2e tests and `npm run dev` use (recipe: /work/shared/TESTING.md §2):
+// Installs the real n8n the e2e tests and `npm run dev` use (recipe: README "Where n8n comes from"):
 // n8n 2.41.1 on Node 24, both from test/e2e/n8n/package-lock.json, into a cache folder outside
 // git. The folder name carries a hash of the lock, so a changed lock gets a new
 // install and an unchanged one is reused between runs. The install is built in a temporary

@@ -1,4 +1,4 @@
-// A throwaway real Dovecot 2.3 on loopback for tests (recipe: /work/shared/TESTING.md §1).
+// A throwaway real Dovecot 2.3 on loopback for tests (recipe: README "Tests against a real Dovecot").
 // Each test file starts its own server: free ports picked at start, its own lab folder under
 // test/.lab/ (gitignored), removed by stop(). Faults (kick, SIGKILL, UIDVALIDITY change,
 // renumbering) are real server behaviour, not mocks.

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Makes sure a Dovecot 2.3 binary is on this machine (TESTING.md §1). Used by the Jest global
+// Makes sure a Dovecot 2.3 binary is on this machine (README "Tests against a real Dovecot"). Used by the Jest global
 // setup, by `npm test` and by .ci/run. As root it installs the Debian packages with apt-get;
 // otherwise it fails with the command to run. A Dovecot-backed test never skips silently:
 // without Dovecot the run stops here with that message.

@@ -7,7 +7,7 @@ import { readText } from '../../http/body';
 import type { GraphAppConfig } from './config';
 import { createHttpsTransport, type HttpsTransport } from './https';
 
-/** The small interface the Graph transport needs (STYLE.md §6); MSAL is one implementation. */
+/** The small interface the Graph transport needs; MSAL is one implementation. */
 export interface TokenSource {
 	getAccessToken(): Promise<string>;
 	/**

@@ -310,7 +310,7 @@ function hintFor(status: number, code: string | undefined): string | undefined {
 	return undefined;
 }
 
-/** `users/{upn}` path segment, encoded once where URLs are built (STYLE.md §5). */
+/** `users/{upn}` path segment, encoded once where URLs are built. */
 export function userPath(upn: string): string {
 	return `/users/${encodeURIComponent(upn)}`;
 }

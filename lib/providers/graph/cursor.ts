@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 /**
  * The Graph cursor for one mailbox folder, kept in the trigger's static data.
- * The delta link is the source of truth (DESIGN.md §3); `recent` exists because a delta pass
+ * The delta link is the source of truth (README "Exactly once"); `recent` exists because a delta pass
  * returns *changed* messages too (read, flagged, categorised) and because a full resync after
  * an expired delta token lists the folder again: neither may emit a message twice.
  */

@@ -92,7 +92,7 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 				}));
 			} catch (error) {
 				if (!isMissingSyncState(error) || resynced) throw error;
-				// The delta token expired: list the folder again from the start date (DESIGN.md §3).
+				// The delta token expired: list the folder again from the start date (README "Exactly once").
 				resynced = true;
 				link = this.deltaStart(folder, options.since);
 				continue;

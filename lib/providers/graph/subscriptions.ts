@@ -5,7 +5,7 @@ import { folderPath } from './client';
 
 /**
  * Graph change-notification subscriptions for new messages in one folder.
- * Facts (DESIGN.md §4): message subscriptions live at most 10,080 minutes; renew when less
+ * Facts (README "Microsoft 365 Mail Trigger", Limits): message subscriptions live at most 10,080 minutes; renew when less
  * than 24 h are left; `clientState` is at most 128 characters and comes back on every
  * notification; creation fails unless the notification URL answers the validation POST.
  */

@@ -12,7 +12,7 @@ import { notFound, type ImapSession } from './session';
 /**
  * What an action node does to one message it addresses by locator. Every command that the
  * server can refuse is checked: imapflow answers a server NO with `false`, and a silent failed
- * quarantine is a security bug (STYLE #9).
+ * quarantine is a security bug.
  */
 
 export async function fetchMessage<T = BufferedAttachment>(
@@ -20,12 +20,17 @@ export async function fetchMessage<T = BufferedAttachment>(
 	ref: MessageRef,
 	policy: AttachmentPolicy,
 	sink?: AttachmentSink<T>,
+	options: { recordTransientFailures?: boolean } = {},
 ): Promise<ParsedEmail<T>> {
 	const summary = { ...ref, size: undefined };
 	const client = await session.client();
 	const lock = await session.lockRef(client, ref);
 	try {
-		const fetched = await streamOne(session, client, summary, { policy, sink });
+		const fetched = await streamOne(session, client, summary, {
+			policy,
+			sink,
+			recordTransientFailures: () => options.recordTransientFailures === true,
+		});
 		if (!fetched) throw notFound(ref);
 		return fetched.parsed;
 	} catch (error) {

@@ -58,7 +58,7 @@ export function tlsTrust(settings: ImapSettings): NonNullable<ImapFlowOptions['t
 
 /**
  * Connects and logs in. The 'error' listener is attached before connect(): imapflow emits
- * socket errors as events, and an unhandled emitter error would take n8n down (STYLE #10).
+ * socket errors as events, and an unhandled emitter error would take n8n down.
  */
 export async function connectImap(
 	settings: ImapSettings,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 /**
  * Where a mailbox was left, stored per mailbox in the trigger's static data (JSON).
- * Written only once every message up to `lastUid` was emitted (DESIGN.md §3).
+ * Written only once every message up to `lastUid` was emitted (README "Exactly once").
  */
 export interface ImapCursor {
 	/** UIDs are only comparable within one UIDVALIDITY (RFC 3501 §2.3.1.1); a change = new mailbox. */

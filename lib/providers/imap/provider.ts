@@ -82,8 +82,9 @@ export class ImapProvider implements MailProvider<ImapCursor> {
 		ref: MessageRef,
 		policy: AttachmentPolicy,
 		sink?: AttachmentSink<T>,
+		options: { recordTransientFailures?: boolean } = {},
 	): Promise<ParsedEmail<T>> {
-		return fetchMessage(this.session, ref, policy, sink);
+		return fetchMessage(this.session, ref, policy, sink, options);
 	}
 
 	source(ref: MessageRef): Promise<Readable> {
