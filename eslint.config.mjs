@@ -87,43 +87,19 @@ export default tseslint.config(
 	},
 	// The layering (README "Layout"): lib/ is the framework-free core and knows nothing of n8n
 	// or the nodes; the mail model never depends on a provider; a node never reaches into another
-	// node's folder (what two nodes share lives in nodes/shared/).
-	{
-		files: ['lib/**/*.ts'],
-		rules: {
-			'no-restricted-imports': [
-				'error',
-				{
-					paths: [
-						{ name: 'n8n-workflow', message: 'lib/ is framework-free: map to n8n in nodes/.' },
-					],
-					patterns: [
-						{ group: ['n8n-core', 'n8n-workflow/*'], message: 'lib/ is framework-free.' },
-						{ group: ['**/nodes/**', '**/credentials/**'], message: 'lib/ never imports nodes/.' },
-					],
-				},
-			],
-		},
-	},
+	// node's folder (what two nodes share lives in nodes/shared/). ESLint applies the last
+	// matching block's option whole, so lib/mail repeats lib/'s restrictions (libRestrictions).
+	{ files: ['lib/**/*.ts'], rules: { 'no-restricted-imports': ['error', libRestrictions()] } },
 	{
 		files: ['lib/mail/**/*.ts'],
 		rules: {
 			'no-restricted-imports': [
 				'error',
-				{
-					paths: [
-						{ name: 'n8n-workflow', message: 'lib/ is framework-free: map to n8n in nodes/.' },
-					],
-					patterns: [
-						{ group: ['n8n-core', 'n8n-workflow/*'], message: 'lib/ is framework-free.' },
-						{ group: ['**/nodes/**', '**/credentials/**'], message: 'lib/ never imports nodes/.' },
-						{
-							group: ['**/providers', '**/providers/**', '**/ingest/**'],
-							message:
-								'lib/mail is the mail model: providers and the ingest core use it, not the reverse.',
-						},
-					],
-				},
+				libRestrictions({
+					group: ['**/providers', '**/providers/**', '**/ingest/**'],
+					message:
+						'lib/mail is the mail model: providers and the ingest core use it, not the reverse.',
+				}),
 			],
 		},
 	},
@@ -156,3 +132,15 @@ export default tseslint.config(
 		},
 	})),
 );
+
+/** What lib/ may not import, plus `extra` patterns for a stricter part of it. */
+function libRestrictions(...extra) {
+	return {
+		paths: [{ name: 'n8n-workflow', message: 'lib/ is framework-free: map to n8n in nodes/.' }],
+		patterns: [
+			{ group: ['n8n-core', 'n8n-workflow/*'], message: 'lib/ is framework-free.' },
+			{ group: ['**/nodes/**', '**/credentials/**'], message: 'lib/ never imports nodes/.' },
+			...extra,
+		],
+	};
+}

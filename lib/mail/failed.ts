@@ -1,4 +1,5 @@
 import type { MessageSummary } from './message-ref';
+import { emptyEmail } from './parse';
 import type { NormalizedEmail } from './types';
 
 /**
@@ -11,8 +12,7 @@ export function failedEmail(
 	locator: string,
 	error: { code?: string; message: string },
 ): NormalizedEmail {
-	const receivedAt = summary.receivedAt;
-	return {
+	const email = emptyEmail({
 		provider: summary.provider,
 		account: summary.account,
 		mailbox: summary.mailbox,
@@ -20,25 +20,13 @@ export function failedEmail(
 		locator,
 		...(summary.uid === undefined ? {} : { uid: summary.uid }),
 		...(summary.uidValidity === undefined ? {} : { uidValidity: summary.uidValidity }),
-		...(summary.messageId ? { messageId: summary.messageId } : {}),
-		references: [],
-		subject: '',
-		replyTo: [],
-		to: [],
-		cc: [],
-		bcc: [],
-		date: summary.date ?? receivedAt ?? new Date(0).toISOString(),
-		...(summary.date ? {} : { dateFromReceived: true }),
-		...(receivedAt ? { receivedAt } : {}),
 		...(summary.size === undefined ? {} : { size: summary.size }),
+		...(summary.receivedAt === undefined ? {} : { receivedAt: summary.receivedAt }),
 		flags: summary.flags ?? [],
-		labels: [],
-		categories: [],
-		text: '',
-		html: '',
-		textTruncated: false,
-		headers: {},
-		attachments: [],
-		ingestError: { code: error.code ?? 'FAILED', message: error.message },
-	};
+	});
+	if (summary.messageId) email.messageId = summary.messageId;
+	if (summary.date) email.date = summary.date;
+	else email.dateFromReceived = true;
+	email.ingestError = { code: error.code ?? 'FAILED', message: error.message };
+	return email;
 }

@@ -268,7 +268,8 @@ function watchSource(
 	return { error: () => interrupted };
 }
 
-function emptyEmail(identity: EmailIdentity): NormalizedEmail {
+/** An item with nothing read yet: what the provider knows (the start of every parse, and of a failed item). */
+export function emptyEmail(identity: EmailIdentity): NormalizedEmail {
 	const receivedAt = identity.receivedAt === undefined ? undefined : toUtcIso(identity.receivedAt);
 	return {
 		provider: identity.provider,

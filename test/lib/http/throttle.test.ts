@@ -1,21 +1,5 @@
-import { Throttle, type Clock } from '../../../lib/http';
-
-/** Virtual time: sleeps advance it at once and are recorded. */
-function virtualClock() {
-	let now = 0;
-	const waits: number[] = [];
-	const clock: Clock = {
-		now: () => now,
-		// Time passes when the wait ends (concurrent waits overlap, as real ones do).
-		sleep: async (ms) => {
-			waits.push(ms);
-			const until = now + ms;
-			await new Promise((resolve) => setImmediate(resolve));
-			now = Math.max(now, until);
-		},
-	};
-	return { clock, waits, at: () => now };
-}
+import { Throttle } from '../../../lib/http';
+import { virtualClock } from '../../helpers/virtual-clock';
 
 describe('Throttle (one per Graph mailbox)', () => {
 	it('never admits more than its limit, and a slot is free only once released', async () => {

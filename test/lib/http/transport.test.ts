@@ -2,9 +2,10 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 
-import { isMailIntelError, type MailIntelError } from '../../../lib/errors';
-import { HttpTransport, readText, USER_AGENT, type Clock } from '../../../lib/http';
+import { HttpTransport, readText, USER_AGENT } from '../../../lib/http';
 import { makeSelfSigned, startFakeGraph } from '../../fakes/graph';
+import { virtualClock } from '../../helpers/virtual-clock';
+import { mailIntelFailure as failure } from '../../helpers/failure';
 
 /** A local server whose handler the test chooses; every request is recorded. */
 async function serve(handler: http.RequestListener) {
@@ -25,33 +26,6 @@ async function serve(handler: http.RequestListener) {
 				server.closeAllConnections();
 			}),
 	};
-}
-
-/** Waits pass at once; each is recorded (the wait the transport chose, never wall time). */
-function virtualClock() {
-	let now = 0;
-	const waits: number[] = [];
-	const clock: Clock = {
-		now: () => now,
-		// Time passes when the wait ends (concurrent waits overlap, as real ones do).
-		sleep: async (ms) => {
-			waits.push(ms);
-			const until = now + ms;
-			await new Promise((resolve) => setImmediate(resolve));
-			now = Math.max(now, until);
-		},
-	};
-	return { clock, waits };
-}
-
-async function failure(promise: Promise<unknown>): Promise<MailIntelError> {
-	try {
-		await promise;
-	} catch (error) {
-		if (isMailIntelError(error)) return error;
-		throw error;
-	}
-	throw new Error('expected a failure');
 }
 
 describe('HttpTransport', () => {

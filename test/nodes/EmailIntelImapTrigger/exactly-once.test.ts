@@ -1,5 +1,5 @@
 import { EmailIntelImapTrigger } from '../../../nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node';
-import { startCutLink } from '../../imap/cut-link';
+import { startRelay } from '../../imap/relay';
 import { startDovecot, type DovecotServer } from '../../imap/dovecot';
 import { message } from '../../lib/providers/imap/messages';
 import { Poller, settingsFor } from '../../lib/providers/imap/poll-helper';
@@ -95,7 +95,7 @@ test('a 10 MB message whose download is cut mid-transfer: no broken item, it arr
 			attachments: [{ filename: 'big.txt', contentType: 'text/plain', content: big }],
 		}),
 	]);
-	const link = await startCutLink(server, 4 * 1024 * 1024);
+	const link = await startRelay(server, { cutAfterBytes: 4 * 1024 * 1024 });
 	try {
 		const cut = new Poller(settingsFor(server, { host: link.host, port: link.port }), {
 			mailboxes: [mailbox],

@@ -1,26 +1,9 @@
-import type { Clock } from '../../../../lib/http';
 import { DEFAULT_POLICY } from '../../../../lib/mail/policy';
 import { GraphMailSession, type MailboxScope } from '../../../../lib/providers/graph';
 import { fakeGraphConfig, startFakeGraph, type FakeGraph } from '../../../fakes/graph';
+import { virtualClock } from '../../../helpers/virtual-clock';
 
 const MAILBOXES = ['alice@contoso.com', 'bob@contoso.com'];
-
-/** Waits pass at once and are recorded: what the client chose to wait, never wall time. */
-function virtualClock() {
-	let now = 0;
-	const waits: number[] = [];
-	const clock: Clock = {
-		now: () => now,
-		// Time passes when the wait ends (concurrent waits overlap, as real ones do).
-		sleep: async (ms) => {
-			waits.push(ms);
-			const until = now + ms;
-			await new Promise((resolve) => setImmediate(resolve));
-			now = Math.max(now, until);
-		},
-	};
-	return { clock, waits };
-}
 
 function seed(fake: FakeGraph, upn: string, count: number): string[] {
 	return fake

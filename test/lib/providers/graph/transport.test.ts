@@ -1,4 +1,3 @@
-import { isMailIntelError, type MailIntelError } from '../../../../lib/errors';
 import { DEFAULT_POLICY } from '../../../../lib/mail/policy';
 import {
 	createHttpsTransport,
@@ -15,16 +14,7 @@ import {
 	startSubscriber,
 	type FakeGraph,
 } from '../../../fakes/graph';
-
-async function failure(promise: Promise<unknown>): Promise<MailIntelError> {
-	try {
-		await promise;
-	} catch (error) {
-		if (isMailIntelError(error)) return error;
-		throw error;
-	}
-	throw new Error('expected a failure');
-}
+import { mailIntelFailure as failure } from '../../../helpers/failure';
 
 describe('Graph over lib/http', () => {
 	let fake: FakeGraph;

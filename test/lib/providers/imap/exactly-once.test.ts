@@ -7,7 +7,7 @@ import { DEFAULT_POLICY } from '../../../../lib/mail/policy';
 import { pollImap, type ImapTriggerState } from '../../../../lib/providers/imap/poll';
 import { ImapProvider } from '../../../../lib/providers/imap/provider';
 import { startDovecot, type DovecotServer } from '../../../imap/dovecot';
-import { startSlowLink } from '../../../imap/slow-link';
+import { startRelay } from '../../../imap/relay';
 import { MALFORMED, message } from './messages';
 import { Poller, expectNoSeen, settingsFor } from './poll-helper';
 
@@ -316,7 +316,7 @@ async function pollThroughSlowLink(
 	mailbox: string,
 	sink: AttachmentSink<BufferedAttachment>,
 ) {
-	const link = await startSlowLink(server, 4 * 1024 * 1024);
+	const link = await startRelay(server, { bytesPerSecond: 4 * 1024 * 1024 });
 	const provider = new ImapProvider(settingsFor(server, { host: link.host, port: link.port }));
 	try {
 		const result = await pollImap(provider, poller.state as ImapTriggerState | undefined, {

@@ -1,4 +1,3 @@
-import { MailIntelError } from '../../../../lib/errors';
 import { bufferSink, type BufferedAttachment } from '../../../../lib/mail/parse';
 import { DEFAULT_POLICY } from '../../../../lib/mail/policy';
 import {
@@ -98,13 +97,4 @@ export function imapCommandLog(): { lines: string[]; logger: ImapProviderOptions
 	return { lines, logger: logger as unknown as ImapProviderOptions['logger'] };
 }
 
-/** The MailIntelError a credential check or login fails with (fails the test if it resolves). */
-export async function mailIntelFailure(promise: Promise<unknown>): Promise<MailIntelError> {
-	try {
-		await promise;
-	} catch (error) {
-		expect(error).toBeInstanceOf(MailIntelError);
-		return error as MailIntelError;
-	}
-	throw new Error('expected a failure');
-}
+export { mailIntelFailure } from '../../../helpers/failure';
