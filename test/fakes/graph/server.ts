@@ -948,11 +948,16 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 				`Subscription expiration can only be ${MAX_SUBSCRIPTION_MINUTES} minutes in the future.`,
 			);
 		}
-		const resource = /^\/?users\/([^/]+)\/mailFolders(?:\/|\(')([^/')]+)'?\)?\/messages$/i.exec(
+		// Only the documented form, `users/{id or upn}/mailFolders('{id}')/messages`: the UPN as it
+		// is (a percent-encoded `%40` names no user in a resource path), the folder an OData string
+		// literal ('' for a quote).
+		const resource = /^\/?users\/([^/%'()]+)\/mailFolders\('((?:[^']|'')+)'\)\/messages$/i.exec(
 			body.resource ?? '',
 		);
 		if (!resource)
-			return fail(`resource '${body.resource}' is not users/{upn}/mailFolders/{folder}/messages`);
+			return fail(
+				`Resource '${body.resource}' is not supported: use users/{id or userPrincipalName}/mailFolders('{id}')/messages`,
+			);
 		for (const url of new Set(
 			[body.notificationUrl, body.lifecycleNotificationUrl].filter((u): u is string => !!u),
 		)) {
@@ -965,8 +970,8 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		const sub: FakeSubscription = {
 			id: randomUUID(),
 			resource: body.resource!,
-			upn: decodeURIComponent(resource[1]),
-			folder: decodeURIComponent(resource[2]),
+			upn: resource[1],
+			folder: resource[2].replace(/''/g, "'"),
 			changeType: body.changeType,
 			notificationUrl: body.notificationUrl,
 			...(body.lifecycleNotificationUrl
