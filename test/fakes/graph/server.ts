@@ -675,24 +675,51 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		return Buffer.concat(chunks).toString('utf8');
 	}
 
+	/**
+	 * A refusal as Entra ID words it: the OAuth error, `AADSTSn: ...` with trace lines in the
+	 * description, the number again in `error_codes`, trace and correlation ids.
+	 */
+	function entraError(status: number, error: string, aadsts: number, text: string): Reply {
+		const traceId = randomUUID();
+		const correlationId = randomUUID();
+		const timestamp = new Date().toISOString().replace('T', ' ').slice(0, 19) + 'Z';
+		return json(status, {
+			error,
+			error_description: `AADSTS${aadsts}: ${text}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${timestamp}`,
+			error_codes: [aadsts],
+			timestamp,
+			trace_id: traceId,
+			correlation_id: correlationId,
+			error_uri: `https://login.microsoftonline.com/error?code=${aadsts}`,
+		});
+	}
+
 	function tokenEndpoint(form: URLSearchParams): Reply {
 		if (form.get('grant_type') !== 'client_credentials')
 			return json(400, { error: 'unsupported_grant_type', error_description: 'AADSTS70003' });
 		if (form.get('client_id') !== clientId)
-			return json(400, {
-				error: 'unauthorized_client',
-				error_description: `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found`,
-			});
+			return entraError(
+				400,
+				'unauthorized_client',
+				700016,
+				`Application with identifier '${form.get('client_id')}' was not found in the directory 'Contoso'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+			);
 		const secret = form.get('client_secret');
 		const assertion = form.get('client_assertion');
-		let ok = false;
-		if (secret !== null) ok = secret === clientSecret;
-		else if (assertion) ok = assertionValid(assertion);
-		if (!ok)
-			return json(401, {
-				error: 'invalid_client',
-				error_description: 'AADSTS7000215: Invalid client secret provided.',
-			});
+		if (secret !== null && secret !== clientSecret)
+			return entraError(
+				401,
+				'invalid_client',
+				7000215,
+				`Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+			);
+		if (secret === null && !(assertion && assertionValid(assertion)))
+			return entraError(
+				401,
+				'invalid_client',
+				700027,
+				'The certificate with identifier used to sign the client assertion is not registered on application.',
+			);
 		const token = `fake.${randomBytes(24).toString('base64url')}`;
 		tokens.add(token);
 		fake.tokensIssued++;
@@ -1007,11 +1034,14 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		const path = url.pathname;
 		const method = req.method ?? 'GET';
 		if (method === 'POST' && /^\/[^/]+\/oauth2\/v2\.0\/token$/.test(path)) {
-			if (path.split('/')[1] !== tenantId)
-				return json(400, {
-					error: 'invalid_tenant',
-					error_description: 'AADSTS90002: Tenant not found.',
-				});
+			const tenant = decodeURIComponent(path.split('/')[1]);
+			if (tenant !== tenantId)
+				return entraError(
+					400,
+					'invalid_request',
+					90002,
+					`Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+				);
 			return tokenEndpoint(new URLSearchParams(raw));
 		}
 		if (!path.startsWith('/v1.0/')) return graphError(404, 'NotFound', `No route ${path}`);
