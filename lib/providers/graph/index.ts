@@ -13,3 +13,4 @@ export * from './state';
 export * from './subscription-manager';
 export * from './subscriptions';
 export * from './token-errors';
+export * from './folders';

@@ -85,6 +85,22 @@ interface FolderStore {
 	messages: Map<string, FakeMessage>;
 }
 
+interface FakeFolder {
+	id: string;
+	displayName: string;
+	parentId: string | null;
+}
+
+/** The default folders at the top of every mailbox: [id (= well-known name), display name]. */
+const WELL_KNOWN_FOLDERS: Array<[string, string]> = [
+	['Inbox', 'Inbox'],
+	['Drafts', 'Drafts'],
+	['SentItems', 'Sent Items'],
+	['DeletedItems', 'Deleted Items'],
+	['JunkEmail', 'Junk Email'],
+	['Archive', 'Archive'],
+];
+
 export interface FakeSubscription {
 	id: string;
 	resource: string;
@@ -209,6 +225,14 @@ export interface FakeGraph {
 	 * `trustCa: false` leaves the CA out, for runs that trust it through NODE_EXTRA_CA_CERTS.
 	 */
 	credentialData(options?: { clientSecret?: string; trustCa?: boolean }): Record<string, string>;
+	/**
+	 * Creates the folders of a path that do not exist yet (`Inbox/Phishing Reports`: a child of
+	 * the Inbox) and returns the last one's id, which addMessages and the URLs then use. A path
+	 * starts at the top of the mailbox; the well-known folders are there already, their ids being
+	 * their well-known names (`Inbox`, `JunkEmail`), and so is any folder addMessages was given
+	 * by name alone.
+	 */
+	addFolder(upn: string, path: string): string;
 	addMessages(upn: string, folder: string, inputs: FakeMessageInput[]): FakeMessage[];
 	markRead(upn: string, folder: string, ids: string[]): void;
 	removeMessages(upn: string, folder: string, ids: string[]): void;
@@ -322,9 +346,27 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 	const store = (upn: string, folder: string): FolderStore => {
 		const key = folderKey(upn, folder);
 		let found = folders.get(key);
-		if (!found) folders.set(key, (found = { upn, folder, seq: 0, epoch: 1, messages: new Map() }));
+		if (!found) {
+			folders.set(key, (found = { upn, folder, seq: 0, epoch: 1, messages: new Map() }));
+			// A folder first met by name is a top-level folder whose id is that name.
+			if (!folderById(upn, folder))
+				folderTree(upn).push({ id: folder, displayName: folder, parentId: null });
+		}
 		return found;
 	};
+	/** Per mailbox: every folder with its display name and parent (null: the top of the mailbox). */
+	const trees = new Map<string, FakeFolder[]>();
+	const folderTree = (upn: string): FakeFolder[] => {
+		let tree = trees.get(upn.toLowerCase());
+		if (!tree) {
+			tree = WELL_KNOWN_FOLDERS.map(([id, displayName]) => ({ id, displayName, parentId: null }));
+			trees.set(upn.toLowerCase(), tree);
+		}
+		return tree;
+	};
+	/** A folder by id; well-known names match in any case, as Graph's do. */
+	const folderById = (upn: string, id: string): FakeFolder | undefined =>
+		folderTree(upn).find((f) => f.id === id || f.id.toLowerCase() === id.toLowerCase());
 	/** A change to a message: it gets its folder's next sequence number, so delta reports it. */
 	const touch = (message: FakeMessage) => {
 		message.seq = ++store(message.upn, message.folder).seq;
@@ -354,6 +396,24 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 				graphBaseUrl: this.url,
 				...(options.trustCa === false ? {} : { caCertificate: this.caPem }),
 			};
+		},
+		addFolder(upn, path) {
+			let parentId: string | null = null;
+			for (const name of path.split('/').filter(Boolean)) {
+				const siblings = folderTree(upn).filter((f) => f.parentId === parentId);
+				let folder = siblings.find((f) => f.displayName.toLowerCase() === name.toLowerCase());
+				if (!folder) {
+					folder = {
+						id: `AAMkAGFolder${randomBytes(60).toString('base64url')}`,
+						displayName: name,
+						parentId,
+					};
+					folderTree(upn).push(folder);
+				}
+				parentId = folder.id;
+			}
+			if (parentId === null) throw new Error(`addFolder: empty path "${path}"`);
+			return parentId;
 		},
 		addMessages(upn, folder, inputs) {
 			const folderStore = store(upn, folder);
@@ -1021,6 +1081,34 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		});
 	}
 
+	/**
+	 * A folder's child folders (the top of the mailbox for null), with the one `$filter` Graph
+	 * users need here: `displayName eq '…'` (an OData string, '' for a quote; case-insensitive).
+	 */
+	function listFolders(upn: string, parentId: string | null, url: URL): Reply {
+		let listed = folderTree(upn).filter((f) => f.parentId === parentId);
+		const filter = url.searchParams.get('$filter');
+		if (filter !== null) {
+			const eq = /^displayName eq '((?:[^']|'')*)'$/.exec(filter.trim());
+			if (!eq)
+				return graphError(
+					400,
+					'ErrorInvalidUrlQueryFilter',
+					`The filter '${filter}' is not supported.`,
+				);
+			const name = eq[1].replace(/''/g, "'").toLowerCase();
+			listed = listed.filter((f) => f.displayName.toLowerCase() === name);
+		}
+		const top = Number(url.searchParams.get('$top') ?? 10);
+		return json(200, {
+			value: listed.slice(0, top).map((f) => ({
+				id: f.id,
+				displayName: f.displayName,
+				parentFolderId: f.parentId ?? 'msgfolderroot',
+			})),
+		});
+	}
+
 	function liveSubscription(id: string): FakeSubscription | undefined {
 		const sub = subscriptions.get(id);
 		if (sub && Date.parse(sub.expirationDateTime) <= Date.now()) {
@@ -1084,13 +1172,21 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 				return json(200, sub);
 			}
 		}
-		if ((m = /^\/v1\.0\/users\/([^/]+)\/mailFolders\/?$/i.exec(path)) && method === 'GET') {
-			return json(200, {
-				value: [{ id: 'Inbox', displayName: 'Inbox' }].slice(
-					0,
-					Number(url.searchParams.get('$top') ?? 10),
-				),
-			});
+		if ((m = /^\/v1\.0\/users\/([^/]+)\/mailFolders\/?$/i.exec(path)) && method === 'GET')
+			return listFolders(decodeURIComponent(m[1]), null, url);
+		if (
+			(m = /^\/v1\.0\/users\/([^/]+)\/mailFolders\/([^/]+)\/childFolders$/i.exec(path)) &&
+			method === 'GET'
+		) {
+			const upn = decodeURIComponent(m[1]);
+			const parent = folderById(upn, decodeURIComponent(m[2]));
+			if (!parent)
+				return graphError(
+					404,
+					'ErrorItemNotFound',
+					'The specified object was not found in the store.',
+				);
+			return listFolders(upn, parent.id, url);
 		}
 		if (
 			(m = /^\/v1\.0\/users\/([^/]+)\/mailFolders\/([^/]+)\/messages\/delta$/i.exec(path)) &&
