@@ -40,6 +40,11 @@ export function hostPort(url: URL): string {
 
 const TLS_CODES =
 	/^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH|ERR_OSSL)/;
+
+/** True for the code of a failure to trust the server's certificate (the fix is a CA, not a retry). */
+export function isTlsFailureCode(code: string | undefined): boolean {
+	return code !== undefined && TLS_CODES.test(code);
+}
 /** Failures that another try can fix; a wrong host name or an untrusted certificate cannot. */
 const TRANSIENT_CODES = new Set([
 	'TIMEOUT',

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 
 import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node';
 
-import { MailIntelError, errorMessage, isMailIntelError } from '../../errors';
 import { readText } from '../../http/body';
 import type { GraphAppConfig } from './config';
 import { createHttpsTransport, type HttpsTransport } from './https';
+import { tokenFailure, type TokenErrorBody } from './token-errors';
 
 /** The small interface the Graph transport needs; MSAL is one implementation. */
 export interface TokenSource {
@@ -50,6 +50,7 @@ export function createMsalTokenSource(
 	// MSAL replaces whatever its network client throws with a bare `network_error`: the
 	// transport's own failure (host:port, which timeout, client-request-id) is kept here.
 	let networkFailure: unknown;
+	let refusal: TokenErrorBody | undefined;
 	// Token endpoint failures name the credential field that points at it.
 	const tokenTransport = transport.derive({ field: 'authorityHost' });
 	const send = <T>(
@@ -58,10 +59,18 @@ export function createMsalTokenSource(
 		headers: Record<string, string> | undefined,
 		body: string | undefined,
 	) =>
-		msalRequest<T>(tokenTransport, method, url, headers, body).catch((error: unknown) => {
-			networkFailure = error;
-			throw error;
-		});
+		msalRequest<T>(tokenTransport, method, url, headers, body).then(
+			(response) => {
+				// MSAL folds a refusal into a formatted string: the body keeps the AADSTS number.
+				if (response.status >= 400)
+					refusal = { ...(response.body as TokenErrorBody), status: response.status };
+				return response;
+			},
+			(error: unknown) => {
+				networkFailure = error;
+				throw error;
+			},
+		);
 	const msalConfig: Configuration = {
 		auth: {
 			clientId: config.clientId,
@@ -97,6 +106,7 @@ export function createMsalTokenSource(
 	let pending: Promise<string> | undefined;
 	const acquire = async (): Promise<string> => {
 		networkFailure = undefined;
+		refusal = undefined;
 		try {
 			const result = await app.acquireTokenByClientCredential({
 				scopes: [scope],
@@ -108,26 +118,7 @@ export function createMsalTokenSource(
 			current = { token: result.accessToken, refreshAt: expiresAt - 5 * 60_000 };
 			return result.accessToken;
 		} catch (error) {
-			if (isMailIntelError(networkFailure)) throw networkFailure;
-			const message = errorMessage(error);
-			const code = (error as { errorCode?: string }).errorCode;
-			const badSecret = /invalid_client|AADSTS7000215|AADSTS700027|unauthorized_client/.test(
-				message,
-			);
-			throw new MailIntelError(
-				`Could not get a Graph token from ${config.authorityHost}: ${message}`,
-				{
-					source: 'graph',
-					status: 401,
-					code: code ?? 'AUTH_FAILED',
-					field: badSecret ? (config.privateKeyPem ? 'privateKey' : 'clientSecret') : undefined,
-					retryable: /network|ECONNRESET|ETIMEDOUT|EAI_AGAIN/i.test(message),
-					hint: badSecret
-						? 'Check the client secret (value, not its id) or the certificate uploaded to the app registration.'
-						: 'Check the tenant ID, client ID and authority host of the credential.',
-					cause: error,
-				},
-			);
+			throw tokenFailure(config, error, refusal, networkFailure);
 		}
 	};
 	return {

@@ -12,3 +12,5 @@ export * from './source';
 export * from './state';
 export * from './subscription-manager';
 export * from './subscriptions';
+export * from './token-errors';
+export * from './folders';

@@ -28,6 +28,11 @@ export interface GraphProviderOptions {
 	pageSize?: number;
 	/** Download item attachments as .eml too (default: listed with `skipped: "kind"`). */
 	includeItemAttachments?: boolean;
+	/**
+	 * The URL segment of a configured folder (folders.ts: a display name or path becomes its id).
+	 * Without it the folder is used as given (a well-known name or an id).
+	 */
+	resolveFolder?: (folder: string) => Promise<string>;
 }
 
 interface DeltaPage {
@@ -56,9 +61,10 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 		this.pageSize = options.pageSize ?? 100;
 	}
 
-	deltaStart(folder: string, since: Date): string {
+	/** The first delta request of a folder (given as configured: its id is resolved here). */
+	async deltaStart(folder: string, since: Date): Promise<string> {
 		const filter = `receivedDateTime ge ${since.toISOString()}`;
-		return `${folderPath(this.account, folder)}/messages/delta?$select=${MESSAGE_SELECT}&$filter=${encodeURIComponent(filter)}`;
+		return `${await this.folderPath(folder)}/messages/delta?$select=${MESSAGE_SELECT}&$filter=${encodeURIComponent(filter)}`;
 	}
 
 	/**
@@ -74,7 +80,7 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 		const emitted = new EmittedSet(cursor);
 		const seen = new Set<string>();
 		let seq = cursor?.seq ?? 0;
-		let link = cursor?.link ?? this.deltaStart(folder, options.since);
+		let link = cursor?.link ?? (await this.deltaStart(folder, options.since));
 		let resynced = false;
 		let count = 0;
 		const sinceMs = options.since.getTime();
@@ -94,7 +100,7 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 				if (!isMissingSyncState(error) || resynced) throw error;
 				// The delta token expired: list the folder again from the start date (README "Exactly once").
 				resynced = true;
-				link = this.deltaStart(folder, options.since);
+				link = await this.deltaStart(folder, options.since);
 				continue;
 			}
 			const messages: MessageSummary[] = [];
@@ -143,7 +149,7 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 	async newest(folder: string): Promise<MessageSummary | undefined> {
 		const { data } = await this.client.json<{ value?: GraphMessage[] }>({
 			method: 'GET',
-			url: `${folderPath(this.account, folder)}/messages?$top=1&$orderby=receivedDateTime%20desc&$select=${MESSAGE_SELECT}`,
+			url: `${await this.folderPath(folder)}/messages?$top=1&$orderby=receivedDateTime%20desc&$select=${MESSAGE_SELECT}`,
 			mailbox: this.account,
 		});
 		const message = data.value?.[0];
@@ -265,6 +271,10 @@ export class GraphProvider implements MailProvider<GraphCursor> {
 	/** A message this provider changes is read again by the next fetch, not from the delta page. */
 	private forget(ref: MessageRef): void {
 		this.fromDelta.delete(ref.id);
+	}
+
+	private async folderPath(folder: string): Promise<string> {
+		return folderPath(this.account, (await this.options.resolveFolder?.(folder)) ?? folder);
 	}
 
 	private messagePath(id: string): string {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import type { Clock, HttpTimeouts } from '../../http/types';
 import { ingest, type ScopeFailure } from '../../ingest/core';
 import { newState } from '../../ingest/state';
@@ -8,6 +10,7 @@ import { sharedMsalTokenSource, type TokenSource } from './auth';
 import { GraphClient, folderPath } from './client';
 import type { GraphAppConfig } from './config';
 import type { GraphCursor } from './cursor';
+import { FolderResolver } from './folders';
 import { sharedHttpsTransport, type HttpsTransport } from './https';
 import {
 	newestCursor,
@@ -77,6 +80,7 @@ export class GraphMailSession<T> {
 	private readonly transport: HttpsTransport;
 	private readonly providers = new Map<string, GraphProvider>();
 	private readonly tokens: TokenSource;
+	private readonly folders: FolderResolver;
 
 	constructor(private readonly options: SessionOptions<T>) {
 		this.transport = sharedHttpsTransport(options.config.ca);
@@ -90,6 +94,11 @@ export class GraphMailSession<T> {
 			...(options.clock ? { clock: options.clock } : {}),
 			...(options.timeouts ? { timeouts: options.timeouts } : {}),
 		});
+		// Folder ids belong to a mailbox of a tenant: the owner and the credential name the cache.
+		this.folders = new FolderResolver(
+			this.client,
+			`${options.lockPrefix}:${credentialKey(options.config)}`,
+		);
 	}
 
 	get scopes(): MailboxScope[] {
@@ -109,6 +118,7 @@ export class GraphMailSession<T> {
 				account: upn,
 				pageSize: this.options.pageSize,
 				includeItemAttachments: this.options.includeItemAttachments,
+				resolveFolder: (folder) => this.folders.resolve(upn, folder),
 			});
 			this.providers.set(key, provider);
 		}
@@ -228,8 +238,11 @@ export class GraphMailSession<T> {
 	}
 
 	subscriptions(state: GraphTriggerState): SubscriptionManager {
-		return new SubscriptionManager(this.client, this.options.scopes, (scope) =>
-			this.passKey(state, scope),
+		return new SubscriptionManager(
+			this.client,
+			this.options.scopes,
+			(scope) => this.passKey(state, scope),
+			(scope) => this.folders.resolve(scope.upn, scope.folder),
 		);
 	}
 
@@ -282,4 +295,12 @@ export class GraphMailSession<T> {
 		for (const provider of this.providers.values()) void provider.close();
 		this.transport.close();
 	}
+}
+
+/** The credential as a cache key: tenant, Graph endpoint and app, never the secret. */
+function credentialKey(config: GraphAppConfig): string {
+	return createHash('sha256')
+		.update(`${config.tenantId}|${config.graphBaseUrl}|${config.clientId}`)
+		.digest('hex')
+		.slice(0, 16);
 }

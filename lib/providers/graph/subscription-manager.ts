@@ -24,6 +24,9 @@ export class SubscriptionManager {
 		private readonly scopes: MailboxScope[],
 		/** Prefix of the folder keys in pass-lock.ts: `${owner}:${epoch}`. */
 		private readonly keyOf: (scope: MailboxScope) => string,
+		/** The folder's id for the subscription resource (folders.ts); as configured without it. */
+		private readonly folderIdOf: (scope: MailboxScope) => Promise<string> = async (scope) =>
+			scope.folder,
 	) {}
 
 	/** True when every scope has a live subscription on Graph pointing at `notificationUrl`. */
@@ -57,7 +60,7 @@ export class SubscriptionManager {
 			await deleteSubscription(this.client, folder.subscription.id, scope.upn);
 		const subscription = await createSubscription(this.client, {
 			upn: scope.upn,
-			folder: scope.folder,
+			folder: await this.folderIdOf(scope),
 			notificationUrl,
 			lifecycleNotificationUrl: notificationUrl,
 			clientState: state.clientState,

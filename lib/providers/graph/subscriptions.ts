@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
 import type { GraphClient } from './client';
-import { folderPath } from './client';
 
 /**
  * Graph change-notification subscriptions for new messages in one folder.
@@ -38,8 +37,16 @@ export function needsRenewal(expirationDateTime: string, now = Date.now()): bool
 	return Date.parse(expirationDateTime) - now < RENEW_WHEN_LEFT_MS;
 }
 
+/**
+ * The subscription `resource` in the form Graph documents for a folder's messages
+ * (learn.microsoft.com/graph/outlook-change-notifications-overview, "Supported resource paths"):
+ * `users/{id or userPrincipalName}/mailFolders('{id}')/messages`. It is an OData resource path
+ * carried in a JSON string, not a URL: the UPN goes as it is (`soc@contoso.com`, never
+ * `soc%40contoso.com`), and the folder (an id or a well-known name) is an OData string literal,
+ * in which a `'` is written twice.
+ */
 export function messagesResource(upn: string, folder: string): string {
-	return `${folderPath(upn, folder).slice(1)}/messages`;
+	return `users/${upn}/mailFolders('${folder.replace(/'/g, "''")}')/messages`;
 }
 
 export async function createSubscription(

@@ -9,8 +9,12 @@ import type {
 
 import { MailIntelError, errorMessage } from '../../../lib/errors';
 import { compileFilenameFilter } from '../../../lib/mail/filename-filter';
+import { MicrosoftGraphAppApi } from '../../../credentials/MicrosoftGraphAppApi.credentials';
 import {
 	GraphMailSession,
+	createHttpsTransport,
+	createMsalTokenSource,
+	graphUnreachable,
 	parseMailboxList,
 	validateGraphConfig,
 	type GraphAppConfig,
@@ -137,6 +141,17 @@ function hasBinaryHelpers(context: { helpers: object }): context is BinaryContex
 	);
 }
 
+/**
+ * A credential test answers while the user waits in the credential dialog: one retry at most
+ * (a refused connection or a wrong host is not fixed by minutes of backoff).
+ */
+const CREDENTIAL_TEST_RETRY = { retries: 1, baseDelayMs: 200 };
+
+/** The credential's field labels, so a failure names the field as the user sees it. */
+const FIELD_LABELS = new Map(
+	new MicrosoftGraphAppApi().properties.map((property) => [property.name, property.displayName]),
+);
+
 /** `methods.credentialTest`: a token, then (if a test mailbox is set) that mailbox's folders. */
 export async function testGraphCredential(
 	this: ICredentialTestFunctions,
@@ -144,8 +159,15 @@ export async function testGraphCredential(
 ): Promise<INodeCredentialTestResult> {
 	const data = credential.data ?? {};
 	let session: GraphMailSession<unknown> | undefined;
+	let config: GraphAppConfig | undefined;
 	try {
-		const config = graphConfigFrom(data);
+		config = graphConfigFrom(data);
+		// Not the shared MSAL app: a test must really ask the token endpoint, quickly.
+		const tokenTransport = createHttpsTransport({
+			ca: config.ca,
+			keepAlive: false,
+			retry: CREDENTIAL_TEST_RETRY,
+		});
 		session = new GraphMailSession({
 			config,
 			scopes: [],
@@ -153,16 +175,27 @@ export async function testGraphCredential(
 			since: new Date(),
 			maxItemsPerPass: 1,
 			lockPrefix: ownerKey(undefined, 'credential-test', true),
+			tokens: createMsalTokenSource(config, tokenTransport),
+			retry: CREDENTIAL_TEST_RETRY,
 		});
 		const mailbox = String(data.testMailbox ?? '').trim();
-		await session.testAccess(mailbox || undefined);
+		await session.testAccess(mailbox || undefined).catch((error: unknown) => {
+			throw graphUnreachable(config!, error);
+		});
 		return {
 			status: 'OK',
 			message: mailbox ? `Token acquired and folders of ${mailbox} read` : 'Token acquired',
 		};
 	} catch (error) {
+		const sentence = errorMessage(error)
+			.trimEnd()
+			.replace(/([^.!?])$/, '$1.');
 		const hint = error instanceof MailIntelError && error.hint ? ` ${error.hint}` : '';
-		return { status: 'Error', message: `${errorMessage(error)}${hint}` };
+		const field =
+			error instanceof MailIntelError && error.field
+				? ` Credential field to check: ${FIELD_LABELS.get(error.field) ?? error.field}.`
+				: '';
+		return { status: 'Error', message: `${sentence}${hint}${field}` };
 	} finally {
 		session?.close();
 	}

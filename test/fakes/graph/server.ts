@@ -85,6 +85,22 @@ interface FolderStore {
 	messages: Map<string, FakeMessage>;
 }
 
+interface FakeFolder {
+	id: string;
+	displayName: string;
+	parentId: string | null;
+}
+
+/** The default folders at the top of every mailbox: [id (= well-known name), display name]. */
+const WELL_KNOWN_FOLDERS: Array<[string, string]> = [
+	['Inbox', 'Inbox'],
+	['Drafts', 'Drafts'],
+	['SentItems', 'Sent Items'],
+	['DeletedItems', 'Deleted Items'],
+	['JunkEmail', 'Junk Email'],
+	['Archive', 'Archive'],
+];
+
 export interface FakeSubscription {
 	id: string;
 	resource: string;
@@ -209,6 +225,14 @@ export interface FakeGraph {
 	 * `trustCa: false` leaves the CA out, for runs that trust it through NODE_EXTRA_CA_CERTS.
 	 */
 	credentialData(options?: { clientSecret?: string; trustCa?: boolean }): Record<string, string>;
+	/**
+	 * Creates the folders of a path that do not exist yet (`Inbox/Phishing Reports`: a child of
+	 * the Inbox) and returns the last one's id, which addMessages and the URLs then use. A path
+	 * starts at the top of the mailbox; the well-known folders are there already, their ids being
+	 * their well-known names (`Inbox`, `JunkEmail`), and so is any folder addMessages was given
+	 * by name alone.
+	 */
+	addFolder(upn: string, path: string): string;
 	addMessages(upn: string, folder: string, inputs: FakeMessageInput[]): FakeMessage[];
 	markRead(upn: string, folder: string, ids: string[]): void;
 	removeMessages(upn: string, folder: string, ids: string[]): void;
@@ -322,9 +346,27 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 	const store = (upn: string, folder: string): FolderStore => {
 		const key = folderKey(upn, folder);
 		let found = folders.get(key);
-		if (!found) folders.set(key, (found = { upn, folder, seq: 0, epoch: 1, messages: new Map() }));
+		if (!found) {
+			folders.set(key, (found = { upn, folder, seq: 0, epoch: 1, messages: new Map() }));
+			// A folder first met by name is a top-level folder whose id is that name.
+			if (!folderById(upn, folder))
+				folderTree(upn).push({ id: folder, displayName: folder, parentId: null });
+		}
 		return found;
 	};
+	/** Per mailbox: every folder with its display name and parent (null: the top of the mailbox). */
+	const trees = new Map<string, FakeFolder[]>();
+	const folderTree = (upn: string): FakeFolder[] => {
+		let tree = trees.get(upn.toLowerCase());
+		if (!tree) {
+			tree = WELL_KNOWN_FOLDERS.map(([id, displayName]) => ({ id, displayName, parentId: null }));
+			trees.set(upn.toLowerCase(), tree);
+		}
+		return tree;
+	};
+	/** A folder by id; well-known names match in any case, as Graph's do. */
+	const folderById = (upn: string, id: string): FakeFolder | undefined =>
+		folderTree(upn).find((f) => f.id === id || f.id.toLowerCase() === id.toLowerCase());
 	/** A change to a message: it gets its folder's next sequence number, so delta reports it. */
 	const touch = (message: FakeMessage) => {
 		message.seq = ++store(message.upn, message.folder).seq;
@@ -354,6 +396,24 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 				graphBaseUrl: this.url,
 				...(options.trustCa === false ? {} : { caCertificate: this.caPem }),
 			};
+		},
+		addFolder(upn, path) {
+			let parentId: string | null = null;
+			for (const name of path.split('/').filter(Boolean)) {
+				const siblings = folderTree(upn).filter((f) => f.parentId === parentId);
+				let folder = siblings.find((f) => f.displayName.toLowerCase() === name.toLowerCase());
+				if (!folder) {
+					folder = {
+						id: `AAMkAGFolder${randomBytes(60).toString('base64url')}`,
+						displayName: name,
+						parentId,
+					};
+					folderTree(upn).push(folder);
+				}
+				parentId = folder.id;
+			}
+			if (parentId === null) throw new Error(`addFolder: empty path "${path}"`);
+			return parentId;
 		},
 		addMessages(upn, folder, inputs) {
 			const folderStore = store(upn, folder);
@@ -675,24 +735,51 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		return Buffer.concat(chunks).toString('utf8');
 	}
 
+	/**
+	 * A refusal as Entra ID words it: the OAuth error, `AADSTSn: ...` with trace lines in the
+	 * description, the number again in `error_codes`, trace and correlation ids.
+	 */
+	function entraError(status: number, error: string, aadsts: number, text: string): Reply {
+		const traceId = randomUUID();
+		const correlationId = randomUUID();
+		const timestamp = new Date().toISOString().replace('T', ' ').slice(0, 19) + 'Z';
+		return json(status, {
+			error,
+			error_description: `AADSTS${aadsts}: ${text}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${timestamp}`,
+			error_codes: [aadsts],
+			timestamp,
+			trace_id: traceId,
+			correlation_id: correlationId,
+			error_uri: `https://login.microsoftonline.com/error?code=${aadsts}`,
+		});
+	}
+
 	function tokenEndpoint(form: URLSearchParams): Reply {
 		if (form.get('grant_type') !== 'client_credentials')
 			return json(400, { error: 'unsupported_grant_type', error_description: 'AADSTS70003' });
 		if (form.get('client_id') !== clientId)
-			return json(400, {
-				error: 'unauthorized_client',
-				error_description: `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found`,
-			});
+			return entraError(
+				400,
+				'unauthorized_client',
+				700016,
+				`Application with identifier '${form.get('client_id')}' was not found in the directory 'Contoso'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+			);
 		const secret = form.get('client_secret');
 		const assertion = form.get('client_assertion');
-		let ok = false;
-		if (secret !== null) ok = secret === clientSecret;
-		else if (assertion) ok = assertionValid(assertion);
-		if (!ok)
-			return json(401, {
-				error: 'invalid_client',
-				error_description: 'AADSTS7000215: Invalid client secret provided.',
-			});
+		if (secret !== null && secret !== clientSecret)
+			return entraError(
+				401,
+				'invalid_client',
+				7000215,
+				`Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+			);
+		if (secret === null && !(assertion && assertionValid(assertion)))
+			return entraError(
+				401,
+				'invalid_client',
+				700027,
+				'The certificate with identifier used to sign the client assertion is not registered on application.',
+			);
 		const token = `fake.${randomBytes(24).toString('base64url')}`;
 		tokens.add(token);
 		fake.tokensIssued++;
@@ -948,11 +1035,16 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 				`Subscription expiration can only be ${MAX_SUBSCRIPTION_MINUTES} minutes in the future.`,
 			);
 		}
-		const resource = /^\/?users\/([^/]+)\/mailFolders(?:\/|\(')([^/')]+)'?\)?\/messages$/i.exec(
+		// Only the documented form, `users/{id or upn}/mailFolders('{id}')/messages`: the UPN as it
+		// is (a percent-encoded `%40` names no user in a resource path), the folder an OData string
+		// literal ('' for a quote).
+		const resource = /^\/?users\/([^/%'()]+)\/mailFolders\('((?:[^']|'')+)'\)\/messages$/i.exec(
 			body.resource ?? '',
 		);
 		if (!resource)
-			return fail(`resource '${body.resource}' is not users/{upn}/mailFolders/{folder}/messages`);
+			return fail(
+				`Resource '${body.resource}' is not supported: use users/{id or userPrincipalName}/mailFolders('{id}')/messages`,
+			);
 		for (const url of new Set(
 			[body.notificationUrl, body.lifecycleNotificationUrl].filter((u): u is string => !!u),
 		)) {
@@ -965,8 +1057,8 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		const sub: FakeSubscription = {
 			id: randomUUID(),
 			resource: body.resource!,
-			upn: decodeURIComponent(resource[1]),
-			folder: decodeURIComponent(resource[2]),
+			upn: resource[1],
+			folder: resource[2].replace(/''/g, "'"),
 			changeType: body.changeType,
 			notificationUrl: body.notificationUrl,
 			...(body.lifecycleNotificationUrl
@@ -989,6 +1081,34 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		});
 	}
 
+	/**
+	 * A folder's child folders (the top of the mailbox for null), with the one `$filter` Graph
+	 * users need here: `displayName eq '…'` (an OData string, '' for a quote; case-insensitive).
+	 */
+	function listFolders(upn: string, parentId: string | null, url: URL): Reply {
+		let listed = folderTree(upn).filter((f) => f.parentId === parentId);
+		const filter = url.searchParams.get('$filter');
+		if (filter !== null) {
+			const eq = /^displayName eq '((?:[^']|'')*)'$/.exec(filter.trim());
+			if (!eq)
+				return graphError(
+					400,
+					'ErrorInvalidUrlQueryFilter',
+					`The filter '${filter}' is not supported.`,
+				);
+			const name = eq[1].replace(/''/g, "'").toLowerCase();
+			listed = listed.filter((f) => f.displayName.toLowerCase() === name);
+		}
+		const top = Number(url.searchParams.get('$top') ?? 10);
+		return json(200, {
+			value: listed.slice(0, top).map((f) => ({
+				id: f.id,
+				displayName: f.displayName,
+				parentFolderId: f.parentId ?? 'msgfolderroot',
+			})),
+		});
+	}
+
 	function liveSubscription(id: string): FakeSubscription | undefined {
 		const sub = subscriptions.get(id);
 		if (sub && Date.parse(sub.expirationDateTime) <= Date.now()) {
@@ -1002,11 +1122,14 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		const path = url.pathname;
 		const method = req.method ?? 'GET';
 		if (method === 'POST' && /^\/[^/]+\/oauth2\/v2\.0\/token$/.test(path)) {
-			if (path.split('/')[1] !== tenantId)
-				return json(400, {
-					error: 'invalid_tenant',
-					error_description: 'AADSTS90002: Tenant not found.',
-				});
+			const tenant = decodeURIComponent(path.split('/')[1]);
+			if (tenant !== tenantId)
+				return entraError(
+					400,
+					'invalid_request',
+					90002,
+					`Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+				);
 			return tokenEndpoint(new URLSearchParams(raw));
 		}
 		if (!path.startsWith('/v1.0/')) return graphError(404, 'NotFound', `No route ${path}`);
@@ -1049,13 +1172,21 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 				return json(200, sub);
 			}
 		}
-		if ((m = /^\/v1\.0\/users\/([^/]+)\/mailFolders\/?$/i.exec(path)) && method === 'GET') {
-			return json(200, {
-				value: [{ id: 'Inbox', displayName: 'Inbox' }].slice(
-					0,
-					Number(url.searchParams.get('$top') ?? 10),
-				),
-			});
+		if ((m = /^\/v1\.0\/users\/([^/]+)\/mailFolders\/?$/i.exec(path)) && method === 'GET')
+			return listFolders(decodeURIComponent(m[1]), null, url);
+		if (
+			(m = /^\/v1\.0\/users\/([^/]+)\/mailFolders\/([^/]+)\/childFolders$/i.exec(path)) &&
+			method === 'GET'
+		) {
+			const upn = decodeURIComponent(m[1]);
+			const parent = folderById(upn, decodeURIComponent(m[2]));
+			if (!parent)
+				return graphError(
+					404,
+					'ErrorItemNotFound',
+					'The specified object was not found in the store.',
+				);
+			return listFolders(upn, parent.id, url);
 		}
 		if (
 			(m = /^\/v1\.0\/users\/([^/]+)\/mailFolders\/([^/]+)\/messages\/delta$/i.exec(path)) &&

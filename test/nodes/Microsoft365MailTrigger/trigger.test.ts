@@ -61,7 +61,7 @@ describe('Microsoft 365 Mail Trigger (webhook) in n8n-core contexts against the 
 			changeType: 'created',
 			notificationUrl: harness.webhookUrl,
 			lifecycleNotificationUrl: harness.webhookUrl,
-			resource: `users/${encodeURIComponent(UPN)}/mailFolders/Inbox/messages`,
+			resource: `users/${UPN}/mailFolders('Inbox')/messages`,
 		});
 		// Expiration: Graph's maximum for messages (10,080 min) minus our margin.
 		const minutes = (Date.parse(sub.expirationDateTime) - Date.now()) / 60_000;
