@@ -1,6 +1,6 @@
 import {
-	createDeferredPromise,
 	type IDataObject,
+	type IDeferredPromise,
 	type INodeExecutionData,
 	type IPollFunctions,
 	type IRun,
@@ -75,43 +75,40 @@ export async function runIngestPoll<Cursor, Item>(
 		});
 		const collected: INodeExecutionData[] = [];
 		let inFlight: Promise<unknown> | undefined;
-		let result: IngestResult | undefined;
-		for (;;) {
-			const step = await run.next();
-			if (step.done) {
-				result = step.value;
-				break;
-			}
-			const items = await Promise.all(step.value.map((item) => poll.toItem(item)));
-			if (!batched) {
-				collected.push(...items);
-				continue;
-			}
-			await inFlight;
-			writeState(staticData, state);
-			const done = createDeferredPromise<IRun>();
-			context.__emit([items], undefined, done);
-			// A failed execution is n8n's to report; it does not stop the next batch.
-			inFlight = done.promise.catch(() => undefined);
-			if (Date.now() > deadline) {
+		let result: IngestResult;
+		try {
+			result = await handOn();
+		} finally {
+			// Whatever happened, end the core's run: its finally blocks release the mailbox lock of
+			// a fetch it was suspended in. A lock left held would stall the pooled connection's
+			// next poll for good.
+			await run.return({ failures: [], more: true }).catch(() => undefined);
+		}
+		async function handOn(): Promise<IngestResult> {
+			for (;;) {
+				const step = await run.next();
+				if (step.done) return step.value;
+				const items = await Promise.all(step.value.map((item) => poll.toItem(item)));
+				if (!batched) {
+					collected.push(...items);
+					continue;
+				}
+				await inFlight;
+				writeState(staticData, state);
+				const done = deferred<IRun>();
+				context.__emit([items], undefined, done);
+				// A failed execution is n8n's to report; it does not stop the next batch.
+				inFlight = done.promise.catch(() => undefined);
 				// Past n8n's poll budget: stop here (the state of every batch handed on is stored);
 				// the next poll goes on from this point.
-				await run.return({ failures: [], more: true });
-				result = { failures: [], more: true };
-				break;
+				if (Date.now() > deadline) return { failures: [], more: true };
 			}
 		}
 		if (collected.length > 0) writeState(staticData, state);
-		const failure = failureToReport(
-			context.getNode(),
-			context.logger,
-			owner,
-			result?.failures ?? [],
-			{
-				label: poll.label,
-				alwaysReport: stored === undefined,
-			},
-		);
+		const failure = failureToReport(context.getNode(), context.logger, owner, result.failures, {
+			label: poll.label,
+			alwaysReport: stored === undefined,
+		});
 		if (failure) {
 			// What the other scopes built still goes out (with its state) before the error does.
 			if (collected.length > 0 && typeof context.__emit === 'function') context.__emit([collected]);
@@ -124,6 +121,21 @@ export async function runIngestPoll<Cursor, Item>(
 }
 
 const POLL_BUDGET_MS = 5 * 60_000;
+
+/**
+ * A deferred promise for `__emit`'s done callback. Written here: n8n-workflow's
+ * createDeferredPromise is gone from the n8n-workflow that n8n 2.41 ships, and a node must run
+ * against whichever n8n-workflow the n8n it is installed in has.
+ */
+function deferred<T>(): IDeferredPromise<T> {
+	let resolve!: IDeferredPromise<T>['resolve'];
+	let reject!: IDeferredPromise<T>['reject'];
+	const promise = new Promise<T>((res, rej) => {
+		resolve = res;
+		reject = rej;
+	});
+	return { promise, resolve, reject };
+}
 
 /** How long one poll may run: n8n's own budget where it has one (2.41+), else five minutes. */
 function pollBudgetMs(context: IPollFunctions): number {
