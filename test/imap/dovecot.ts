@@ -32,6 +32,11 @@ export interface DovecotServer {
 	/** uid -> flags, read back (for the "\\Seen never set" assertions); \Recent is left out */
 	flags(user: string, mailbox: string): Promise<Map<number, string[]>>;
 	kick(user: string): Promise<void>;
+	/**
+	 * Changes (or revokes, with a new secret) a user's password. Dovecot's passwd-file is
+	 * re-read on the next login; sessions already logged in live on (kick() ends them).
+	 */
+	setPassword(user: string, password: string): void;
 	/** SIGKILL the process group */
 	kill(): Promise<void>;
 	/** (re)start, same ports and data */
@@ -286,13 +291,16 @@ export async function startDovecot(options: StartOptions = {}): Promise<DovecotS
 		if (!/^[A-Za-z0-9._@+-]+$/.test(user))
 			throw new Error(`test user name ${JSON.stringify(user)}: use letters, digits and ._@+-`);
 	}
-	fs.writeFileSync(
-		path.join(lab, 'users'),
-		Object.entries(users)
-			.map(([user, password]) => `${user}:{PLAIN}${password}\n`)
-			.join(''),
-		{ mode: 0o644 },
-	);
+	const usersFile = path.join(lab, 'users');
+	const writeUsers = () =>
+		fs.writeFileSync(
+			usersFile,
+			Object.entries(users)
+				.map(([user, password]) => `${user}:{PLAIN}${password}\n`)
+				.join(''),
+			{ mode: 0o644 },
+		);
+	writeUsers();
 	await run('openssl', [
 		'req',
 		'-x509',
@@ -495,6 +503,19 @@ export async function startDovecot(options: StartOptions = {}): Promise<DovecotS
 
 		async kick(user) {
 			await doveadm('kick', user);
+		},
+
+		setPassword(user, password) {
+			if (users[user] === undefined)
+				throw new Error(`no test user ${user} (users: ${Object.keys(users).join(', ')})`);
+			if (/[:\r\n]/.test(password)) throw new Error('setPassword: no ":" or line breaks');
+			const before = fs.statSync(usersFile).mtimeMs;
+			users[user] = password;
+			writeUsers();
+			// Dovecot notices a changed passwd-file by its mtime (whole seconds) and size: two
+			// changes within one second to a password of the same length would go unseen.
+			const after = Math.max(Date.now(), Math.floor(before / 1000) * 1000 + 1000);
+			fs.utimesSync(usersFile, new Date(after), new Date(after));
 		},
 
 		async setUidValidity(user, mailbox, value) {
