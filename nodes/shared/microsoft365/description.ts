@@ -13,7 +13,7 @@ export const mailboxProperties: INodeProperties[] = [
 		required: true,
 		placeholder: 'soc@contoso.com\nfinance@contoso.com/Invoices',
 		description:
-			'One mailbox per line (user principal name). Add /Folder to watch a folder other than the default: a well-known name (Inbox, JunkEmail), a folder\'s display name or path (Inbox/Phishing Reports), or a folder ID.',
+			"One mailbox per line (user principal name). Add /Folder to watch a folder other than the default: a well-known name (Inbox, JunkEmail), a folder's display name or path (Inbox/Phishing Reports), or a folder ID.",
 	},
 	{
 		displayName: 'Default Folder',
