@@ -95,7 +95,7 @@ describe('example workflow "IMAP → OpenCTI" in n8n 2.41.1', () => {
 			externalReferences: [{ source_name: 'email', external_id: 'mid:<m3@isac.example>' }],
 		});
 		expect(digest.description).toBe(
-			'**Email Received From**: carol@isac.example  \n**Email Received At**: 2025-06-05T08:15:00Z  \n' +
+			'**Email Received From**: carol@isac.example  \n**Email Received At**: 2025-06-05 08:15:00+00:00  \n' +
 				'**Email Subject**: Weekly TLP:AMBER digest  \n**Email Attachment Count**: 3  \n  \n' +
 				'Please consult the content section to view the email content.',
 		);
