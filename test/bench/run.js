@@ -33,20 +33,23 @@ execFileSync(
 	},
 );
 
-// Plain-JS test helpers (e.g. test/imap/ensure-dovecot.js) are required by compiled modules
-// next to them; tsc does not copy them, so the runner does.
-function copyJs(from, to) {
+// Files tsc does not copy, next to the compiled modules that read them: plain-JS helpers
+// (test/imap/ensure-dovecot.js) and the OpenCTI fake's vendored schema. The fake looks for
+// the schema from the nearest package.json up, and tsc emits one into the build (lib/http
+// imports it), so the schema must be in the build too.
+function copyAssets(from, to, extensions) {
 	for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
 		if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
 		const source = path.join(from, entry.name);
-		if (entry.isDirectory()) copyJs(source, path.join(to, entry.name));
-		else if (entry.name.endsWith('.js')) {
+		if (entry.isDirectory()) copyAssets(source, path.join(to, entry.name), extensions);
+		else if (extensions.some((extension) => entry.name.endsWith(extension))) {
 			fs.mkdirSync(to, { recursive: true });
 			fs.copyFileSync(source, path.join(to, entry.name));
 		}
 	}
 }
-copyJs(path.join(root, 'test/imap'), path.join(out, 'test/imap'));
+copyAssets(path.join(root, 'test/imap'), path.join(out, 'test/imap'), ['.js']);
+copyAssets(path.join(root, 'test/fakes'), path.join(out, 'test/fakes'), ['.graphql']);
 
 // The IMAP benchmark compares our node with n8n's own Email Trigger, which runs on the Node of
 // the e2e n8n install (Node 24, what n8n 2.41 runs on). Ours and the bound run on that Node
