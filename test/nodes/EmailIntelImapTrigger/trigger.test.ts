@@ -172,11 +172,29 @@ test('errors: thrown on the first run naming the field; later ones reach n8n as 
 
 	await server.kill();
 	// Not the first run: thrown all the same, so n8n records an error execution and runs the
-	// Error Workflow; the same failure again within the hour is only logged.
-	await expect(harness.poll()).rejects.toThrow();
-	expect(await harness.poll()).toBeNull();
-	expect(harness.staticData()).toEqual(cursor);
-	await server.start();
+	// Error Workflow; the same failure again within the hour is only logged. A server going down
+	// can fail a poll in two ways in a row (the kept connection lost, then the connection
+	// refused): each is reported once, never the same one twice.
+	const reported: string[] = [];
+	try {
+		for (let poll = 0; poll < 3; poll++) {
+			let result: Awaited<ReturnType<Harness['poll']>>;
+			try {
+				result = await harness.poll();
+			} catch (error) {
+				reported.push((error as Error).message);
+				continue;
+			}
+			expect(result).toBeNull();
+			break;
+		}
+		expect(reported.length).toBeGreaterThanOrEqual(1);
+		expect(new Set(reported).size).toBe(reported.length);
+		expect(await harness.poll()).toBeNull();
+		expect(harness.staticData()).toEqual(cursor);
+	} finally {
+		await server.start();
+	}
 	expect(json(await harness.poll()).map((item) => item.subject)).toEqual(['two']);
 });
 
