@@ -25,6 +25,9 @@ import type { IngestState } from './state';
  *   its part failures recorded on the item, or emitted carrying the failure: one poison
  *   message can never block its scope forever.
  */
+/** Runs in a row a message may fail transiently before it is emitted with its failure recorded. */
+export const DEFAULT_RETRY_BUDGET = 5;
+
 export interface IngestOptions {
 	/** Prefix of this run's process memory (failure records): owner + state epoch. */
 	memoryKey: string;

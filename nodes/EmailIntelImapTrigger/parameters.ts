@@ -2,6 +2,7 @@ import { DateTime, Duration } from 'luxon';
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import { MailIntelError } from '../../lib/errors';
+import { DEFAULT_RETRY_BUDGET } from '../../lib/ingest/core';
 import type { AttachmentPolicy } from '../../lib/mail/policy';
 import type { ImapSearchFilter, ImapSettings } from '../../lib/providers/imap';
 import { readCaCertificate } from '../../lib/providers/imap/settings';
@@ -12,7 +13,6 @@ export const DEFAULT_MAX_ITEMS = 100;
 /** Version 2: a poll hands on up to this many, in executions of DEFAULT_BATCH_SIZE. */
 export const DEFAULT_MAX_ITEMS_V2 = 10_000;
 export const DEFAULT_BATCH_SIZE = 100;
-export const DEFAULT_RETRY_BUDGET = 5;
 
 export interface TriggerOptionValues extends AttachmentOptionValues {
 	relativeImportStartDate?: string;

@@ -7,13 +7,13 @@ import {
 	type IPollFunctions,
 } from 'n8n-workflow';
 
-import { readGraphState, type GraphMailSession } from '../../lib/providers/graph';
+import { DEFAULT_RETRY_BUDGET } from '../../lib/ingest/core';
+import { readGraphState, scopeKey, type GraphMailSession } from '../../lib/providers/graph';
 import { toNodeItem } from '../shared/binary-sink';
 import { toNodeError } from '../shared/errors';
 import { runIngestPoll } from '../shared/ingest-poll';
 import { openSession, testGraphCredential } from '../shared/microsoft365/core';
 import { mailboxProperties, triggerOptions } from '../shared/microsoft365/description';
-import { scopeKey } from '../../lib/providers/graph';
 
 /**
  * Microsoft 365 mail, polled: a delta pass per folder on every poll through the ingest core,
@@ -63,7 +63,7 @@ export class Microsoft365MailPollTrigger implements INodeType {
 				sources: () => active.scopes.map((scope) => active.source(scope)),
 				toItem: (parsed) => toNodeItem(this, parsed),
 				limit: (maxPerFolder ?? 500) * session.scopes.length,
-				retryBudget: 5,
+				retryBudget: DEFAULT_RETRY_BUDGET,
 			});
 		} catch (error) {
 			throw toNodeError(this.getNode(), error);

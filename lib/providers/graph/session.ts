@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import type { Clock, HttpTimeouts } from '../../http/types';
-import { ingest, type ScopeFailure } from '../../ingest/core';
+import { DEFAULT_RETRY_BUDGET, ingest, type ScopeFailure } from '../../ingest/core';
 import { newState } from '../../ingest/state';
 import type { IngestSource } from '../../ingest/source';
 import type { AttachmentSink, ParsedEmail } from '../../mail/parse';
@@ -66,8 +66,6 @@ export interface PassResult<T> {
 	/** The folder stopped on a transient failure; its cursor stops right before the failed message. */
 	failures: ScopeFailure[];
 }
-
-export const DEFAULT_RETRY_BUDGET = 5;
 
 /**
  * What both Microsoft 365 triggers share for one run of a node (a poll, a webhook call, a

@@ -1,4 +1,4 @@
-import { ingest } from '../../ingest/core';
+import { DEFAULT_RETRY_BUDGET, ingest } from '../../ingest/core';
 import { currentState, identityOf, newState, type IngestState } from '../../ingest/state';
 import type { MailIntelError } from '../../errors';
 import type { ImapCursor } from './cursor';
@@ -55,8 +55,6 @@ export interface ImapPollResult<T> {
 	/** Mailboxes that failed this poll; their cursors stop before the failed message, so the next poll retries it. */
 	errors: Array<{ mailbox: string; error: MailIntelError }>;
 }
-
-export const DEFAULT_RETRY_BUDGET = 5;
 
 /**
  * One poll over every configured mailbox through the ingest core, all items in one result (the
