@@ -7,6 +7,7 @@
 // - A workflow published with a wrong password fails to activate, with the login failure as
 //   the reason, and records no execution.
 import { startDovecot, type DovecotServer } from '../imap/dovecot';
+import { message } from '../lib/providers/imap/messages';
 import {
 	newWorkflowId,
 	nodeOutput,
@@ -21,19 +22,8 @@ const GOOD_PASSWORD = 'alicepass';
 /** What Dovecot's log-in failure becomes in the node's error (lib/providers/imap/errors.ts). */
 const LOGIN_REJECTED = /the IMAP server rejected the login for "alice"/;
 
-const message = (subject: string) =>
-	[
-		'From: Reporter <reporter@example.org>',
-		'To: soc@example.net',
-		`Subject: ${subject}`,
-		`Date: ${new Date().toUTCString().replace('GMT', '+0000')}`,
-		`Message-ID: <${subject.replace(/\W/g, '-')}.${Date.now()}@example.org>`,
-		'MIME-Version: 1.0',
-		'Content-Type: text/plain',
-		'',
-		`Body of ${subject}`,
-		'',
-	].join('\r\n');
+/** A plain-text message with this subject (the unit tests' factory). */
+const plain = (subject: string) => message({ subject });
 
 function imapTriggerWorkflow(
 	id: string,
@@ -106,7 +96,7 @@ describe('Email Intel IMAP Trigger errors in a real n8n', () => {
 
 	beforeAll(async () => {
 		dovecot = await startDovecot({ users: { alice: GOOD_PASSWORD } });
-		await dovecot.seed('alice', 'INBOX', ['before 1', 'before 2', 'before 3'].map(message));
+		await dovecot.seed('alice', 'INBOX', ['before 1', 'before 2', 'before 3'].map(plain));
 		const credential = (id: string, password: string) => ({
 			id,
 			name: id,
@@ -187,7 +177,7 @@ describe('Email Intel IMAP Trigger errors in a real n8n', () => {
 		// provider does on a password reset) — the trigger keeps one logged in between polls.
 		dovecot.setPassword('alice', 'revoked-by-the-admin');
 		await dovecot.kick('alice');
-		await dovecot.seed('alice', 'INBOX', ['during 1', 'during 2'].map(message));
+		await dovecot.seed('alice', 'INBOX', ['during 1', 'during 2'].map(plain));
 
 		// The next scheduled poll (every minute) fails: an error execution says why.
 		const afterFailure = await n8n.waitForExecutions(watched, 2, 150_000);
