@@ -2,7 +2,16 @@
  * The one error type of the core. Nodes map it to NodeApiError / NodeOperationError; the
  * retry policy reads `retryable` and `retryAfterMs` instead of guessing from messages.
  */
-export type ErrorSource = 'imap' | 'graph' | 'gmail' | 'opencti' | 'dsx' | 'mail' | 'config';
+export type ErrorSource =
+	| 'imap'
+	| 'smtp'
+	| 'graph'
+	| 'gmail'
+	| 'opencti'
+	| 'dsx'
+	| 'clamav'
+	| 'mail'
+	| 'config';
 
 export interface MailIntelErrorOptions {
 	source: ErrorSource;
