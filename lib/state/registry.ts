@@ -12,7 +12,7 @@
  * All of it is per process: in n8n's queue mode each process has its own. What must be shared
  * between processes lives in n8n's static data, never here (see README "Process-wide state").
  */
-export interface RegionSpec {
+export interface RegionSpec<V = unknown> {
 	/** Unique, e.g. `ingest.pollLocks`. */
 	name: string;
 	/** What one entry is. */
@@ -25,6 +25,12 @@ export interface RegionSpec {
 	ttlMs?: number;
 	/** When entries are removed besides eviction and expiry. */
 	clearedWhen: string;
+	/**
+	 * Called with an entry's value whenever it leaves the region (deleted, replaced, evicted,
+	 * expired, cleared): for values that hold a resource, such as a timer, that must not outlive
+	 * its entry.
+	 */
+	dispose?: (value: V) => void;
 }
 
 interface Entry<V> {
@@ -37,7 +43,7 @@ export class Region<V> {
 	private readonly entries = new Map<string, Entry<V>>();
 
 	constructor(
-		readonly spec: RegionSpec,
+		readonly spec: RegionSpec<V>,
 		private readonly now: () => number = Date.now,
 	) {}
 
@@ -45,7 +51,7 @@ export class Region<V> {
 		const entry = this.entries.get(key);
 		if (!entry) return undefined;
 		if (this.expired(entry)) {
-			this.entries.delete(key);
+			this.remove(key, entry);
 			return undefined;
 		}
 		return entry.value;
@@ -56,16 +62,19 @@ export class Region<V> {
 	}
 
 	set(key: string, value: V): void {
+		const previous = this.entries.get(key);
 		this.entries.delete(key);
+		if (previous && previous.value !== value) this.spec.dispose?.(previous.value);
 		this.entries.set(key, { value, setAt: this.now() });
 		while (this.entries.size > this.spec.maxEntries) {
-			const oldest = this.entries.keys().next().value as string;
-			this.entries.delete(oldest);
+			const [oldest, entry] = this.entries.entries().next().value as [string, Entry<V>];
+			this.remove(oldest, entry);
 		}
 	}
 
 	delete(key: string): void {
-		this.entries.delete(key);
+		const entry = this.entries.get(key);
+		if (entry) this.remove(key, entry);
 	}
 
 	/** Drops every key that starts with `prefix` (an owner, or an owner plus a scope). */
@@ -73,7 +82,7 @@ export class Region<V> {
 		let removed = 0;
 		for (const key of [...this.entries.keys()]) {
 			if (key.startsWith(prefix)) {
-				this.entries.delete(key);
+				this.delete(key);
 				removed++;
 			}
 		}
@@ -84,6 +93,11 @@ export class Region<V> {
 		return this.entries.size;
 	}
 
+	private remove(key: string, entry: Entry<V>): void {
+		this.entries.delete(key);
+		this.spec.dispose?.(entry.value);
+	}
+
 	private expired(entry: Entry<V>): boolean {
 		return this.spec.ttlMs !== undefined && this.now() - entry.setAt > this.spec.ttlMs;
 	}
@@ -92,17 +106,20 @@ export class Region<V> {
 const regions = new Map<string, Region<unknown>>();
 
 /** Declares a region (once per name; a second declaration with the same name returns the first). */
-export function region<V>(spec: RegionSpec): Region<V> {
+export function region<V>(spec: RegionSpec<V>): Region<V> {
 	const existing = regions.get(spec.name);
-	if (existing) return existing as Region<V>;
+	if (existing) return existing as unknown as Region<V>;
 	const created = new Region<V>(spec);
-	regions.set(spec.name, created as Region<unknown>);
+	regions.set(spec.name, created as unknown as Region<unknown>);
 	return created;
 }
 
 /** Every declared region, for the README table and for tests that prove nothing is left behind. */
-export function describeRegions(): Array<RegionSpec & { size: number }> {
-	return [...regions.values()].map((r) => ({ ...r.spec, size: r.size }));
+export function describeRegions(): Array<Omit<RegionSpec, 'dispose'> & { size: number }> {
+	return [...regions.values()].map(({ spec: { dispose: _dispose, ...spec }, size }) => ({
+		...spec,
+		size,
+	}));
 }
 
 /** Drops everything one trigger node keeps (deactivation). Returns how many entries went. */

@@ -7,17 +7,20 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 
+import { cancelRenewals } from '../../lib/providers/graph';
 import { clearOwner } from '../../lib/state/registry';
 import { toNodeError } from '../shared/errors';
 import { lockPrefixOf, openSession, testGraphCredential } from '../shared/microsoft365/core';
-import { mailboxProperties, triggerOptions } from '../shared/microsoft365/description';
+import { mailboxProperties, webhookTriggerOptions } from '../shared/microsoft365/description';
+import { reportUndeleted, startRenewals } from './renewals';
 import { handleNotification } from './webhook';
 
 /**
  * Microsoft 365 mail, pushed: Graph change notifications wake the node, and a delta query per
  * folder decides what is new (notifications get dropped, duplicated and reordered; the delta
- * link does not). Subscriptions are created on activation, renewed whenever the node runs
- * with less than 24 h left, recreated when Graph removes them, deleted on deactivation.
+ * link does not). Subscriptions are created on activation, renewed by an hourly schedule the
+ * activation owns (and whenever the node runs) once less than 24 h is left, recreated when
+ * Graph removes them, deleted on deactivation.
  */
 export class Microsoft365MailTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -55,7 +58,7 @@ export class Microsoft365MailTrigger implements INodeType {
 				default: '',
 			},
 			...mailboxProperties,
-			triggerOptions,
+			webhookTriggerOptions,
 		],
 	};
 
@@ -72,6 +75,7 @@ export class Microsoft365MailTrigger implements INodeType {
 					const state = session.prepareState(this.getWorkflowStaticData('node'));
 					if (!(await session.subscriptionsExist(state, url))) return false;
 					await session.renewDue(state, url);
+					startRenewals(this);
 					return true;
 				} catch (error) {
 					throw toNodeError(this.getNode(), error);
@@ -85,6 +89,7 @@ export class Microsoft365MailTrigger implements INodeType {
 					const state = session.prepareState(this.getWorkflowStaticData('node'));
 					// Graph POSTs a validation token to the URL before it answers; webhook() echoes it.
 					await session.createSubscriptions(state, this.getNodeWebhookUrl('default') as string);
+					startRenewals(this);
 					return true;
 				} catch (error) {
 					throw toNodeError(this.getNode(), error);
@@ -93,12 +98,16 @@ export class Microsoft365MailTrigger implements INodeType {
 				}
 			},
 			async delete(this: IHookFunctions): Promise<boolean> {
+				// First the schedule, and any renewal in flight: a PATCH after the DELETE would
+				// find the subscription gone and create a new one.
+				await cancelRenewals(lockPrefixOf(this));
 				const session = await openSession(this);
 				try {
-					await session.deleteSubscriptions(
+					const undeleted = await session.deleteSubscriptions(
 						session.prepareState(this.getWorkflowStaticData('node')),
 					);
-					return true;
+					reportUndeleted(this, undeleted);
+					return undeleted.length === 0;
 				} catch (error) {
 					this.logger.warn(`Could not delete Graph subscriptions: ${(error as Error).message}`);
 					return false;

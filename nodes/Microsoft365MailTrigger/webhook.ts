@@ -95,7 +95,7 @@ export async function handleNotification(
 		return { noWebhookResponse: true };
 	}
 
-	const session = await openSession(context);
+	const session = await openSession(context, { drain: true });
 	const url = context.getNodeWebhookUrl('default') as string;
 	try {
 		const state = session.prepareState(data);

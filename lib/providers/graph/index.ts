@@ -14,3 +14,4 @@ export * from './subscription-manager';
 export * from './subscriptions';
 export * from './token-errors';
 export * from './folders';
+export * from './renewal-schedule';

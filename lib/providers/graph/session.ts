@@ -29,7 +29,7 @@ import {
 	type GraphTriggerState,
 	type MailboxScope,
 } from './state';
-import { SubscriptionManager } from './subscription-manager';
+import { SubscriptionManager, type UndeletedSubscription } from './subscription-manager';
 import type { GraphSubscription } from './subscriptions';
 import type { NotificationPlan } from './notifications';
 
@@ -274,7 +274,7 @@ export class GraphMailSession<T> {
 		return this.subscriptions(state).renewDue(state, url, now);
 	}
 
-	deleteSubscriptions(state: GraphTriggerState): Promise<void> {
+	deleteSubscriptions(state: GraphTriggerState): Promise<UndeletedSubscription[]> {
 		return this.subscriptions(state).deleteAll(state);
 	}
 

@@ -12,6 +12,14 @@ import {
 	type GraphSubscription,
 } from './subscriptions';
 
+/** A subscription deactivation could not delete, and why. */
+export interface UndeletedSubscription {
+	scope: MailboxScope;
+	id: string;
+	expirationDateTime: string;
+	error: unknown;
+}
+
 /**
  * The life cycle of the webhook node's subscriptions, one per folder: create on activation,
  * renew with less than 24 h left, recreate when Graph removed one, delete on deactivation. Each
@@ -117,14 +125,26 @@ export class SubscriptionManager {
 		return renewed;
 	}
 
-	async deleteAll(state: GraphTriggerState): Promise<void> {
+	/**
+	 * Deactivation: deletes every subscription (the client renews a refused token once first).
+	 * One that cannot be deleted does not stop the others; it is returned so the node can say
+	 * which one is left on Graph (it expires by itself at `expirationDateTime`).
+	 */
+	async deleteAll(state: GraphTriggerState): Promise<UndeletedSubscription[]> {
+		const undeleted: UndeletedSubscription[] = [];
 		for (const scope of this.scopes) {
 			const folder = state.scopes?.[scopeKey(scope)];
 			if (!folder?.subscription) continue;
-			await deleteSubscription(this.client, folder.subscription.id, scope.upn);
+			try {
+				await deleteSubscription(this.client, folder.subscription.id, scope.upn);
+			} catch (error) {
+				undeleted.push({ scope, ...folder.subscription, error });
+				continue;
+			}
 			delete folder.subscription;
 			rememberSubscription(this.keyOf(scope), undefined);
 		}
+		return undeleted;
 	}
 
 	/** The newest subscription record of each scope this process knows, into `state`. */

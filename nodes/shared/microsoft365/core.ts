@@ -50,6 +50,9 @@ interface TriggerContext {
 
 export const CREDENTIAL_NAME = 'microsoftGraphAppApi';
 
+/** The poll node's "Max Emails per Run" default (per folder). */
+export const DEFAULT_MAX_ITEMS_PER_RUN = 500;
+
 export function graphConfigFrom(credentials: ICredentialDataDecryptedObject): GraphAppConfig {
 	const certificate = credentials.authType === 'certificate';
 	return validateGraphConfig({
@@ -110,8 +113,14 @@ export function lockPrefixOf(
 	return ownerKey(context.getWorkflow().id, node.id ?? node.name, context.getMode() === 'manual');
 }
 
-/** Builds the lib session for one run of a node (one webhook call, one poll, one hook). */
-export async function openSession(context: TriggerContext): Promise<GraphMailSession<IBinaryData>> {
+/**
+ * Builds the lib session for one run of a node (one webhook call, one poll, one hook).
+ * `drain`: no per-run cap (the webhook node, see webhookTriggerOptions).
+ */
+export async function openSession(
+	context: TriggerContext,
+	{ drain = false }: { drain?: boolean } = {},
+): Promise<GraphMailSession<IBinaryData>> {
 	const parameters = readParameters(context);
 	const config = graphConfigFrom(await context.getCredentials(CREDENTIAL_NAME));
 	return new GraphMailSession<IBinaryData>({
@@ -121,7 +130,9 @@ export async function openSession(context: TriggerContext): Promise<GraphMailSes
 		// Hook contexts (subscription create/delete) have no binary helpers and emit nothing.
 		...(hasBinaryHelpers(context) ? { sink: n8nBinarySink(context) } : {}),
 		since: startDate(parameters.options.relativeImportStartDate),
-		maxItemsPerPass: parameters.options.maxItemsPerRun ?? 500,
+		maxItemsPerPass: drain
+			? Number.POSITIVE_INFINITY
+			: (parameters.options.maxItemsPerRun ?? DEFAULT_MAX_ITEMS_PER_RUN),
 		lockPrefix: lockPrefixOf(context),
 		includeItemAttachments: parameters.options.includeItemAttachments ?? false,
 		filenameFilter: compileFilenameFilter(parameters.attachmentFilter),

@@ -69,3 +69,17 @@ export const triggerOptions: INodeProperties = {
 		},
 	],
 };
+
+/**
+ * The webhook node drains every notified folder in one execution: a webhook call can start
+ * one execution only, and nothing else in n8n's webhook model starts a later one without an
+ * outside call, so a per-run cap would strand the rest until more mail arrives (and then new
+ * mail would wait behind it). Memory stays bounded without a cap: attachments stream into
+ * n8n's binary store and bodies are cut at the text-size option.
+ */
+export const webhookTriggerOptions: INodeProperties = {
+	...triggerOptions,
+	options: (triggerOptions.options as INodeProperties[]).filter(
+		(option) => option.name !== 'maxItemsPerRun',
+	),
+};
