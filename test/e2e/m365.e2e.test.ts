@@ -4,6 +4,8 @@
 // URL), new mail makes the fake POST change notifications to that URL, and the items appear
 // as executions that n8n itself recorded. n8n trusts the fake's self-signed certificate
 // through NODE_EXTRA_CA_CERTS, as a user would for a private endpoint.
+import net from 'node:net';
+
 import { startFakeGraph, type FakeGraph } from '../fakes/graph';
 import { newWorkflowId, nodeOutput, packNodeType, startN8n, type N8nInstance } from './harness';
 
@@ -134,6 +136,45 @@ describe('Microsoft 365 Mail Trigger in a real n8n', () => {
 		executions = await n8n.executions(workflowId);
 		const all = itemsOf(executions).map((item) => item.json.id);
 		expect(all.sort()).toEqual([...first, ...second].map((m) => m.id).sort());
+	});
+
+	it('the credential test, run by n8n (POST /rest/credentials/test), names the field of each mistake', async () => {
+		const closedPort = await new Promise<number>((resolve) => {
+			const server = net.createServer().listen(0, '127.0.0.1', () => {
+				const { port } = server.address() as net.AddressInfo;
+				server.close(() => resolve(port));
+			});
+		});
+		const test = async (data: Record<string, string>) =>
+			(await n8n.rest('POST', '/credentials/test', {
+				credentials: {
+					id: credentialId,
+					name: 'Graph fake',
+					type: 'microsoftGraphAppApi',
+					data: { ...fake.credentialData({ trustCa: false }), testMailbox: UPN, ...data },
+				},
+			})) as { status: string; message: string };
+
+		expect(await test({})).toMatchObject({ status: 'OK' });
+		const mistakes: Array<[Record<string, string>, string]> = [
+			[{ clientId: '11111111-2222-3333-4444-555555555555' }, 'Client ID'],
+			[{ clientSecret: 'not-the-value' }, 'Client Secret'],
+			[{ tenantId: '99999999-8888-7777-6666-555555555555' }, 'Tenant ID'],
+			[{ authorityHost: `127.0.0.1:${closedPort}` }, 'Authority Host'],
+			[{ graphBaseUrl: `https://127.0.0.1:${closedPort}` }, 'Graph Base URL'],
+		];
+		for (const [data, field] of mistakes) {
+			const result = await test(data);
+			expect({
+				data,
+				status: result.status,
+				field: /Credential field to check: (.+)\.$/.exec(result.message)?.[1],
+			}).toEqual({
+				data,
+				status: 'Error',
+				field,
+			});
+		}
 	});
 
 	it('deactivation deletes the subscription', async () => {
