@@ -1,3 +1,5 @@
+import https from 'node:https';
+
 import { DEFAULT_POLICY } from '../../../../lib/mail/policy';
 import { GraphMailSession, type MailboxScope } from '../../../../lib/providers/graph';
 import { fakeGraphConfig, startFakeGraph, type FakeGraph } from '../../../fakes/graph';
@@ -140,4 +142,40 @@ describe('throttling storms in real time: Retry-After honoured per mailbox', () 
 			}
 		}, 120_000);
 	}
+});
+
+describe('the fake’s Retry-After accounting (what the storm tests rely on)', () => {
+	it('records a request sent on the connection that carried the 429, and not one another connection had in flight', async () => {
+		const fake = await startFakeGraph({ seed: 3 });
+		const urlOf = (upn: string) => `${fake.url}/v1.0/users/${encodeURIComponent(upn)}/messages`;
+		const get = (agent: https.Agent, upn = MAILBOXES[0]) =>
+			new Promise<number>((resolve, reject) => {
+				https
+					.get(urlOf(upn), { agent, ca: fake.caPem }, (res) => {
+						res.resume();
+						res.on('end', () => resolve(res.statusCode ?? 0));
+					})
+					.on('error', reject);
+			});
+		const reused = new https.Agent({ keepAlive: true, maxSockets: 1 });
+		const other = new https.Agent({ keepAlive: true, maxSockets: 1 });
+		try {
+			Object.assign(fake.throttle, { rate: 1, retryAfterSeconds: 30, status: 429 });
+			// Opens a connection on `other` first (another mailbox's window), so its next request
+			// needs no handshake.
+			expect(await get(other, MAILBOXES[1])).toBe(429);
+			expect(await get(reused)).toBe(429);
+			const windowOpened = fake.violations.length;
+			// A client ignoring Retry-After: its freed connection fires the next request at once.
+			const [ignoring, inFlightElsewhere] = await Promise.all([get(reused), get(other)]);
+			expect([ignoring, inFlightElsewhere]).toEqual([429, 429]);
+			expect(windowOpened).toBe(0);
+			expect(fake.violations).toHaveLength(1);
+			expect(fake.violations[0]).toMatchObject({ mailbox: MAILBOXES[0], method: 'GET' });
+		} finally {
+			reused.destroy();
+			other.destroy();
+			await fake.close();
+		}
+	});
 });
