@@ -30,7 +30,8 @@ export function startRenewals(context: IHookFunctions): void {
 			try {
 				const state = session.prepareState(data);
 				session.reconcile(state);
-				await session.renewDue(state, url);
+				// Renew only: see SubscriptionManager.renew for why this round never recreates.
+				await session.renewDue(state, url, Date.now(), { recreateWhenGone: false });
 			} finally {
 				session.close();
 			}

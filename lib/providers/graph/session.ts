@@ -270,8 +270,13 @@ export class GraphMailSession<T> {
 		return this.subscriptions(state).renew(scope, state, url);
 	}
 
-	renewDue(state: GraphTriggerState, url: string, now = Date.now()): Promise<MailboxScope[]> {
-		return this.subscriptions(state).renewDue(state, url, now);
+	renewDue(
+		state: GraphTriggerState,
+		url: string,
+		now = Date.now(),
+		options: { recreateWhenGone?: boolean } = {},
+	): Promise<MailboxScope[]> {
+		return this.subscriptions(state).renewDue(state, url, now, options);
 	}
 
 	deleteSubscriptions(state: GraphTriggerState): Promise<UndeletedSubscription[]> {

@@ -82,13 +82,23 @@ export class SubscriptionManager {
 		return subscription;
 	}
 
+	/**
+	 * `recreateWhenGone: false` (the activation's renewal round): a subscription Graph no longer
+	 * has is reported, not replaced. In queue mode the round runs on the main process, which
+	 * cannot save static data: a subscription it created would be unknown to the webhook
+	 * processors, which would then refuse its notifications. A removed subscription is
+	 * recreated by the webhook call that receives Graph's `subscriptionRemoved`, and an expired
+	 * one by the next activation.
+	 */
 	async renew(
 		scope: MailboxScope,
 		state: GraphTriggerState,
 		notificationUrl: string,
+		{ recreateWhenGone = true }: { recreateWhenGone?: boolean } = {},
 	): Promise<void> {
 		const folder = this.folder(state, scope);
 		if (!folder.subscription) {
+			if (!recreateWhenGone) return;
 			await this.recreate(scope, state, notificationUrl);
 			return;
 		}
@@ -102,9 +112,19 @@ export class SubscriptionManager {
 			rememberSubscription(this.keyOf(scope), folder.subscription);
 		} catch (error) {
 			// Graph forgot it (expired, removed): a new one, and the caller's delta pass covers the gap.
-			if (error instanceof MailIntelError && error.status === 404)
-				await this.recreate(scope, state, notificationUrl);
-			else throw error;
+			if (!(error instanceof MailIntelError && error.status === 404)) throw error;
+			if (recreateWhenGone) await this.recreate(scope, state, notificationUrl);
+			else
+				throw new MailIntelError(
+					`the Graph subscription ${folder.subscription.id} of ${scope.upn} / ${scope.folder} is gone (expired or removed)`,
+					{
+						source: 'graph',
+						status: 404,
+						code: 'SUBSCRIPTION_GONE',
+						hint: 'The next subscriptionRemoved notification recreates it; if the subscription expired (renewals failed for a day), deactivate and activate the workflow.',
+						cause: error,
+					},
+				);
 		}
 	}
 
@@ -113,12 +133,13 @@ export class SubscriptionManager {
 		state: GraphTriggerState,
 		notificationUrl: string,
 		now = Date.now(),
+		options: { recreateWhenGone?: boolean } = {},
 	): Promise<MailboxScope[]> {
 		const renewed: MailboxScope[] = [];
 		for (const scope of this.scopes) {
 			const subscription = state.scopes?.[scopeKey(scope)]?.subscription;
 			if (subscription && needsRenewal(subscription.expirationDateTime, now)) {
-				await this.renew(scope, state, notificationUrl);
+				await this.renew(scope, state, notificationUrl, options);
 				renewed.push(scope);
 			}
 		}

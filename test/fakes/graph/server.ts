@@ -310,12 +310,19 @@ const MAX_SUBSCRIPTION_MINUTES = 10_080;
  */
 export const WINDOW_DELIVERY_ALLOWANCE_MS = 50;
 
+/**
+ * The real timers, taken when this module loads: a test that fakes timers later (to move the
+ * calendar) must not turn the lag monitor's 5 ms ticks into virtual ones.
+ */
+const realSetInterval = globalThis.setInterval;
+const realClearInterval = globalThis.clearInterval;
+
 /** The fake's own event-loop lag: how late its timer ticks ran, for the allowance above. */
 function eventLoopLag() {
 	const TICK_MS = 5;
 	const samples: Array<{ at: number; lagMs: number }> = [];
 	let last = performance.now();
-	const timer = setInterval(() => {
+	const timer = realSetInterval(() => {
 		const now = performance.now();
 		const lagMs = now - last - TICK_MS;
 		last = now;
@@ -330,7 +337,7 @@ function eventLoopLag() {
 			for (const sample of samples) if (sample.at >= t) max = Math.max(max, sample.lagMs);
 			return max;
 		},
-		stop: () => clearInterval(timer),
+		stop: () => realClearInterval(timer),
 	};
 }
 const VALIDATION_TIMEOUT_MS = 10_000;

@@ -16,6 +16,17 @@ const WORKFLOW = 'wf-activation-lifetime';
 const NODE_ID = 'b6f8c1a0-0000-4000-8000-000000000001';
 const OWNER = ownerKey(WORKFLOW, NODE_ID, false);
 const HOUR = 3_600_000;
+/** Only the calendar and the schedule's interval are virtual; sockets and timeouts are real. */
+const REAL_TIME = [
+	'hrtime',
+	'nextTick',
+	'performance',
+	'queueMicrotask',
+	'setImmediate',
+	'clearImmediate',
+	'setTimeout',
+	'clearTimeout',
+] as const;
 
 describe('Microsoft 365 Mail Trigger (webhook): what the activation owns', () => {
 	let fake: FakeGraph;
@@ -40,20 +51,7 @@ describe('Microsoft 365 Mail Trigger (webhook): what the activation owns', () =>
 	});
 
 	it('a mailbox without any mail for 8 days keeps its subscription: the activation renews it on its own schedule', async () => {
-		// Only the calendar and the schedule's interval are virtual; sockets and timeouts are real.
-		jest.useFakeTimers({
-			now: Date.now(),
-			doNotFake: [
-				'hrtime',
-				'nextTick',
-				'performance',
-				'queueMicrotask',
-				'setImmediate',
-				'clearImmediate',
-				'setTimeout',
-				'clearTimeout',
-			],
-		});
+		jest.useFakeTimers({ now: Date.now(), doNotFake: [...REAL_TIME] });
 		await start();
 		await harness.activate();
 		expect(renewalsScheduled(OWNER)).toBe(true);
@@ -79,6 +77,25 @@ describe('Microsoft 365 Mail Trigger (webhook): what the activation owns', () =>
 		expect(await harness.deactivate()).toBe(true);
 		expect(renewalsScheduled(OWNER)).toBe(false);
 		expect(fake.subscriptions.size).toBe(0);
+	});
+
+	it('the renewal round never recreates a subscription Graph dropped (in queue mode its record would be unknown to the webhook processors): it says so', async () => {
+		jest.useFakeTimers({ now: Date.now(), doNotFake: [...REAL_TIME] });
+		await start();
+		await harness.activate();
+		const [sub] = [...fake.subscriptions.values()];
+		const errors = jest.spyOn(Container.get(Logger), 'error');
+		fake.subscriptions.delete(sub.id);
+
+		for (let hour = 1; hour <= 7 * 24; hour++) {
+			await jest.advanceTimersByTimeAsync(RENEWAL_CHECK_MS);
+			await renewalInFlight(OWNER);
+		}
+
+		expect(fake.events.filter((e) => e.type === 'created')).toHaveLength(1);
+		expect(fake.subscriptions.size).toBe(0);
+		const logged = errors.mock.calls.map(([message]) => String(message));
+		expect(logged.some((line) => line.includes(`${sub.id} of ${UPN} / Inbox is gone`))).toBe(true);
 	});
 
 	it('30 new messages and no further mail: all 30 are emitted, even with the old "Max Emails per Run" of 10 saved on the node', async () => {
