@@ -1,6 +1,6 @@
-// Jest global setup for the real-n8n tests: installs n8n into the e2e cache when missing
-// (several minutes the first time, then reused) and builds, packs and installs the pack once
-// for the whole run. Test files find the prepared pack through EMAIL_INTEL_E2E_PACK_DIR.
+// Jest global setup for the real-n8n tests: installs both n8n lines into the e2e cache when
+// missing (2.41.1 on Node 24 and the 1.x LTS line on Node 20; several minutes the first time,
+// then reused) and builds, packs and installs the pack once for the whole run. Test files find the prepared pack through EMAIL_INTEL_E2E_PACK_DIR.
 require('../helpers/register-ts');
 const { ensureN8n } = require('./install.ts');
 const { preparePack } = require('./pack.ts');
@@ -8,9 +8,12 @@ const { migratedDatabase } = require('./harness.ts');
 
 module.exports = async function globalSetup() {
 	const install = await ensureN8n();
-	process.stderr.write(
-		`\n[e2e] n8n ${install.version} on Node 24 from ${install.dir}${install.installSeconds ? ` (installed in ${install.installSeconds.toFixed(0)} s)` : ' (cached)'}\n`,
-	);
+	// One after the other: two npm installs at once would fight over the machine's two cores.
+	const lts = await ensureN8n('lts');
+	for (const each of [install, lts])
+		process.stderr.write(
+			`\n[e2e] n8n ${each.version} from ${each.dir}${each.installSeconds ? ` (installed in ${each.installSeconds.toFixed(0)} s)` : ' (cached)'}\n`,
+		);
 	const started = Date.now();
 	const pack = await preparePack();
 	process.stderr.write(
@@ -18,6 +21,7 @@ module.exports = async function globalSetup() {
 	);
 	const migrating = Date.now();
 	await migratedDatabase(install);
+	await migratedDatabase(lts);
 	process.stderr.write(
 		`[e2e] migrated database template made in ${((Date.now() - migrating) / 1000).toFixed(1)} s\n`,
 	);

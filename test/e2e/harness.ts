@@ -10,11 +10,11 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureN8n, type N8nInstall } from './install';
+import { ensureN8n, type N8nInstall, type N8nLine } from './install';
 import { installPackInto, PACKAGE_NAME, preparePack } from './pack';
 import { freePorts, spawnGroup, type Spawned } from './processes';
 
-export { ensureN8n, type N8nInstall } from './install';
+export { ensureN8n, type N8nInstall, type N8nLine } from './install';
 
 /**
  * A JSON value as n8n returns it (API bodies, run data). Deliberately untyped: n8n's payloads
@@ -56,6 +56,13 @@ export interface StartOptions {
 	userFolder?: string;
 	/** echo n8n's output to this process's stdout as it comes (`npm run dev`) */
 	echo?: boolean;
+	/** which n8n: `current` (2.41.1 on Node 24, the default) or `lts` (1.123.81 on Node 20) */
+	line?: N8nLine;
+}
+
+/** n8n 1.x: no `publish:workflow` CLI, and its isolated-vm expression engine does not build on Node 20. */
+function isLts(install: N8nInstall): boolean {
+	return install.version.startsWith('1.');
 }
 
 /** A credential to import: reference it from a node as `credentials: { [type]: { id, name } }`. */
@@ -144,6 +151,7 @@ function baseEnv(
 		EXECUTIONS_DATA_SAVE_ON_ERROR: 'all',
 		EXECUTIONS_DATA_SAVE_MANUAL_EXECUTIONS: 'true',
 		NO_COLOR: '1',
+		...(isLts(install) ? { N8N_EXPRESSION_ENGINE: 'legacy' } : {}),
 	};
 }
 
@@ -158,7 +166,7 @@ async function newUserFolder(install: N8nInstall, prefix: string): Promise<strin
 	return userFolder;
 }
 
-let pendingTemplate: Promise<string> | undefined;
+const pendingTemplates = new Map<string, Promise<string>>();
 
 /**
  * A fresh n8n database with all migrations applied, made once per run next to the pack
@@ -167,9 +175,10 @@ let pendingTemplate: Promise<string> | undefined;
  * not-yet-set-up owner row and that owner's personal project; the WAL file is copied with it.
  */
 export function migratedDatabase(install: N8nInstall): Promise<string> {
+	let pendingTemplate = pendingTemplates.get(install.dir);
 	pendingTemplate ??= (async () => {
 		const pack = await preparePack();
-		const template = path.join(pack.dir, 'database-template');
+		const template = path.join(pack.dir, `database-template-${install.version}`);
 		if (fs.existsSync(template)) return template;
 		const folder = fs.mkdtempSync(path.join(pack.dir, 'database-'));
 		const [brokerPort] = await freePorts(1);
@@ -188,9 +197,10 @@ export function migratedDatabase(install: N8nInstall): Promise<string> {
 		fs.rmSync(folder, { recursive: true, force: true });
 		return template;
 	})().catch((error: unknown) => {
-		pendingTemplate = undefined;
+		pendingTemplates.delete(install.dir);
 		throw error;
 	});
+	pendingTemplates.set(install.dir, pendingTemplate);
 	return pendingTemplate;
 }
 
@@ -284,6 +294,8 @@ async function publishWorkflows(
 	env: NodeJS.ProcessEnv,
 	ids: string[],
 ): Promise<void> {
+	// n8n 1.x has no publish:workflow: its workflows are activated over REST once it runs.
+	if (isLts(install)) return;
 	for (const id of ids) {
 		const result = await runCli(install, env, ['publish:workflow', `--id=${id}`]);
 		if (result.exitCode !== 0)
@@ -295,7 +307,7 @@ async function publishWorkflows(
 
 /** Starts a headless n8n with the pack installed, an owner and an API key. */
 export async function startN8n(options: StartOptions = {}): Promise<N8nInstance> {
-	const install = await ensureN8n();
+	const install = await ensureN8n(options.line);
 	const ownFolder = options.userFolder === undefined;
 	const userFolder = options.userFolder ?? (await newUserFolder(install, 'email-intel-n8n-'));
 	if (!ownFolder) await installPackInto(userFolder);
@@ -474,6 +486,11 @@ export async function startN8n(options: StartOptions = {}): Promise<N8nInstance>
 	try {
 		await boot();
 		await signIn();
+		if (isLts(install))
+			for (const id of options.publish ?? []) {
+				const workflow = (await rest('GET', `/workflows/${id}`)) as { versionId: string };
+				await rest('POST', `/workflows/${id}/activate`, { versionId: workflow.versionId });
+			}
 	} catch (error) {
 		await instance.stop();
 		throw error;
@@ -496,9 +513,9 @@ export interface ExecuteResult {
  */
 export async function executeWorkflow(
 	workflow: object,
-	options: { env?: Record<string, string>; credentials?: CredentialSeed[] } = {},
+	options: { env?: Record<string, string>; credentials?: CredentialSeed[]; line?: N8nLine } = {},
 ): Promise<ExecuteResult> {
-	const install = await ensureN8n();
+	const install = await ensureN8n(options.line);
 	const userFolder = await newUserFolder(install, 'email-intel-exec-');
 	try {
 		const [brokerPort] = await freePorts(1);

@@ -10,41 +10,9 @@ import {
 	packNodeType,
 	PACKAGE_NAME,
 	startN8n,
-	type Json,
 	type N8nInstance,
 } from './harness';
-import { preparePack, REPO_ROOT } from './pack';
-
-interface Declared {
-	nodes: string[];
-	credentials: string[];
-}
-
-/** Node and credential type names of the files package.json's `n8n` field declares, read from the built classes. */
-function declaredTypes(): Declared {
-	const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
-		n8n: { nodes?: string[]; credentials?: string[] };
-	};
-	const namesIn = (file: string, pick: (instance: Json) => string | undefined): string[] => {
-		// eslint-disable-next-line @typescript-eslint/no-require-imports -- built CommonJS files listed in package.json
-		const exported = require(path.join(REPO_ROOT, file)) as Record<string, unknown>;
-		const names = Object.values(exported)
-			.filter((value): value is new () => unknown => typeof value === 'function')
-			.map((Class) => pick(new Class()))
-			.filter((name): name is string => typeof name === 'string');
-		if (names.length === 0)
-			throw new Error(`${file} (listed in package.json "n8n") exports no node/credential class`);
-		return names;
-	};
-	return {
-		nodes: (manifest.n8n.nodes ?? []).flatMap((file) =>
-			namesIn(file, (node) => node?.description?.name),
-		),
-		credentials: (manifest.n8n.credentials ?? []).flatMap((file) =>
-			namesIn(file, (credential) => credential?.name),
-		),
-	};
-}
+import { declaredTypes, preparePack, REPO_ROOT } from './pack';
 
 describe('the pack installed as a community package in n8n 2.41.1', () => {
 	let n8n: N8nInstance;
