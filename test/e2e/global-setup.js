@@ -5,8 +5,11 @@ require('../helpers/register-ts');
 const { ensureN8n } = require('./install.ts');
 const { preparePack } = require('./pack.ts');
 const { migratedDatabase } = require('./harness.ts');
+const { ensureQueueServersInstalled } = require('../system/ensure-queue-servers');
 
 module.exports = async function globalSetup() {
+	// The queue-mode test needs PostgreSQL and Redis (apt-get when root; never a silent skip).
+	ensureQueueServersInstalled();
 	const install = await ensureN8n();
 	process.stderr.write(
 		`\n[e2e] n8n ${install.version} on Node 24 from ${install.dir}${install.installSeconds ? ` (installed in ${install.installSeconds.toFixed(0)} s)` : ' (cached)'}\n`,
