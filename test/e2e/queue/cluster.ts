@@ -84,6 +84,10 @@ function queueEnv(postgres: PostgresServer, redis: LabServer, webhookPort: numbe
 		N8N_BLOCK_ENV_ACCESS_IN_NODE: 'false',
 		// Manual runs would otherwise go to workers too; nothing here runs manually.
 		OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
+		// A Graph burst is one POST per message, and n8n reads the database for each before the
+		// node sees it: with n8n's default pool of 2 connections, 40 POSTs on a busy machine
+		// waited past DB_POSTGRESDB_CONNECTION_TIMEOUT (20 s) and failed (README "Queue mode").
+		DB_POSTGRESDB_POOL_SIZE: '10',
 	};
 }
 
@@ -106,7 +110,7 @@ export async function startN8nQueue(options: QueueStartOptions = {}): Promise<N8
 		};
 	};
 	const stopAll = async () => {
-		for (const { proc } of processes.reverse()) await proc.stop(10_000);
+		for (const { proc } of [...processes].reverse()) await proc.stop(10_000);
 		processes.length = 0;
 		await redis?.stop();
 		await postgres.stop();
@@ -147,7 +151,6 @@ export async function startN8nQueue(options: QueueStartOptions = {}): Promise<N8
 		const main = await startN8n({
 			workflows: options.workflows,
 			credentials: options.credentials,
-			publish: options.publish,
 			env: {
 				...env,
 				[PROCESS_ENV]: 'main',
@@ -156,26 +159,37 @@ export async function startN8nQueue(options: QueueStartOptions = {}): Promise<N8
 			// The CLI import has migrated the database by now; the webhook processor must listen
 			// before the main activates a Graph trigger (Graph validates the URL at creation).
 			beforeStart: async (serverEnv) => {
-				await startProcess(
-					'webhook',
-					['webhook'],
-					serverEnv,
-					{
-						N8N_PORT: String(webhookPort),
-						N8N_RUNNERS_BROKER_PORT: String(webhookBroker),
-					},
-					WEBHOOK_READY,
+				const started: Array<Promise<unknown>> = [];
+				started.push(
+					startProcess(
+						'webhook',
+						['webhook'],
+						serverEnv,
+						{
+							N8N_PORT: String(webhookPort),
+							N8N_RUNNERS_BROKER_PORT: String(webhookBroker),
+						},
+						WEBHOOK_READY,
+					),
 				);
 				for (let index = 0; index < workerCount; index++)
-					await startProcess(
-						`worker-${index + 1}`,
-						['worker', `--concurrency=${options.workerConcurrency ?? 10}`],
-						serverEnv,
-						{ N8N_RUNNERS_BROKER_PORT: String(workerBrokers[index]) },
-						WORKER_READY,
+					started.push(
+						startProcess(
+							`worker-${index + 1}`,
+							['worker', `--concurrency=${options.workerConcurrency ?? 10}`],
+							serverEnv,
+							{ N8N_RUNNERS_BROKER_PORT: String(workerBrokers[index]) },
+							WORKER_READY,
+						),
 					);
+				const outcomes = await Promise.allSettled(started);
+				const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+				if (failed) throw (failed as PromiseRejectedResult).reason;
 			},
 		});
+		// Activated through the running main rather than `n8n publish:workflow` before it starts:
+		// each CLI call is a full n8n boot against PostgreSQL (≈ 20 s here).
+		for (const id of options.publish ?? []) await main.api('POST', `/workflows/${id}/activate`);
 
 		const handle = (name: string): QueueProcess => {
 			const entry = () => processes.find((p) => p.name === name);
@@ -213,6 +227,8 @@ export async function startN8nQueue(options: QueueStartOptions = {}): Promise<N8
 			async stop() {
 				if (stopped.done) return;
 				stopped.done = true;
+				// The processes first: the main's stop() removes the user folder they share.
+				for (const { proc } of [...processes].reverse()) await proc.stop(10_000);
 				await main.stop();
 				await stopAll();
 			},
