@@ -85,8 +85,11 @@ for (let index = 0; index < args.length; index++) {
 	}
 }
 
-const ensure = run(process.execPath, [path.join(root, 'test/imap/ensure-dovecot.js')]).status;
-if (ensure !== 0) process.exit(ensure ?? 1);
+// Real servers the suites start: Dovecot, and PostgreSQL + Redis for n8n's queue mode.
+for (const ensurer of ['test/imap/ensure-dovecot.js', 'test/system/ensure-queue-servers.js']) {
+	const ensure = run(process.execPath, [path.join(root, ensurer)]).status;
+	if (ensure !== 0) process.exit(ensure ?? 1);
+}
 
 /** The suites' test files that Jest would run with these arguments (no setup runs for a listing). */
 function listTests(suite) {

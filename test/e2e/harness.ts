@@ -58,6 +58,12 @@ export interface StartOptions {
 	echo?: boolean;
 	/** which n8n: `current` (2.41.1 on Node 24, the default) or `lts` (1.123.81 on Node 20) */
 	line?: N8nLine;
+	/**
+	 * Runs after the import and publish, before the server starts, with the server's environment:
+	 * queue mode (queue/cluster.ts) starts its workers and webhook processor here, so that they
+	 * are up when the server activates the published workflows.
+	 */
+	beforeStart?: (env: NodeJS.ProcessEnv) => Promise<void>;
 }
 
 /** n8n 1.x: no `publish:workflow` CLI, and its isolated-vm expression engine does not build on Node 20. */
@@ -82,6 +88,8 @@ export interface N8nInstance {
 	port: number;
 	/** N8N_USER_FOLDER: n8n keeps its data in <userFolder>/.n8n */
 	userFolder: string;
+	/** the environment the server runs with (queue mode gives its other processes the same) */
+	env: NodeJS.ProcessEnv;
 	/** public API under /api/v1 with an API key of the owner (created on first use); returns the parsed JSON body, throws on HTTP errors */
 	api(method: string, path: string, body?: unknown): Promise<Json>;
 	/** internal API under /rest as the owner (cookie); returns the body's `data`, throws on HTTP errors */
@@ -256,6 +264,48 @@ async function runCli(
 	}
 }
 
+/**
+ * Starts one long-running n8n process (`start`, `worker`, `webhook`) in its own process group
+ * and resolves once it printed `readyLine`; fails with its output when it exits or is not ready
+ * within START_TIMEOUT_MS. Everything it prints goes to `onOutput`.
+ */
+export async function spawnN8nProcess(
+	install: N8nInstall,
+	args: string[],
+	env: NodeJS.ProcessEnv,
+	readyLine: string,
+	onOutput: (chunk: Buffer) => void,
+): Promise<Spawned> {
+	let output = '';
+	const proc = spawnGroup(install.nodeBin, [install.n8nBin, ...args], {
+		env,
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	const take = (chunk: Buffer) => {
+		if (!output.includes(readyLine)) output = (output + chunk.toString()).slice(-LOG_LIMIT);
+		onOutput(chunk);
+	};
+	proc.child.stdout?.on('data', take);
+	proc.child.stderr?.on('data', take);
+	const deadline = Date.now() + START_TIMEOUT_MS;
+	let exitCode: number | undefined;
+	void proc.exited.then((code) => (exitCode = code));
+	while (!output.includes(readyLine)) {
+		if (exitCode !== undefined)
+			throw new Error(
+				`n8n ${args[0]} exited (code ${exitCode}) before it was ready:\n${output.slice(-8000)}`,
+			);
+		if (Date.now() > deadline) {
+			await proc.stop(2_000);
+			throw new Error(
+				`n8n ${args[0]} was not ready after ${START_TIMEOUT_MS / 1000} s:\n${output.slice(-8000)}`,
+			);
+		}
+		await delay(100);
+	}
+	return proc;
+}
+
 /** `n8n import:<kind> --separate --input=<dir>`, one JSON file per entity. */
 async function importEntities(
 	install: N8nInstall,
@@ -326,6 +376,7 @@ export async function startN8n(options: StartOptions = {}): Promise<N8nInstance>
 	const workflows = normalizeWorkflows(options.workflows ?? []);
 	await importAll(install, env, userFolder, options.credentials ?? [], workflows);
 	await publishWorkflows(install, env, options.publish ?? []);
+	await options.beforeStart?.(env);
 
 	let log = '';
 	let server: Spawned | undefined;
@@ -341,30 +392,7 @@ export async function startN8n(options: StartOptions = {}): Promise<N8nInstance>
 	};
 
 	const boot = async () => {
-		const startedAt = log.length;
-		const proc = spawnGroup(install.nodeBin, [install.n8nBin, 'start'], {
-			env,
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
-		server = proc;
-		proc.child.stdout?.on('data', append);
-		proc.child.stderr?.on('data', append);
-		const deadline = Date.now() + START_TIMEOUT_MS;
-		let exitCode: number | undefined;
-		void proc.exited.then((code) => (exitCode = code));
-		while (!log.slice(startedAt).includes(READY_LINE)) {
-			if (exitCode !== undefined)
-				throw new Error(
-					`n8n exited (code ${exitCode}) before it was ready:\n${log.slice(startedAt).slice(-8000)}`,
-				);
-			if (Date.now() > deadline) {
-				await proc.stop(2_000);
-				throw new Error(
-					`n8n was not ready after ${START_TIMEOUT_MS / 1000} s:\n${log.slice(startedAt).slice(-8000)}`,
-				);
-			}
-			await delay(100);
-		}
+		server = await spawnN8nProcess(install, ['start'], env, READY_LINE, append);
 	};
 
 	const request = async (
@@ -445,6 +473,7 @@ export async function startN8n(options: StartOptions = {}): Promise<N8nInstance>
 		url,
 		port,
 		userFolder,
+		env,
 		api,
 		rest,
 		get: (pathname: string) => asOwner('GET', pathname),

@@ -2,7 +2,10 @@
 // Installs it when root and missing; otherwise the run fails here with the install command
 // (a Dovecot-backed test never skips). Each test file starts its own server (dovecot.ts).
 const { ensureDovecotInstalled } = require('./ensure-dovecot');
+const { ensureQueueServersInstalled } = require('../system/ensure-queue-servers');
 
 module.exports = async function globalSetup() {
 	ensureDovecotInstalled();
+	// test/system/queue-servers.test.ts starts the queue-mode PostgreSQL and Redis.
+	ensureQueueServersInstalled();
 };
