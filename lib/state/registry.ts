@@ -84,6 +84,14 @@ export class Region<V> {
 		return this.entries.size;
 	}
 
+	/** The live entries, oldest first (for a lookup by something other than the key). */
+	*values(): IterableIterator<[string, V]> {
+		for (const [key, entry] of [...this.entries]) {
+			if (this.expired(entry)) this.entries.delete(key);
+			else yield [key, entry.value];
+		}
+	}
+
 	private expired(entry: Entry<V>): boolean {
 		return this.spec.ttlMs !== undefined && this.now() - entry.setAt > this.spec.ttlMs;
 	}
