@@ -78,35 +78,37 @@ export class DsxConnectClient {
 			body: dsxJson(connector),
 		});
 		const text = await readText(response.body, { source: 'dsx' });
-		if (response.status === 401 || response.status === 403)
-			throw new MailIntelError(
-				`dsx-connect refused the enrollment token (HTTP ${response.status})`,
-				{
-					source: 'dsx',
-					status: response.status,
-					code: 'INVALID_ENROLLMENT_TOKEN',
-					field: 'enrollmentToken',
-					hint: 'Copy DSXCONNECT_ENROLLMENT_TOKEN of your dsx-connect deployment into the credential.',
-				},
-			);
+		if (response.status === 401 || response.status === 403) throw refusedToken(response.status);
 		if (response.status !== 200 && response.status !== 201)
 			throw failure('register', response.status, text, url);
 		const body = parseJson<RegisterResponse>(text, url);
-		if (!body.hmac_key_id || !body.hmac_secret)
-			throw new MailIntelError(
-				'dsx-connect registered the connector but sent no HMAC credentials (its authentication is off)',
-				{
-					source: 'dsx',
-					code: 'AUTH_DISABLED',
-					hint: 'Turn on dsx-connect authentication (DSXCONNECT_AUTH__ENABLED=true): this connector only serves signed calls.',
-				},
-			);
+		if (!body.hmac_key_id || !body.hmac_secret) throw authDisabled();
 		return {
 			connector,
 			keyId: body.hmac_key_id,
 			secret: body.hmac_secret,
 			status: response.status,
 		};
+	}
+
+	/**
+	 * POST /connectors/token: proves the URL and the enrollment token without registering
+	 * anything (the credential test). dsx-connect answers 400 `auth_disabled` when its
+	 * authentication is off, which this connector cannot work with.
+	 */
+	async checkEnrollmentToken(): Promise<void> {
+		const url = `${this.baseUrl}${API_PREFIX}/connectors/token`;
+		const response = await this.transport.request({
+			method: 'POST',
+			url,
+			idempotent: true,
+			headers: { accept: 'application/json', 'x-enrollment-token': this.options.enrollmentToken },
+		});
+		const text = await readText(response.body, { source: 'dsx' });
+		if (response.status === 200) return;
+		if (response.status === 401 || response.status === 403) throw refusedToken(response.status);
+		if (response.status === 400 && text.includes('auth_disabled')) throw authDisabled();
+		throw failure('token check', response.status, text, url);
 	}
 
 	/** POST /scan/request, signed over the exact body bytes. Not retried: it would queue twice. */
@@ -149,6 +151,24 @@ export class DsxConnectClient {
 			throw failure('scan request', response.status, text, url);
 		return parseJson<StatusResponse>(text, url);
 	}
+}
+
+function refusedToken(status: number): MailIntelError {
+	return new MailIntelError(`dsx-connect refused the enrollment token (HTTP ${status})`, {
+		source: 'dsx',
+		status,
+		code: 'INVALID_ENROLLMENT_TOKEN',
+		field: 'enrollmentToken',
+		hint: 'Copy DSXCONNECT_ENROLLMENT_TOKEN of your dsx-connect deployment into the credential.',
+	});
+}
+
+function authDisabled(): MailIntelError {
+	return new MailIntelError('dsx-connect sent no HMAC credentials: its authentication is off', {
+		source: 'dsx',
+		code: 'AUTH_DISABLED',
+		hint: 'Turn on dsx-connect authentication (DSXCONNECT_AUTH__ENABLED=true): this connector only serves signed calls.',
+	});
 }
 
 function detail(text: string): string {

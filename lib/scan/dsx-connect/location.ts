@@ -59,6 +59,30 @@ export function parseLocation(location: string): AttachmentLocation {
 	return { message, locator, attachmentId };
 }
 
+/** The message an input item's `locator` names, or an error saying what the item lacks. */
+export function messageOfItem(locator: unknown): ParsedLocator {
+	const hint =
+		"Connect an email trigger of this pack (IMAP, Microsoft 365): its items carry the message's locator and attachments.";
+	if (typeof locator !== 'string' || locator === '')
+		throw new MailIntelError('the input item has no `locator`', {
+			source: 'config',
+			code: 'BAD_INPUT',
+			field: 'locator',
+			hint,
+		});
+	try {
+		return parseLocator(locator);
+	} catch (error) {
+		throw new MailIntelError((error as Error).message, {
+			source: 'config',
+			code: 'BAD_INPUT',
+			field: 'locator',
+			hint,
+			cause: error,
+		});
+	}
+}
+
 function badLocation(location: string, why: string, cause?: unknown): MailIntelError {
 	return new MailIntelError(`"${location}" is not an attachment location: ${why}`, {
 		source: 'dsx',

@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 import { MailIntelError } from '../../errors';
 import type { MailProvider, MessageRef } from '../../providers/types';
@@ -10,9 +11,12 @@ import { parseLocation, type AttachmentLocation } from './location';
  * IMAP, checks the location names the credential's server). The stream is the provider's own:
  * the bytes are never held whole.
  */
+/** What read_file needs of a MailProvider. */
+export type AttachmentReader = Pick<MailProvider, 'attachment' | 'close'>;
+
 export interface ProviderOpeners {
-	imap?: (message: AttachmentLocation['message']) => Promise<MailProvider> | MailProvider;
-	graph?: (message: AttachmentLocation['message']) => Promise<MailProvider> | MailProvider;
+	imap?: (message: AttachmentLocation['message']) => Promise<AttachmentReader> | AttachmentReader;
+	graph?: (message: AttachmentLocation['message']) => Promise<AttachmentReader> | AttachmentReader;
 }
 
 export interface OpenedAttachment {
@@ -28,13 +32,7 @@ export async function readLocation(
 ): Promise<OpenedAttachment> {
 	const parsed = parseLocation(location);
 	const { message } = parsed;
-	if (message.provider === 'gmail')
-		throw new MailIntelError(`reading Gmail attachments is not supported yet (${location})`, {
-			source: 'dsx',
-			code: 'NOT_SUPPORTED',
-			field: 'location',
-			hint: 'This connector reads IMAP and Microsoft 365 mailboxes; submit Gmail items once the pack has a Gmail provider.',
-		});
+	assertReadable(message.provider, location);
 	const open = message.provider === 'imap' ? openers.imap : openers.graph;
 	if (!open)
 		throw new MailIntelError(
@@ -61,5 +59,28 @@ export async function readLocation(
 	} catch (error) {
 		await release();
 		throw error;
+	}
+}
+
+/** Gmail has no provider in the pack yet (another branch brings it): refuse clearly until then. */
+export function assertReadable(provider: string, location: string): void {
+	if (provider === 'gmail')
+		throw new MailIntelError(`reading Gmail attachments is not supported yet (${location})`, {
+			source: 'dsx',
+			code: 'NOT_SUPPORTED',
+			field: 'location',
+			hint: "The DSX Connect connector reads IMAP and Microsoft 365 mailboxes; Gmail follows with the pack's Gmail provider.",
+		});
+}
+
+/** Pipes the attachment to `destination` (backpressure, no buffering) and releases the provider. */
+export async function sendAttachment(
+	opened: OpenedAttachment,
+	destination: Writable,
+): Promise<void> {
+	try {
+		await pipeline(opened.stream, destination);
+	} finally {
+		await opened.release();
 	}
 }

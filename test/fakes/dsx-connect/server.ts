@@ -223,6 +223,15 @@ export async function startFakeDsxConnect(
 					hmac_secret: known.secret,
 				});
 			}
+			if (req.method === 'POST' && url.pathname === `${PREFIX}/connectors/token`) {
+				if (req.headers['x-enrollment-token'] !== enrollmentToken)
+					return send(401, { detail: 'invalid_enrollment_token' });
+				return send(200, {
+					access_token: randomBytes(32).toString('base64url'),
+					token_type: 'Bearer',
+					expires_in: 600,
+				});
+			}
 			if (req.method === 'POST' && url.pathname === `${PREFIX}/scan/request`) {
 				try {
 					verifyHmac(
