@@ -19,7 +19,7 @@ export interface EnrolledConnector extends Enrollment {
 const enrollments = region<EnrolledConnector>({
 	name: 'dsxConnect.enrollments',
 	holds: "one connector trigger's registration: connector instance and its HMAC key id + secret",
-	key: 'owner',
+	key: 'owner:connector',
 	maxEntries: 1_000,
 	clearedWhen: 'the connector trigger is deactivated',
 });
@@ -31,11 +31,16 @@ interface Heartbeat {
 const heartbeats = region<Heartbeat>({
 	name: 'dsxConnect.heartbeats',
 	holds: "the timer that re-registers one connector trigger (dsx-connect's presence lasts 120 s)",
-	key: 'owner',
+	key: 'owner:connector',
 	maxEntries: 1_000,
 	clearedWhen:
 		'the connector trigger is deactivated (the timer stops itself once its entry is gone)',
 });
+
+/** Region keys: `owner:connector`, so that clearOwner (deactivation) drops them with the rest. */
+function keyOf(owner: string): string {
+	return `${owner}:connector`;
+}
 
 /** dsx-connect's own connectors beat every 60 s against a 120 s presence TTL. */
 export const HEARTBEAT_INTERVAL_MS = 60_000;
@@ -64,12 +69,12 @@ export async function enroll(
 		coreUrl: client.baseUrl,
 		registeredAt: Date.now(),
 	};
-	enrollments.set(owner, enrolled);
+	enrollments.set(keyOf(owner), enrolled);
 	return enrolled;
 }
 
 export function enrollmentOf(owner: string): EnrolledConnector | undefined {
-	return enrollments.get(owner);
+	return enrollments.get(keyOf(owner));
 }
 
 /**
@@ -78,9 +83,9 @@ export function enrollmentOf(owner: string): EnrolledConnector | undefined {
  */
 export function findEnrollment(coreUrl: string, name: string): EnrolledConnector {
 	let found: EnrolledConnector | undefined;
-	for (const [owner, entry] of enrollments.values()) {
+	for (const [key, entry] of enrollments.values()) {
 		if (entry.coreUrl !== coreUrl || entry.connector.name !== name) continue;
-		if (!found || owner.endsWith(':active')) found = entry;
+		if (!found || key.endsWith(':active:connector')) found = entry;
 	}
 	if (!found)
 		throw new MailIntelError(
@@ -107,7 +112,7 @@ export function startHeartbeat(
 	stopHeartbeat(owner);
 	const entry: Heartbeat = {
 		timer: setInterval(() => {
-			if (heartbeats.get(owner) !== entry) {
+			if (heartbeats.get(keyOf(owner)) !== entry) {
 				clearInterval(entry.timer);
 				return;
 			}
@@ -115,21 +120,21 @@ export function startHeartbeat(
 		}, intervalMs),
 	};
 	entry.timer.unref?.();
-	heartbeats.set(owner, entry);
+	heartbeats.set(keyOf(owner), entry);
 }
 
 export function heartbeatRunning(owner: string): boolean {
-	return heartbeats.has(owner);
+	return heartbeats.has(keyOf(owner));
 }
 
 export function stopHeartbeat(owner: string): void {
-	const entry = heartbeats.get(owner);
+	const entry = heartbeats.get(keyOf(owner));
 	if (entry) clearInterval(entry.timer);
-	heartbeats.delete(owner);
+	heartbeats.delete(keyOf(owner));
 }
 
 /** Deactivation: the timer and the secret go. */
 export function forgetConnector(owner: string): void {
 	stopHeartbeat(owner);
-	enrollments.delete(owner);
+	enrollments.delete(keyOf(owner));
 }
