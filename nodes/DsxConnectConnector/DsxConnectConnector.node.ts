@@ -15,6 +15,7 @@ import {
 } from '../../lib/scan/dsx-connect/enrollment';
 import { errorMessage } from '../../lib/errors';
 import { clearOwner } from '../../lib/state/registry';
+import { DSX_CONNECT_CREDENTIAL, dsxConnectClientFrom } from '../shared/dsx-connect/client';
 import { toNodeError } from '../shared/errors';
 import { enrollNow } from './activation';
 import {
@@ -111,9 +112,20 @@ export class DsxConnectConnector implements INodeType {
 			},
 			async delete(this: IHookFunctions): Promise<boolean> {
 				const owner = ownerOf(this);
+				const enrolled = enrollmentOf(owner);
 				forgetConnector(owner);
 				// Deactivated: nothing this node kept in process memory (keys, nonces) may outlive it.
 				clearOwner(owner);
+				if (!enrolled) return true;
+				try {
+					await dsxConnectClientFrom(await this.getCredentials(DSX_CONNECT_CREDENTIAL)).unregister(
+						enrolled,
+					);
+				} catch (error) {
+					this.logger.warn(
+						`DSX Connect Connector: could not unregister from ${enrolled.coreUrl} (${errorMessage(error)}); dsx-connect drops it when its presence expires`,
+					);
+				}
 				return true;
 			},
 		},

@@ -221,8 +221,8 @@ describe('DSX Connect connector mode in a real n8n', () => {
 					sendBody: Buffer.from(JSON.stringify({ ...request, metainfo: 'other.pdf' })),
 				})
 			).status,
-			stale: (await dsx.callConnector(uuid, 'item_action', request, { ts: now - 61 })).status,
-			future: (await dsx.callConnector(uuid, 'read_file', request, { ts: now + 61 })).status,
+			stale: (await dsx.callConnector(uuid, 'item_action', request, { ts: now - 120 })).status,
+			future: (await dsx.callConnector(uuid, 'read_file', request, { ts: now + 120 })).status,
 			first: (
 				await dsx.callConnector(uuid, 'read_file', request, { ts: now, nonce: 'bm9uY2UtZTJl' })
 			).status,
@@ -240,5 +240,16 @@ describe('DSX Connect connector mode in a real n8n', () => {
 		});
 		await new Promise((resolve) => setTimeout(resolve, 3000));
 		expect(await n8n.executions(connectorWorkflowId)).toHaveLength(1);
+	});
+
+	it('deactivation unregisters the connector (signed) and forgets its key', async () => {
+		const uuid = connector().instance.uuid;
+		await n8n.api('POST', `/workflows/${connectorWorkflowId}/deactivate`);
+		const deadline = Date.now() + 30_000;
+		while (dsx.connectors.size > 0 && Date.now() < deadline)
+			await new Promise((resolve) => setTimeout(resolve, 250));
+		expect(dsx.events.filter((e) => e.type === 'unregister')).toEqual([
+			{ type: 'unregister', status: 204, uuid },
+		]);
 	});
 });

@@ -111,6 +111,25 @@ export class DsxConnectClient {
 		throw failure('token check', response.status, text, url);
 	}
 
+	/** DELETE /connectors/unregister/{uuid}, signed (deactivation). A connector already gone is fine. */
+	async unregister(enrollment: Enrollment): Promise<void> {
+		const url = `${this.baseUrl}${API_PREFIX}/connectors/unregister/${encodeURIComponent(enrollment.connector.uuid)}`;
+		const { authorization } = signDsxHmac({
+			keyId: enrollment.keyId,
+			secret: enrollment.secret,
+			method: 'DELETE',
+			pathAndQuery: signedPathOf(url),
+		});
+		const response = await this.transport.request({
+			method: 'DELETE',
+			url,
+			headers: { accept: 'application/json', authorization },
+		});
+		const text = await readText(response.body, { source: 'dsx' });
+		if (response.status >= 300 && response.status !== 404)
+			throw failure('unregister', response.status, text, url);
+	}
+
 	/** POST /scan/request, signed over the exact body bytes. Not retried: it would queue twice. */
 	async requestScan(enrollment: Enrollment, request: ScanRequest): Promise<StatusResponse> {
 		const url = `${this.baseUrl}${API_PREFIX}/scan/request`;

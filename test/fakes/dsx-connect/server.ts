@@ -58,7 +58,8 @@ export interface FakeScanResult {
 
 export type FakeEvent =
 	| { type: 'register'; status: number; uuid?: string; name?: string; url?: string }
-	| { type: 'scan_request'; status: number; reason?: string; location?: string };
+	| { type: 'scan_request'; status: number; reason?: string; location?: string }
+	| { type: 'unregister'; status: number; uuid: string; reason?: string };
 
 export interface CallbackOptions {
 	/** Sign with this ts (unix seconds) instead of now. */
@@ -222,6 +223,26 @@ export async function startFakeDsxConnect(
 					hmac_key_id: known.keyId,
 					hmac_secret: known.secret,
 				});
+			}
+			const unregister = new RegExp(`^${PREFIX}/connectors/unregister/([^/]+)$`).exec(url.pathname);
+			if (req.method === 'DELETE' && unregister) {
+				const uuid = decodeURIComponent(unregister[1]);
+				try {
+					verifyHmac(
+						'DELETE',
+						decodeURIComponent(url.pathname) + url.search,
+						body,
+						req.headers.authorization ?? '',
+						secretOfKid,
+					);
+				} catch (error) {
+					events.push({ type: 'unregister', status: 401, uuid, reason: (error as Error).message });
+					return send(401, { detail: (error as Error).message });
+				}
+				connectors.delete(uuid);
+				events.push({ type: 'unregister', status: 204, uuid });
+				res.writeHead(204).end();
+				return;
 			}
 			if (req.method === 'POST' && url.pathname === `${PREFIX}/connectors/token`) {
 				if (req.headers['x-enrollment-token'] !== enrollmentToken)

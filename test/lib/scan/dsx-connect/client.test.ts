@@ -169,6 +169,19 @@ describe('DsxConnectClient with the dsx-connect fake', () => {
 		});
 	});
 
+	it('unregisters with a signed DELETE; a forged one is refused', async () => {
+		const client = new DsxConnectClient({ url: fake.url, enrollmentToken: 'enroll-secret' });
+		await expect(client.unregister({ ...enrollment!, secret: 'forged' })).rejects.toMatchObject({
+			status: 401,
+		});
+		expect(fake.connectors.has(instance().uuid)).toBe(true);
+		await client.unregister(enrollment!);
+		expect(fake.connectors.has(instance().uuid)).toBe(false);
+		expect(fake.events.filter((e) => e.type === 'unregister').map((e) => e.status)).toEqual([
+			401, 204,
+		]);
+	});
+
 	it('refuses a credential URL that is not http(s), naming the field', () => {
 		expect(() => new DsxConnectClient({ url: 'dsx-connect:8586', enrollmentToken: 't' })).toThrow(
 			expect.objectContaining({ field: 'url' }),
