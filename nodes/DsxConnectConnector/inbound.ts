@@ -1,6 +1,6 @@
 import type { IWebhookFunctions } from 'n8n-workflow';
 
-import { signedPathOf, verifyDsxHmac } from '../../lib/scan/dsx-connect/hmac';
+import { parseDsxHmacHeader, signedPathOf, verifyDsxHmac } from '../../lib/scan/dsx-connect/hmac';
 import { currentEnrollment } from './activation';
 import { ITEM_ACTION_WEBHOOK, READ_FILE_WEBHOOK } from './description';
 import { ownerOf } from './owner';
@@ -34,16 +34,20 @@ export async function verifyInbound(context: IWebhookFunctions): Promise<Verifie
 	const webhook =
 		context.getWebhookName() === READ_FILE_WEBHOOK ? READ_FILE_WEBHOOK : ITEM_ACTION_WEBHOOK;
 	const publicUrl = context.getNodeWebhookUrl(webhook) ?? seen;
-	const enrollment = await currentEnrollment(context);
 	const header = req.headers.authorization;
-	const verdict = verifyDsxHmac({
-		authorization: Array.isArray(header) ? header[0] : header,
-		method: req.method,
-		pathAndQuery: [signedPathOf(publicUrl) + query, signedPathOf(seen)],
-		body,
-		credentials: enrollment,
-		owner: ownerOf(context),
-	});
+	const authorization = Array.isArray(header) ? header[0] : header;
+	// No DSX-HMAC header at all: refused before anything else, so an anonymous caller can never
+	// make this node re-register with dsx-connect (which a restarted n8n does on the first call).
+	const verdict = !parseDsxHmacHeader(authorization)
+		? ({ ok: false, reason: authorization ? 'malformed' : 'missing' } as const)
+		: verifyDsxHmac({
+				authorization,
+				method: req.method,
+				pathAndQuery: [signedPathOf(publicUrl) + query, signedPathOf(seen)],
+				body,
+				credentials: await currentEnrollment(context),
+				owner: ownerOf(context),
+			});
 	if (verdict.ok) return { body };
 	context.logger.warn(
 		`DSX Connect Connector: refused a ${req.method} to ${webhook === READ_FILE_WEBHOOK ? 'read_file' : 'item_action'} (${verdict.reason}); nothing was run`,
