@@ -8,3 +8,6 @@ export { Microsoft365MailPollTrigger } from './nodes/Microsoft365MailPollTrigger
 export { MicrosoftGraphAppApi } from './credentials/MicrosoftGraphAppApi.credentials';
 export { EmailIntelImapTrigger } from './nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node';
 export { EmailIntelImapApi } from './credentials/EmailIntelImapApi.credentials';
+export { DsxConnectConnector } from './nodes/DsxConnectConnector/DsxConnectConnector.node';
+export { DsxConnect } from './nodes/DsxConnect/DsxConnect.node';
+export { DsxConnectApi } from './credentials/DsxConnectApi.credentials';

@@ -96,6 +96,14 @@ export class Region<V> {
 		return this.entries.size;
 	}
 
+	/** The live entries, oldest first (for a lookup by something other than the key). */
+	*values(): IterableIterator<[string, V]> {
+		for (const [key, entry] of [...this.entries]) {
+			if (this.expired(entry)) this.remove(key, entry);
+			else yield [key, entry.value];
+		}
+	}
+
 	private remove(key: string, entry: Entry<V>): void {
 		this.entries.delete(key);
 		this.spec.dispose?.(entry.value);

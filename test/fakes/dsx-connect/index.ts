@@ -1,0 +1,2 @@
+export * from './server';
+export { makeHmacHeader, verifyHmac } from './python-hmac';
