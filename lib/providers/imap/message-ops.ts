@@ -176,3 +176,67 @@ export async function changeFlags(
 	await assertMessageExists(session, ref);
 	await setFlags(session, ref, change);
 }
+
+/** What a MIME part declares about itself (from BODYSTRUCTURE), to name and type a download. */
+export interface PartInfo {
+	part: string;
+	/** Declared Content-Type, lower-case, no parameters. */
+	contentType: string;
+	/** The declared file name, unsanitized (the caller sanitizes). */
+	filename?: string;
+	/** Encoded size the server reports. */
+	size?: number;
+}
+
+/**
+ * Checks that the message has this part (an attachment id of the normalized item is its MIME
+ * part number) and says what it declares; a missing message or part is a 404 naming it.
+ */
+export async function attachmentPart(
+	session: ImapSession,
+	ref: MessageRef,
+	part: string,
+): Promise<PartInfo> {
+	if (!/^\d+(\.\d+)*$/.test(part))
+		throw new MailIntelError(`"${part}" is not an attachment id`, {
+			source: 'config',
+			code: 'INVALID_PARAMETER',
+			field: 'attachmentId',
+			hint: "Use the id of an entry in the item's attachments list: a MIME part number such as 2 or 1.2.",
+		});
+	const client = await session.client();
+	const lock = await session.lockRef(client, ref);
+	try {
+		const message = await client.fetchOne(
+			String(ref.uid),
+			{ uid: true, bodyStructure: true },
+			{ uid: true },
+		);
+		if (!message || message.uid !== ref.uid) throw notFound(ref);
+		const stack = message.bodyStructure ? [message.bodyStructure] : [];
+		while (stack.length) {
+			const node = stack.pop()!;
+			if (node.part === part && !node.childNodes?.length) {
+				const filename = node.dispositionParameters?.filename ?? node.parameters?.name;
+				return {
+					part,
+					contentType: (node.type ?? 'application/octet-stream').toLowerCase(),
+					...(filename ? { filename } : {}),
+					...(node.size === undefined ? {} : { size: node.size }),
+				};
+			}
+			if (node.childNodes) stack.push(...node.childNodes);
+		}
+		throw new MailIntelError(`message UID ${ref.uid} in "${ref.mailbox}" has no part ${part}`, {
+			source: 'imap',
+			code: 'NOT_FOUND',
+			status: 404,
+			field: 'attachmentId',
+			hint: "Take the id from the attachments list of this message's item (Message: Get).",
+		});
+	} catch (error) {
+		throw imapError(error, session.settings, ref.mailbox);
+	} finally {
+		lock.release();
+	}
+}

@@ -1,0 +1,58 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { download, fetchMessage } from '../../../../../lib/providers/imap/actions';
+import type { ImapSession } from '../../../../../lib/providers/imap/session';
+import { showFor } from '../../../../OpenCti/v1/helpers/displayOptions';
+import {
+	attachmentOptions,
+	includeRawOption,
+	policyFromParameters,
+	type AttachmentOptionValues,
+} from '../../../../shared/attachment-options';
+import { n8nBinarySink, toNodeItem } from '../../../../shared/binary-sink';
+import { addressFields, messageRef } from './address';
+
+const properties: INodeProperties[] = [
+	...addressFields,
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [...attachmentOptions, includeRawOption],
+	},
+];
+
+export const description = showFor(
+	{ show: { resource: ['message'], operation: ['get'] } },
+	properties,
+);
+
+/**
+ * The message as the triggers emit it: the normalized item, kept attachments as binary
+ * `attachment_0..n` (streamed into n8n's binary store), text cut at Max Text Length with
+ * `textTruncated`. The source is streamed from the server into the parser (BODY.PEEK: never
+ * marks the message \Seen).
+ */
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	session: ImapSession,
+): Promise<INodeExecutionData[]> {
+	const options = this.getNodeParameter('options', itemIndex, {}) as AttachmentOptionValues & {
+		includeRaw?: boolean;
+	};
+	const ref = messageRef.call(this, itemIndex, session);
+	const sink = n8nBinarySink(this);
+	const parsed = await fetchMessage(session, ref, policyFromParameters(options), sink);
+	const item = await toNodeItem(this, parsed);
+	if (options.includeRaw) {
+		const source = await download(session, ref);
+		item.binary = {
+			...(item.binary ?? {}),
+			raw: await this.helpers.prepareBinaryData(source, `message-${ref.uid}.eml`, 'message/rfc822'),
+		};
+	}
+	return [item];
+}
