@@ -1,5 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
+import { MailIntelError } from '../../../../../lib/errors';
 import { listMessages } from '../../../../../lib/providers/imap/listing';
 import type { MessageSearch } from '../../../../../lib/providers/imap/search';
 import type { ImapSession } from '../../../../../lib/providers/imap/session';
@@ -139,14 +140,25 @@ interface SearchValues {
 
 function searchFrom(values: SearchValues): MessageSearch {
 	const text = (value: string | undefined) => (value?.trim() ? value.trim() : undefined);
-	const day = (value: string | undefined) => (value ? new Date(value) : undefined);
+	const day = (value: string | undefined, field: string) => {
+		if (!value) return undefined;
+		const date = new Date(value);
+		if (Number.isNaN(date.getTime()))
+			throw new MailIntelError(`"${value}" is not a date`, {
+				source: 'config',
+				code: 'INVALID_PARAMETER',
+				field,
+				hint: 'Pick a date, or write an ISO-8601 date such as 2026-11-30.',
+			});
+		return date;
+	};
 	const headerName = text(values.headerName);
 	return {
 		from: text(values.from),
 		to: text(values.to),
 		subject: text(values.subject),
-		since: day(values.since),
-		before: day(values.before),
+		since: day(values.since, 'since'),
+		before: day(values.before, 'before'),
 		unseen: values.unseen === true,
 		flagged: values.flagged === true,
 		text: text(values.text),
