@@ -1,8 +1,11 @@
 import { MailIntelError } from '../../errors';
 import type { MessageRef } from '../../mail/message-ref';
+import type { AttachmentSink, ParsedEmail } from '../../mail/parse';
+import type { AttachmentPolicy } from '../../mail/policy';
 import type { FlagChange } from '../types';
 import { moveMessage, setFlags } from './actions';
 import { imapError } from './errors';
+import { streamOne } from './fetch';
 import { trashMailbox } from './mailboxes';
 import { uidSearch } from './search';
 import { notFound, type ImapSession } from './session';
@@ -234,6 +237,39 @@ export async function attachmentPart(
 			field: 'attachmentId',
 			hint: "Take the id from the attachments list of this message's item (Message: Get).",
 		});
+	} catch (error) {
+		throw imapError(error, session.settings, ref.mailbox);
+	} finally {
+		lock.release();
+	}
+}
+
+/**
+ * actions.ts `fetchMessage`, with the raw source teed into `rawSink` from the same download:
+ * one transfer gives the parsed item and the `.eml`, both streamed (fetch.ts `streamOne`).
+ */
+export async function fetchWithSource<T>(
+	session: ImapSession,
+	ref: MessageRef,
+	policy: AttachmentPolicy,
+	sink: AttachmentSink<T>,
+): Promise<ParsedEmail<T> & { source: T }> {
+	const client = await session.client();
+	const lock = await session.lockRef(client, ref);
+	try {
+		const fetched = await streamOne(
+			session,
+			client,
+			{ ...ref, size: undefined },
+			{
+				policy,
+				sink,
+				rawSink: sink,
+				keepRaw: true,
+			},
+		);
+		if (!fetched || fetched.raw === undefined) throw notFound(ref);
+		return { ...fetched.parsed, source: fetched.raw };
 	} catch (error) {
 		throw imapError(error, session.settings, ref.mailbox);
 	} finally {

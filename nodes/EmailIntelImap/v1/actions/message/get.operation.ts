@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { download, fetchMessage } from '../../../../../lib/providers/imap/actions';
+import { fetchMessage } from '../../../../../lib/providers/imap/actions';
+import { fetchWithSource } from '../../../../../lib/providers/imap/message-ops';
 import type { ImapSession } from '../../../../../lib/providers/imap/session';
 import { showFor } from '../../../../OpenCti/v1/helpers/displayOptions';
 import {
@@ -45,14 +46,10 @@ export async function execute(
 	};
 	const ref = messageRef.call(this, itemIndex, session);
 	const sink = n8nBinarySink(this);
-	const parsed = await fetchMessage(session, ref, policyFromParameters(options), sink);
-	const item = await toNodeItem(this, parsed);
-	if (options.includeRaw) {
-		const source = await download(session, ref);
-		item.binary = {
-			...(item.binary ?? {}),
-			raw: await this.helpers.prepareBinaryData(source, `message-${ref.uid}.eml`, 'message/rfc822'),
-		};
-	}
-	return [item];
+	const policy = policyFromParameters(options);
+	if (!options.includeRaw)
+		return [await toNodeItem(this, await fetchMessage(session, ref, policy, sink))];
+	// One download feeds the parser and the .eml binary.
+	const { source, ...parsed } = await fetchWithSource(session, ref, policy, sink);
+	return [await toNodeItem(this, { ...parsed, raw: source })];
 }
