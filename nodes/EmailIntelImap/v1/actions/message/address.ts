@@ -55,21 +55,26 @@ export const addressFields: INodeProperties[] = [
 	},
 ];
 
-export function messageRef(
+/**
+ * The ref of the item's message. A mailbox + UID gets the mailbox's current UIDVALIDITY (one
+ * STATUS), so every output carries a locator, as for a message addressed by locator.
+ */
+export async function messageRef(
 	this: IExecuteFunctions,
 	itemIndex: number,
 	session: ImapSession,
-): MessageRef {
+): Promise<MessageRef> {
 	const by = this.getNodeParameter('addressBy', itemIndex, 'locator') as string;
-	return imapMessageRef(
-		session.settings,
-		by === 'mailboxUid'
-			? {
-					mailbox: this.getNodeParameter('mailbox', itemIndex) as string,
-					uid: this.getNodeParameter('uid', itemIndex) as number,
-				}
-			: { locator: this.getNodeParameter('locator', itemIndex) as string },
-	);
+	if (by !== 'mailboxUid')
+		return imapMessageRef(session.settings, {
+			locator: this.getNodeParameter('locator', itemIndex) as string,
+		});
+	const ref = imapMessageRef(session.settings, {
+		mailbox: this.getNodeParameter('mailbox', itemIndex) as string,
+		uid: this.getNodeParameter('uid', itemIndex) as number,
+	});
+	const { uidValidity } = await session.status(ref.mailbox);
+	return { ...ref, uidValidity, id: `${uidValidity}:${ref.uid}` };
 }
 
 /** A ref as output JSON: its locator when it has a UIDVALIDITY (one from a locator or a COPYUID). */

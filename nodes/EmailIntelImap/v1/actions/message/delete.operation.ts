@@ -26,7 +26,7 @@ export async function execute(
 	itemIndex: number,
 	session: ImapSession,
 ): Promise<INodeExecutionData[]> {
-	const ref = messageRef.call(this, itemIndex, session);
+	const ref = await messageRef.call(this, itemIndex, session);
 	const permanent = this.getNodeParameter('permanent', itemIndex, false) as boolean;
 	const result = await deleteMessage(session, ref, { permanent });
 	return [

@@ -35,7 +35,7 @@ export async function execute(
 	itemIndex: number,
 	session: ImapSession,
 ): Promise<INodeExecutionData[]> {
-	const ref = messageRef.call(this, itemIndex, session);
+	const ref = await messageRef.call(this, itemIndex, session);
 	const part = (this.getNodeParameter('attachmentId', itemIndex) as string).trim();
 	const property = this.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
 	const info = await attachmentPart(session, ref, part);

@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { fetchMessage } from '../../../../../lib/providers/imap/actions';
+import { fetchMessageCapped } from '../../../../../lib/providers/imap/capped-fetch';
 import { fetchWithSource } from '../../../../../lib/providers/imap/message-ops';
 import type { ImapSession } from '../../../../../lib/providers/imap/session';
 import { showFor } from '../../../../OpenCti/v1/helpers/displayOptions';
@@ -33,8 +33,9 @@ export const description = showFor(
 /**
  * The message as the triggers emit it: the normalized item, kept attachments as binary
  * `attachment_0..n` (streamed into n8n's binary store), text cut at Max Text Length with
- * `textTruncated`. The source is streamed from the server into the parser (BODY.PEEK: never
- * marks the message \Seen).
+ * `textTruncated`. Read with BODY.PEEK (never marks the message \Seen); a body text far beyond
+ * Max Text Length is fetched only in part (lib/providers/imap/capped-fetch.ts), unless the
+ * whole .eml is asked for too.
  */
 export async function execute(
 	this: IExecuteFunctions,
@@ -44,11 +45,11 @@ export async function execute(
 	const options = this.getNodeParameter('options', itemIndex, {}) as AttachmentOptionValues & {
 		includeRaw?: boolean;
 	};
-	const ref = messageRef.call(this, itemIndex, session);
+	const ref = await messageRef.call(this, itemIndex, session);
 	const sink = n8nBinarySink(this);
 	const policy = policyFromParameters(options);
 	if (!options.includeRaw)
-		return [await toNodeItem(this, await fetchMessage(session, ref, policy, sink))];
+		return [await toNodeItem(this, await fetchMessageCapped(session, ref, policy, sink))];
 	// One download feeds the parser and the .eml binary.
 	const { source, ...parsed } = await fetchWithSource(session, ref, policy, sink);
 	return [await toNodeItem(this, { ...parsed, raw: source })];

@@ -17,7 +17,7 @@ export async function execute(
 	itemIndex: number,
 	session: ImapSession,
 ): Promise<INodeExecutionData[]> {
-	const ref = messageRef.call(this, itemIndex, session);
+	const ref = await messageRef.call(this, itemIndex, session);
 	const property = this.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
 	const source = await download(session, ref);
 	const binary = await this.helpers.prepareBinaryData(

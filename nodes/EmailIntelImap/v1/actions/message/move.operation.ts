@@ -17,7 +17,7 @@ export async function execute(
 	itemIndex: number,
 	session: ImapSession,
 ): Promise<INodeExecutionData[]> {
-	const ref = messageRef.call(this, itemIndex, session);
+	const ref = await messageRef.call(this, itemIndex, session);
 	const destination = (this.getNodeParameter('destination', itemIndex) as string).trim();
 	const moved = await moveExisting(session, ref, destination);
 	return [{ json: { ...refJson(session, moved), movedFrom: refJson(session, ref) } }];

@@ -70,7 +70,7 @@ export async function execute(
 	itemIndex: number,
 	session: ImapSession,
 ): Promise<INodeExecutionData[]> {
-	const ref = messageRef.call(this, itemIndex, session);
+	const ref = await messageRef.call(this, itemIndex, session);
 	const mode = this.getNodeParameter('mode', itemIndex, 'add') as 'add' | 'remove' | 'set';
 	const flags = parseFlags(this.getNodeParameter('flags', itemIndex, '') as string);
 	if (mode === 'set') await replaceFlags(session, ref, flags);
