@@ -6,6 +6,7 @@ export { EmailIntelOpenCtiApi } from './credentials/EmailIntelOpenCtiApi.credent
 export { Microsoft365MailTrigger } from './nodes/Microsoft365MailTrigger/Microsoft365MailTrigger.node';
 export { Microsoft365MailPollTrigger } from './nodes/Microsoft365MailPollTrigger/Microsoft365MailPollTrigger.node';
 export { MicrosoftGraphAppApi } from './credentials/MicrosoftGraphAppApi.credentials';
+export { EmailIntelImap } from './nodes/EmailIntelImap/EmailIntelImap.node';
 export { EmailIntelImapTrigger } from './nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node';
 export { EmailIntelImapApi } from './credentials/EmailIntelImapApi.credentials';
 export { DsxConnectConnector } from './nodes/DsxConnectConnector/DsxConnectConnector.node';

@@ -71,6 +71,13 @@ export interface StartOptions {
 		/** SASL mechanisms to offer (Gmail offers both, Microsoft 365 only XOAUTH2); default both */
 		mechanisms?: Array<'xoauth2' | 'oauthbearer'>;
 	};
+	/**
+	 * Capabilities to take away after login, e.g. `['UIDPLUS']` to play an old server. Dovecot's
+	 * `imap_capability` replaces its list: the server is started once to read its own list, then
+	 * restarted with that list minus these (the server keeps the commands; clients that follow
+	 * the advertised list, as imapflow does, no longer use them).
+	 */
+	withoutCapabilities?: string[];
 }
 
 const DOVECOT = '/usr/sbin/dovecot';
@@ -146,8 +153,10 @@ function config(
 	port: number,
 	tlsPort: number,
 	oauth2Mechanisms: string,
+	imapCapability?: string,
 ): string {
 	return `instance_name = test-${port}
+${imapCapability ? `imap_capability = ${imapCapability}\n` : ''}
 base_dir = ${baseDir}
 state_dir = ${lab}/state
 protocols = imap
@@ -535,6 +544,31 @@ export async function startDovecot(options: StartOptions = {}): Promise<DovecotS
 
 	try {
 		await server.start();
+		if (options.withoutCapabilities?.length) {
+			const removed = new Set(options.withoutCapabilities.map((name) => name.toUpperCase()));
+			const own = await withSession(Object.keys(users)[0], async (imap) => {
+				const answer = await imap.ok(['CAPABILITY\r\n']);
+				const line = answer.untagged.find((entry) => /^\* CAPABILITY /i.test(entry)) ?? '';
+				return line
+					.replace(/^\* CAPABILITY /i, '')
+					.trim()
+					.split(/\s+/);
+			});
+			const kept = own.filter((name) => !removed.has(name.toUpperCase()));
+			fs.writeFileSync(
+				confFile,
+				config(
+					lab,
+					baseDir,
+					port,
+					tlsPort,
+					options.oauth2 ? (options.oauth2.mechanisms ?? ['xoauth2', 'oauthbearer']).join(' ') : '',
+					kept.join(' '),
+				),
+			);
+			await server.kill();
+			await server.start();
+		}
 	} catch (error) {
 		await server.stop().catch(() => undefined);
 		throw error;

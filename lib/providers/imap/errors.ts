@@ -32,6 +32,8 @@ interface ImapFlowLikeError {
 	authenticationFailed?: boolean;
 	serverResponseCode?: string;
 	responseText?: string;
+	/** imapflow's mark on a SELECT/EXAMINE the server refused with "Mailbox doesn't exist". */
+	mailboxMissing?: boolean;
 	reason?: string;
 }
 
@@ -145,6 +147,7 @@ export function imapError(
 	if (
 		code === 'NotFound' ||
 		e.serverResponseCode === 'NONEXISTENT' ||
+		e.mailboxMissing === true ||
 		(mailbox && e.serverResponseCode === 'TRYCREATE')
 	) {
 		return new MailIntelError(`mailbox "${mailbox ?? '?'}" does not exist on ${where}`, {
