@@ -316,7 +316,7 @@ async function cachedToken(
 	let parsed: {
 		access_token?: string;
 		expires_in?: number;
-		error?: string;
+		error?: string | { message?: string };
 		error_description?: string;
 	} = {};
 	try {
@@ -325,8 +325,14 @@ async function cachedToken(
 		// reported below with the status
 	}
 	if (status < 200 || status >= 300 || !parsed.access_token) {
-		const reason = parsed.error
-			? `${parsed.error}${parsed.error_description ? `: ${parsed.error_description}` : ''}`
+		// OAuth errors are `{error: "invalid_grant", error_description}`; a proxy or an API-style
+		// endpoint may answer `{error: {message}}` instead.
+		const error =
+			typeof parsed.error === 'string'
+				? parsed.error
+				: (parsed.error as { message?: string } | undefined)?.message;
+		const reason = error
+			? `${error}${parsed.error_description ? `: ${parsed.error_description}` : ''}`
 			: `HTTP ${status}`;
 		throw new MailIntelError(
 			`obtaining a Google access token at ${tokenUri.href} failed (${reason})`,

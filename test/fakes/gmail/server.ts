@@ -1,4 +1,4 @@
-import { createPublicKey, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -348,7 +348,7 @@ export async function startFakeGmail(options: FakeGmailOptions = {}): Promise<Fa
 		const valid = verify(
 			'RSA-SHA256',
 			Buffer.from(`${header}.${payload}`),
-			createPublicKey(serviceAccount.publicKey),
+			serviceAccount.publicKey,
 			Buffer.from(signature, 'base64url'),
 		);
 		if (!valid) return 'Invalid JWT Signature.';
