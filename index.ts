@@ -8,3 +8,6 @@ export { Microsoft365MailPollTrigger } from './nodes/Microsoft365MailPollTrigger
 export { MicrosoftGraphAppApi } from './credentials/MicrosoftGraphAppApi.credentials';
 export { EmailIntelImapTrigger } from './nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node';
 export { EmailIntelImapApi } from './credentials/EmailIntelImapApi.credentials';
+export { EmailIntelGmailTrigger } from './nodes/EmailIntelGmailTrigger/EmailIntelGmailTrigger.node';
+export { EmailIntelGmailOAuth2Api } from './credentials/EmailIntelGmailOAuth2Api.credentials';
+export { EmailIntelGoogleApi } from './credentials/EmailIntelGoogleApi.credentials';
