@@ -1,5 +1,6 @@
 import type { IBinaryData, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
+import { sharedParseWorkers } from '../../lib/mail/parse-workers';
 import {
 	GmailClient,
 	GmailProvider,
@@ -36,6 +37,7 @@ export function openGmail(
 			...(options.onThrottle ? { onThrottle: options.onThrottle } : {}),
 		}),
 		account: user,
+		parseWorkers: sharedParseWorkers(),
 		...(options.query ? { query: options.query } : {}),
 	});
 }

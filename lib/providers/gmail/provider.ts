@@ -1,9 +1,17 @@
 import { PassThrough, Readable } from 'node:stream';
 
-import { MailIntelError } from '../../errors';
+import { MailIntelError, errorMessage } from '../../errors';
 import { toUtcIso } from '../../mail/dates';
 import { formatLocator } from '../../mail/locator';
-import { parseEmail, type AttachmentSink, type ParsedEmail } from '../../mail/parse';
+import {
+	parseEmail,
+	storeBuffer,
+	type AttachmentSink,
+	type EmailIdentity,
+	type ParsedEmail,
+	type ParseOptions,
+} from '../../mail/parse';
+import type { ParseWorkers } from '../../mail/parse-workers';
 import type { AttachmentPolicy } from '../../mail/policy';
 import type { AttachmentInfo } from '../../mail/types';
 import type { ChangeBatch, ChangeOptions, FlagChange, MailProvider, MessageRef } from '../types';
@@ -18,7 +26,16 @@ export interface GmailProviderOptions {
 	account: string;
 	/** Gmail search query narrowing the full sync. */
 	query?: string;
+	/** Parse threads for messages small enough to hold (lib/mail/parse-workers.ts); none: this thread. */
+	parseWorkers?: ParseWorkers;
 }
+
+/**
+ * A message whose source is at most this many bytes is parsed from memory (on a parse thread
+ * when the pool has room: bulk ingest is bound by MIME parsing, not by the downloads); a larger
+ * one streams into the parser as it arrives, never held whole.
+ */
+export const IN_MEMORY_BYTES = 1024 * 1024;
 
 export interface GmailFetchOptions<T> {
 	policy: AttachmentPolicy;
@@ -89,34 +106,42 @@ export class GmailProvider implements MailProvider<GmailCursor> {
 			query: { format: 'raw' },
 		});
 		const { source, meta } = splitRawMessage(body);
-		const identity = {
-			provider: 'gmail' as const,
+		const identity: EmailIdentity = {
+			provider: 'gmail',
 			account: this.account,
 			mailbox: ref.mailbox,
 			id: ref.id,
 			locator: formatLocator({ ...ref, provider: 'gmail', account: this.account }),
 		};
-		const parseOptions = {
+		const parseOptions: ParseOptions<T> = {
 			policy: options.policy,
 			...(options.sink ? { sink: options.sink } : {}),
 			...(options.recordTransientFailures ? { recordTransientFailures: true } : {}),
 		};
+		const head = await readHead(source, IN_MEMORY_BYTES);
 		let parsed: ParsedEmail<T>;
 		let raw: T | undefined;
-		if (options.rawSink && options.keepRaw) {
+		if (head.whole) {
+			const workers = this.options.parseWorkers;
+			parsed = workers
+				? await workers.parse<T>(head.whole, identity, parseOptions)
+				: await parseEmail<T>(head.whole, identity, parseOptions);
+			if (options.rawSink && (options.keepRaw || parsed.email.parseError))
+				raw = await storeBuffer(options.rawSink, rawInfo(ref.id), head.whole);
+		} else if (options.rawSink && options.keepRaw) {
 			const toParser = new PassThrough();
 			const toRaw = new PassThrough();
-			source.on('error', (error) => {
+			head.rest.on('error', (error) => {
 				toParser.destroy(error);
 				toRaw.destroy(error);
 			});
-			source.pipe(toParser);
-			source.pipe(toRaw);
+			head.rest.pipe(toParser);
+			head.rest.pipe(toRaw);
 			[parsed, raw] = await Promise.all([
 				parseEmail<T>(toParser, identity, parseOptions),
 				options.rawSink(rawInfo(ref.id), toRaw),
 			]);
-		} else parsed = await parseEmail<T>(source, identity, parseOptions);
+		} else parsed = await parseEmail<T>(head.rest, identity, parseOptions);
 		applyMeta(parsed, await meta);
 		return { parsed, ...(raw !== undefined ? { raw } : {}) };
 	}
@@ -236,5 +261,49 @@ function rawInfo(id: string): AttachmentInfo {
 		size: 0,
 		inline: false,
 		binaryProperty: 'raw',
+	};
+}
+
+/**
+ * The first `limit` bytes of a stream: the whole source when it ends within them, else a stream
+ * of everything (what was read, then the rest as it comes; a failure of the source fails it).
+ */
+async function readHead(
+	source: Readable,
+	limit: number,
+): Promise<{ whole: Buffer; rest?: undefined } | { whole?: undefined; rest: Readable }> {
+	const chunks = source[Symbol.asyncIterator]();
+	const head: Buffer[] = [];
+	let size = 0;
+	for (;;) {
+		let next: IteratorResult<unknown>;
+		try {
+			next = await chunks.next();
+		} catch (error) {
+			throw new MailIntelError(
+				`The message source was interrupted before its end: ${errorMessage(error)}`,
+				{
+					source: 'gmail',
+					code: 'SOURCE_INTERRUPTED',
+					retryable: true,
+					hint: 'The download failed mid-transfer; the message is fetched again on the next poll.',
+					cause: error,
+				},
+			);
+		}
+		if (next.done) return { whole: Buffer.concat(head) };
+		head.push(next.value as Buffer);
+		size += (next.value as Buffer).length;
+		if (size > limit) break;
+	}
+	return {
+		rest: Readable.from(
+			(async function* () {
+				yield* head;
+				for (let next = await chunks.next(); !next.done; next = await chunks.next())
+					yield next.value as Buffer;
+			})(),
+			{ objectMode: false },
+		),
 	};
 }
