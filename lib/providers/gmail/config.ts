@@ -95,34 +95,27 @@ export function gmailTokens(config: GmailConfig, transport?: HttpTransport): Acc
 }
 
 /**
- * The account the cursors belong to: API endpoint, mailbox and who signs in (client + refresh
- * token, or service account), hashed. A credential pointed at another Google account starts
- * anew: history ids mean nothing in another mailbox.
+ * The account the cursors belong to: API endpoint, mailbox (`me` or the delegated user) and the
+ * OAuth client or service account, hashed. Not the refresh token: reconnecting the same Google
+ * account issues a new one, and that must not re-import the start window. A credential moved
+ * to another Google account with the same client keeps its cursor: the other mailbox answers
+ * the old history id with 404, which resyncs from the start date there.
  */
 export function gmailIdentity(config: GmailConfig): string {
 	const auth = config.auth;
 	const who =
 		auth.method === 'oAuth2'
-			? `${auth.clientId}\n${auth.refreshToken ?? ''}`
+			? auth.clientId
 			: auth.method === 'tokenJson'
-				? tokenJsonIdentity(auth.googleTokenJson)
-				: `${serviceAccountEmail(auth.serviceAccountKey)}\n${auth.delegatedUser}`;
+				? jsonField(auth.googleTokenJson, 'client_id')
+				: jsonField(auth.serviceAccountKey, 'client_email');
 	return identityOf('gmail', config.apiBaseUrl ?? GMAIL_API_BASE_URL, gmailUser(config), who);
 }
 
-function tokenJsonIdentity(text: string): string {
+function jsonField(text: string, field: string): string {
 	try {
-		const json = JSON.parse(text) as { client_id?: string; refresh_token?: string };
-		return `${json.client_id ?? ''}\n${json.refresh_token ?? ''}`;
+		return String((JSON.parse(text) as Record<string, unknown>)[field] ?? '');
 	} catch {
-		return text;
-	}
-}
-
-function serviceAccountEmail(text: string): string {
-	try {
-		return String((JSON.parse(text) as { client_email?: string }).client_email ?? '');
-	} catch {
-		return text;
+		return '';
 	}
 }

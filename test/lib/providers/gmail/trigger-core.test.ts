@@ -191,3 +191,43 @@ describe('Gmail through the ingest core', () => {
 		expect(subjects(first.items)).toEqual(['kept']);
 	});
 });
+
+describe('Gmail through the ingest core: failures mid-batch', () => {
+	let fake: FakeGmail;
+	beforeEach(async () => {
+		fake = await startFakeGmail();
+	});
+	afterEach(() => fake.close());
+
+	const subjects = (items: Array<{ email: { subject: string } }>) =>
+		items.map((item) => item.email.subject);
+
+	it.each([
+		['the first run (full sync)', false],
+		['a history pass', true],
+	])(
+		'%s: a download failing for good mid-batch keeps what came before it, and the next poll goes on from there without repeats',
+		async (_when, afterFirstRun) => {
+			const config = tokenJsonConfig(fake);
+			let state: IngestState<GmailCursor> | undefined;
+			if (afterFirstRun) state = (await pollOnce(config, undefined)).state;
+			const messages = fake.addMessages(
+				Array.from({ length: 6 }, (_, i) => ({
+					raw: mail(`x${i}`),
+					internalDate: Date.now() - (6 - i) * 1000,
+				})),
+			);
+			const broken = new RegExp(`^messages/${messages[3].id}$`);
+			fake.fault({ path: broken, status: 500, times: 1000 });
+			const failing = await pollOnce(config, state, { concurrency: 1 });
+			expect(subjects(failing.items)).toEqual(['x0', 'x1', 'x2']);
+			expect(failing.failures).toHaveLength(1);
+
+			fake.clearFaults();
+			fake.addMessage({ raw: mail('x6') });
+			const recovered = await pollOnce(config, failing.state);
+			expect(subjects(recovered.items)).toEqual(['x3', 'x4', 'x5', 'x6']);
+			expect((await pollOnce(config, recovered.state)).items).toEqual([]);
+		},
+	);
+});
