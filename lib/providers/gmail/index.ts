@@ -6,3 +6,4 @@ export * from './provider';
 export * from './raw-message';
 export * from './source';
 export * from './state';
+export * from './push';

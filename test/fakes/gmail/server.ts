@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, verify } from 'node:crypto';
+import { createSign, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -84,6 +84,18 @@ export interface FakeGmail {
 	expireAccessTokens(): void;
 	watches: Array<{ topicName: string; labelIds?: string[] }>;
 	stops: number;
+	/** Google's JWKS as the fake serves it (the push tokens' keys). */
+	jwksUrl: string;
+	/** An OIDC token as Pub/Sub signs it for a push subscription; override claims to forge one. */
+	pushToken(
+		claims: { aud: string } & Record<string, unknown>,
+		options?: { alg?: string; foreignKey?: boolean },
+	): string;
+	/** A Pub/Sub push body announcing the mailbox's current history id. */
+	pushBody(): {
+		message: { data: string; messageId: string; publishTime: string };
+		subscription: string;
+	};
 	close(): Promise<void>;
 }
 
@@ -105,8 +117,9 @@ export async function startFakeGmail(options: FakeGmailOptions = {}): Promise<Fa
 	const requests: FakeGmail['requests'] = [];
 	const tokenRequests: FakeGmail['tokenRequests'] = [];
 	const watches: FakeGmail['watches'] = [];
-	const serviceAccount = generateKeyPairSync('rsa', { modulusLength: 2048 });
+	const { serviceAccount, pushKey, foreignKey } = keys();
 	const serviceEmail = 'mail-intel@fake-project.iam.gserviceaccount.com';
+	let pushCounter = 0;
 
 	const nextHistory = () => ++historyCounter;
 	const addMessage = (input: FakeMessageInput): FakeMessage => {
@@ -142,6 +155,17 @@ export async function startFakeGmail(options: FakeGmailOptions = {}): Promise<Fa
 		const url = new URL(req.url ?? '/', 'http://fake');
 		const method = req.method ?? 'GET';
 		if (url.pathname === '/token' && method === 'POST') return token(res, body);
+		if (url.pathname === '/oauth2/v3/certs' && method === 'GET')
+			return send(res, 200, {
+				keys: [
+					{
+						...pushKey.publicKey.export({ format: 'jwk' }),
+						kid: 'push-1',
+						alg: 'RS256',
+						use: 'sig',
+					},
+				],
+			});
 		const match = /^\/gmail\/v1\/users\/([^/]+)\/(.+)$/.exec(url.pathname);
 		if (!match) return send(res, 404, googleError(404, 'notFound', 'Not Found'));
 		const path = match[2];
@@ -421,6 +445,39 @@ export async function startFakeGmail(options: FakeGmailOptions = {}): Promise<Fa
 		expireAccessTokens: () => tokens.clear(),
 		watches,
 		stops: 0,
+		jwksUrl: `${base}/oauth2/v3/certs`,
+		pushToken: (claims, signing = {}) => {
+			const now = Math.floor(Date.now() / 1000);
+			const header = Buffer.from(
+				JSON.stringify({ alg: signing.alg ?? 'RS256', kid: 'push-1', typ: 'JWT' }),
+			).toString('base64url');
+			const payload = Buffer.from(
+				JSON.stringify({
+					iss: 'https://accounts.google.com',
+					email: 'gmail-push@fake-project.iam.gserviceaccount.com',
+					email_verified: true,
+					iat: now,
+					exp: now + 3600,
+					sub: '1234567890',
+					...claims,
+				}),
+			).toString('base64url');
+			const signature = createSign('RSA-SHA256')
+				.update(`${header}.${payload}`)
+				.sign(signing.foreignKey ? foreignKey.privateKey : pushKey.privateKey)
+				.toString('base64url');
+			return `${header}.${payload}.${signature}`;
+		},
+		pushBody: () => ({
+			message: {
+				data: Buffer.from(
+					JSON.stringify({ emailAddress: address, historyId: Number(historyCounter) }),
+				).toString('base64'),
+				messageId: String(++pushCounter),
+				publishTime: new Date().toISOString(),
+			},
+			subscription: 'projects/fake-project/subscriptions/gmail-push',
+		}),
 		close: () =>
 			new Promise<void>((resolve) => {
 				server.closeAllConnections();
@@ -428,6 +485,19 @@ export async function startFakeGmail(options: FakeGmailOptions = {}): Promise<Fa
 			}),
 	};
 	return fake;
+}
+
+let generated:
+	| Record<'serviceAccount' | 'pushKey' | 'foreignKey', ReturnType<typeof rsa>>
+	| undefined;
+
+function rsa() {
+	return generateKeyPairSync('rsa', { modulusLength: 2048 });
+}
+
+/** RSA keys cost ~100 ms each on an idle core: made once per process, shared by every fake. */
+function keys() {
+	return (generated ??= { serviceAccount: rsa(), pushKey: rsa(), foreignKey: rsa() });
 }
 
 function googleError(code: number, reason: string, message: string) {
