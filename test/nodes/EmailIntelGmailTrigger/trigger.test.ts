@@ -121,3 +121,13 @@ test('credential test: signs in and reads the profile, or says what to fix', asy
 	expect(bad.status).toBe('Error');
 	expect(bad.message).toContain('client_secret, refresh_token');
 });
+
+test('Fetch Test Event (manual) shows the newest message and leaves the active trigger every message', async () => {
+	fake.addMessages([{ raw: mail('older') }, { raw: mail('newest') }]);
+	harness = await startHarness(new EmailIntelGmailTrigger(), {
+		parameters: { authentication: 'googleApi', labels: 'INBOX', options: {} },
+		credentials: credentials(),
+	});
+	expect(subjects(await harness.poll('manual'))).toEqual(['newest']);
+	expect(subjects(await harness.poll())).toEqual(['older', 'newest']);
+});

@@ -135,6 +135,20 @@ describe('Gmail through the ingest core', () => {
 		expect((await pollOnce(config, next.state, { labels })).items).toEqual([]);
 	});
 
+	it('no label watched: all mail except drafts, spam and trash on the first run; history likewise but drafts', async () => {
+		const config = tokenJsonConfig(fake);
+		fake.addMessage({ raw: mail('inbox') });
+		fake.addMessage({ raw: mail('sent'), labelIds: ['SENT'] });
+		fake.addMessage({ raw: mail('spam'), labelIds: ['SPAM'] });
+		const first = await pollOnce(config, undefined, { labels: [] });
+		expect(subjects(first.items)).toEqual(['inbox', 'sent']);
+		expect(first.items[0].email.mailbox).toBe('ALL');
+		fake.addMessage({ raw: mail('draft'), labelIds: ['DRAFT'] });
+		fake.addMessage({ raw: mail('archived'), labelIds: [] });
+		const next = await pollOnce(config, first.state, { labels: [] });
+		expect(subjects(next.items)).toEqual(['archived']);
+	});
+
 	it('at most the configured messages per poll, the rest next poll, in order', async () => {
 		const config = tokenJsonConfig(fake);
 		fake.addMessages(
