@@ -12,3 +12,6 @@ export { EmailIntelImapApi } from './credentials/EmailIntelImapApi.credentials';
 export { DsxConnectConnector } from './nodes/DsxConnectConnector/DsxConnectConnector.node';
 export { DsxConnect } from './nodes/DsxConnect/DsxConnect.node';
 export { DsxConnectApi } from './credentials/DsxConnectApi.credentials';
+export { EmailIntelGmailTrigger } from './nodes/EmailIntelGmailTrigger/EmailIntelGmailTrigger.node';
+export { EmailIntelGmailOAuth2Api } from './credentials/EmailIntelGmailOAuth2Api.credentials';
+export { EmailIntelGoogleApi } from './credentials/EmailIntelGoogleApi.credentials';
