@@ -71,7 +71,17 @@ export interface StartOptions {
 		/** SASL mechanisms to offer (Gmail offers both, Microsoft 365 only XOAUTH2); default both */
 		mechanisms?: Array<'xoauth2' | 'oauthbearer'>;
 	};
+	/**
+	 * Capabilities the server must NOT announce after login (`['MOVE', 'UIDPLUS']`: an old server),
+	 * through Dovecot's `imap_capability`. Clients decide by the announcement, as against a real
+	 * server without them.
+	 */
+	withoutCapabilities?: string[];
 }
+
+/** What Dovecot 2.3 (Debian 12) announces after login; `withoutCapabilities` removes from it. */
+const DOVECOT_CAPABILITIES =
+	'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE';
 
 const DOVECOT = '/usr/sbin/dovecot';
 const DOVEADM = '/usr/bin/doveadm';
@@ -146,8 +156,15 @@ function config(
 	port: number,
 	tlsPort: number,
 	oauth2Mechanisms: string,
+	without: string[] = [],
 ): string {
-	return `instance_name = test-${port}
+	const removed = new Set(without.map((name) => name.toUpperCase()));
+	const capability = removed.size
+		? `imap_capability = ${DOVECOT_CAPABILITIES.split(' ')
+				.filter((name) => !removed.has(name))
+				.join(' ')}\n`
+		: '';
+	return `${capability}instance_name = test-${port}
 base_dir = ${baseDir}
 state_dir = ${lab}/state
 protocols = imap
@@ -347,6 +364,7 @@ export async function startDovecot(options: StartOptions = {}): Promise<DovecotS
 			port,
 			tlsPort,
 			options.oauth2 ? (options.oauth2.mechanisms ?? ['xoauth2', 'oauthbearer']).join(' ') : '',
+			options.withoutCapabilities,
 		),
 	);
 	const logFile = path.join(lab, 'log/dovecot.log');
