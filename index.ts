@@ -8,3 +8,4 @@ export { Microsoft365MailPollTrigger } from './nodes/Microsoft365MailPollTrigger
 export { MicrosoftGraphAppApi } from './credentials/MicrosoftGraphAppApi.credentials';
 export { EmailIntelImapTrigger } from './nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node';
 export { EmailIntelImapApi } from './credentials/EmailIntelImapApi.credentials';
+export { MailRemediation } from './nodes/MailRemediation/MailRemediation.node';
