@@ -7,7 +7,7 @@ import type {
 } from 'n8n-workflow';
 
 import { testGraphCredential } from '../../shared/microsoft365/core';
-import { testImapCredential } from '../../EmailIntelImapTrigger/credential-test';
+import { testImapCredential } from '../../shared/imap-credential';
 import { router } from './actions/router';
 import { versionDescription } from './actions/versionDescription';
 

@@ -14,7 +14,7 @@ import { ImapRemediator } from '../../../../lib/providers/imap/remediate';
 import { ImapSession } from '../../../../lib/providers/imap/session';
 import type { Remediator } from '../../../../lib/remediation';
 import { ownerKey } from '../../../../lib/state/registry';
-import { imapSettingsFrom } from '../../../EmailIntelImapTrigger/parameters';
+import { imapSettingsFrom } from '../../../shared/imap-credential';
 import { graphConfigFrom } from '../../../shared/microsoft365/core';
 
 export const GRAPH_CREDENTIAL = 'microsoftGraphAppApi';
