@@ -35,7 +35,7 @@ const properties: INodeProperties[] = [
 		name: 'mimePatterns',
 		type: 'string',
 		default: '',
-		placeholder: 'application/x-msdownload, application/java-*',
+		placeholder: 'application/x-msdownload, application/vnd.ms-word.document.macroenabled.12',
 		displayOptions: { show: { deleteAttachments: [true] } },
 		description: 'Declared Content-Types to delete (a trailing /* matches a whole family)',
 	},
