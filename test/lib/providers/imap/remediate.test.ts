@@ -219,3 +219,17 @@ test('quarantine moves the message to a folder created on demand; release moves 
 		code: 'NOT_QUARANTINED',
 	});
 });
+
+test('a server NO is an error naming what failed, and nothing is lost', async () => {
+	const mailbox = 'Refused';
+	const { uid, locator } = await seedOne(mailbox);
+	const before = await readFolder(remediation.settings, mailbox);
+	// Dovecot answers NO to CREATE of a name longer than it stores
+	const tooLong = `Q${'x'.repeat(400)}`;
+	await expect(
+		remediation.remediate(locator, policy({ quarantineFolder: tooLong }), scanReport()),
+	).rejects.toMatchObject({ code: 'CREATE_FAILED', message: expect.stringContaining(tooLong) });
+	const after = await readFolder(remediation.settings, mailbox);
+	expect(after.map((m) => [m.uid, m.raw])).toEqual(before.map((m) => [m.uid, m.raw]));
+	expect(after[0].uid).toBe(uid);
+});
