@@ -233,3 +233,21 @@ test('a server NO is an error naming what failed, and nothing is lost', async ()
 	expect(after.map((m) => [m.uid, m.raw])).toEqual(before.map((m) => [m.uid, m.raw]));
 	expect(after[0].uid).toBe(uid);
 });
+
+test("a quarantine folder given as a special use (\\Junk) is the server's folder of that use", async () => {
+	const mailbox = 'Special-Use';
+	const { locator } = await seedOne(mailbox);
+	const result = await remediation.remediate(
+		locator,
+		policy({
+			quarantineFolder: '\\Junk',
+			deleteAttachments: false,
+			banner: false,
+			headers: {},
+			auditFolder: '',
+		}),
+	);
+	expect(result.after.mailbox).toBe('Junk');
+	expect(await readFolder(remediation.settings, 'Junk')).toHaveLength(1);
+	expect(await readFolder(remediation.settings, mailbox)).toHaveLength(0);
+});
