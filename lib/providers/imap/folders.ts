@@ -5,8 +5,8 @@ import { MailIntelError } from '../../errors';
 /**
  * The folder a remediation writes to (quarantine, audit), created when missing. A name written
  * as a SPECIAL-USE flag (`\Junk`, `\Archive`, RFC 6154) means the server's folder with that use,
- * whatever it is called in this mailbox; a plain name or path is used as it is. Must be called
- * with no mailbox lock held by the caller (LIST and CREATE need none, but keep it simple to reason about).
+ * whatever it is called in this mailbox; a plain name or path is used as it is. Called before
+ * the message's mailbox is locked: LIST and CREATE need no selected mailbox.
  */
 export async function ensureFolder(client: ImapFlow, name: string): Promise<string> {
 	const trimmed = name.trim();
@@ -23,10 +23,11 @@ export async function ensureFolder(client: ImapFlow, name: string): Promise<stri
 		});
 	}
 	const listed = await client.list();
+	// INBOX is case-insensitive (RFC 3501 5.1); every other name is compared as the server lists it.
 	const existing = listed.find(
 		(box) =>
 			box.path === trimmed ||
-			(box.path.toLowerCase() === trimmed.toLowerCase() && trimmed.toLowerCase() === 'inbox'),
+			(trimmed.toUpperCase() === 'INBOX' && box.path.toUpperCase() === 'INBOX'),
 	);
 	if (existing) return existing.path;
 	try {
