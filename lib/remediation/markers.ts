@@ -58,6 +58,13 @@ export function originFromKeywords(
  */
 export const GRAPH_ORIGIN_PROPERTY =
 	'String {3f1b8f2e-6c52-4c4e-9a55-0f3f6a4e1c21} Name EmailIntelQuarantinedFrom';
+/**
+ * Graph: the extended property recording the id of the audit copy made of a message, so a run
+ * that failed after the copy (a DELETE or PATCH refused, a connection lost) does not copy again
+ * when it is retried.
+ */
+export const GRAPH_AUDIT_PROPERTY =
+	'String {3f1b8f2e-6c52-4c4e-9a55-0f3f6a4e1c21} Name EmailIntelAuditCopy';
 /** Graph category meaning "quarantined by Email Intel" (Release removes it). */
 export const QUARANTINE_CATEGORY = 'Email Intel: Quarantined';
 /** Graph category added when the body or subject could not be changed (received mail). */

@@ -10,6 +10,7 @@ import {
 } from '../../remediation/banner';
 import {
 	FALLBACK_CATEGORY,
+	GRAPH_AUDIT_PROPERTY,
 	GRAPH_ORIGIN_PROPERTY,
 	QUARANTINE_CATEGORY,
 } from '../../remediation/markers';
@@ -44,7 +45,7 @@ interface RemediationMessage extends GraphMessage {
 }
 
 const SELECT = 'id,subject,body,categories,parentFolderId';
-const EXPAND = `singleValueExtendedProperties($filter=id eq '${GRAPH_ORIGIN_PROPERTY}')`;
+const EXPAND = `singleValueExtendedProperties($filter=id eq '${GRAPH_ORIGIN_PROPERTY}' or id eq '${GRAPH_AUDIT_PROPERTY}')`;
 
 /** Graph's answers to a content PATCH it will not do on this message: fall back, never fail the item. */
 const CONTENT_REFUSED = new Set([400, 403, 405]);
@@ -93,14 +94,26 @@ export class GraphRemediator implements Remediator {
 		if (choices.length > 0 || body?.added || tag.added) {
 			if (policy.auditFolder) {
 				const folder = await this.folders.ensure(upn, policy.auditFolder);
-				const { data: copy } = await this.client.json<GraphMessage>({
-					method: 'POST',
-					url: `${this.messagePath(upn, id)}/copy`,
-					mailbox: upn,
-					body: { destinationId: folder },
-				});
-				result.audit = this.location(upn, copy.id, folder);
-				record(result, 'auditCopy', true);
+				const earlier = property(message, GRAPH_AUDIT_PROPERTY);
+				if (earlier) {
+					result.audit = this.location(upn, earlier, folder);
+					result.notes.push(
+						'the audit copy an interrupted earlier run made is kept; no second copy',
+					);
+				} else {
+					const { data: copy } = await this.client.json<GraphMessage>({
+						method: 'POST',
+						url: `${this.messagePath(upn, id)}/copy`,
+						mailbox: upn,
+						body: { destinationId: folder },
+					});
+					// Recorded on the original before it is changed: a retry finds the copy.
+					await this.patch(upn, id, {
+						singleValueExtendedProperties: [{ id: GRAPH_AUDIT_PROPERTY, value: copy.id }],
+					});
+					result.audit = this.location(upn, copy.id, folder);
+					record(result, 'auditCopy', true);
+				}
 			}
 			for (const { attachment, reason, threatType } of choices) {
 				await this.client.json({
@@ -192,9 +205,7 @@ export class GraphRemediator implements Remediator {
 			'release',
 			this.location(upn, id, message.parentFolderId ?? ''),
 		);
-		const origin = message.singleValueExtendedProperties?.find(
-			(property) => property.id.toLowerCase() === GRAPH_ORIGIN_PROPERTY.toLowerCase(),
-		)?.value;
+		const origin = property(message, GRAPH_ORIGIN_PROPERTY);
 		if (!origin || !(message.categories ?? []).includes(QUARANTINE_CATEGORY))
 			throw new MailIntelError(`the message ${id} was not quarantined by this node`, {
 				source: 'graph',
@@ -310,4 +321,13 @@ function withBanner(
 	}
 	const result = prependTextBanner(content, renderTextBanner(facts));
 	return { content: result.text, added: result.added };
+}
+
+/** One of our single-value extended properties of a message, when it has it. */
+function property(message: RemediationMessage, id: string): string | undefined {
+	return (
+		message.singleValueExtendedProperties?.find(
+			(candidate) => candidate.id.toLowerCase() === id.toLowerCase(),
+		)?.value || undefined
+	);
 }

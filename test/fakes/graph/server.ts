@@ -1008,13 +1008,16 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 	function withExpanded(message: FakeMessage, url: URL) {
 		const body: Record<string, unknown> = messageJson(message);
 		const expand = url.searchParams.get('$expand') ?? '';
-		const wanted = /^singleValueExtendedProperties(?:\(\$filter=id eq '((?:[^']|'')*)'\))?$/i.exec(
-			expand.trim(),
-		);
+		const wanted = /^singleValueExtendedProperties(?:\(\$filter=(.*)\))?$/i.exec(expand.trim());
 		if (wanted) {
-			const id = wanted[1]?.replace(/''/g, "'");
+			// `id eq '…'`, several joined with `or` (OData string literals, '' for a quote)
+			const ids = wanted[1]
+				? [...wanted[1].matchAll(/id eq '((?:[^']|'')*)'/gi)].map((m) =>
+						m[1].replace(/''/g, "'").toLowerCase(),
+					)
+				: undefined;
 			body.singleValueExtendedProperties = [...message.extendedProperties]
-				.filter(([key]) => id === undefined || key.toLowerCase() === id.toLowerCase())
+				.filter(([key]) => ids === undefined || ids.includes(key.toLowerCase()))
 				.map(([key, value]) => ({ id: key, value }));
 		}
 		return body;

@@ -123,6 +123,7 @@ test('default policy: audit copy, DELETE of the malicious attachment, PATCH of t
 		'GET /mailFolders', // the audit folder looked up ...
 		'POST /mailFolders', // ... and created
 		`POST ${msg}/copy`,
+		`PATCH ${msg}`, // the copy's id recorded on the original (extended property)
 		`DELETE ${msg}/attachments/${exe}`,
 		`PATCH ${msg}`, // body with the banner
 		`PATCH ${msg}`, // categories
@@ -292,4 +293,23 @@ test('a move that fails is reported, never sent again blindly (POST is not idemp
 	).rejects.toMatchObject({ source: 'graph', status: 503 });
 	expect(fake.requests.filter((r) => r.path.endsWith('/move')).length - before).toBe(1);
 	expect(current(message.id)).toBeDefined();
+});
+
+test('a run that failed after the audit copy does not copy again when retried', async () => {
+	const message = seed();
+	const chosen = policy();
+	fake.fault({ method: 'DELETE', path: /\/attachments\//, status: 403 });
+	await expect(
+		remediator.remediate(target(locatorOf(message.id), scanFor(message)), chosen),
+	).rejects.toMatchObject({
+		status: 403,
+	});
+	const retried = await remediator.remediate(
+		target(locatorOf(message.id), scanFor(message)),
+		chosen,
+	);
+	expect(fake.messages(UPN, retried.audit!.mailbox)).toHaveLength(1);
+	expect(retried.notes.join(' ')).toMatch(/no second copy/);
+	expect(retried.done).toEqual(['deleteAttachment', 'banner']);
+	expect(current(message.id)!.attachments.map((a) => a.name)).toEqual(['report.pdf']);
 });
