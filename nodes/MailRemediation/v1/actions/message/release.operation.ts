@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { showFor } from '../../helpers/displayOptions';
+import { showFor } from '../../../../shared/display-options';
 import type { Remediators } from '../../transport';
 import { locatorField, outputItem, targetOf } from '../common';
 

@@ -6,7 +6,7 @@ import {
 	validatePolicy,
 	type RemediationPolicy,
 } from '../../../../../lib/remediation';
-import { showFor } from '../../helpers/displayOptions';
+import { showFor } from '../../../../shared/display-options';
 import type { Remediators } from '../../transport';
 import { locatorField, outputItem, targetOf } from '../common';
 
