@@ -27,6 +27,11 @@ export function rewriteOf(original: {
 	return `sha256-${createHash('sha256').update(name).digest('hex').slice(0, 40)}`;
 }
 
+/**
+ * IMAP keyword set on an original once its audit copy exists, so a run cut before the rewrite
+ * was appended does not copy it again when retried. Not carried over to the rewrite.
+ */
+export const AUDITED_KEYWORD = '$EmailIntelAudited';
 /** IMAP keyword meaning "quarantined by Email Intel". */
 export const QUARANTINE_KEYWORD = '$EmailIntelQuarantine';
 /**

@@ -8,6 +8,7 @@ import { formatLocator } from '../../mail/locator';
 import type { MessageRef } from '../../mail/message-ref';
 import { renderHtmlBanner, renderTextBanner, tagSubject } from '../../remediation/banner';
 import {
+	AUDITED_KEYWORD,
 	BANNER_HEADER,
 	originFromKeywords,
 	originKeyword,
@@ -49,8 +50,8 @@ const FETCH_QUERY = {
 	size: true,
 } as const;
 
-/** System flags the server sets itself or that would hide the rewrite: not copied onto it. */
-const NOT_COPIED = new Set(['\\recent', '\\deleted']);
+/** Flags the server sets itself, that would hide the rewrite, or that describe only the original: not copied onto it. */
+const NOT_COPIED = new Set(['\\recent', '\\deleted', AUDITED_KEYWORD.toLowerCase()]);
 
 export class ImapRemediator implements Remediator {
 	constructor(
@@ -114,7 +115,11 @@ export class ImapRemediator implements Remediator {
 						`a rewrite from an interrupted earlier run was found (UID ${rewritten}); only the original is deleted now`,
 					);
 				} else {
-					if (audit) result.audit = await this.auditCopy(client, current, audit, result);
+					if (audit && message.flags?.has(AUDITED_KEYWORD))
+						result.notes.push(
+							'the audit copy an interrupted earlier run made is kept; no second copy',
+						);
+					else if (audit) result.audit = await this.auditCopy(client, current, audit, result);
 					const remove = new Map<string, RemovedPart>(
 						choices.map(({ attachment }) => [
 							attachment.id,
@@ -338,6 +343,7 @@ export class ImapRemediator implements Remediator {
 					hint: 'Nothing was changed. Check the audit folder, or turn Audit Copy off.',
 				},
 			);
+		await this.store(client, ref.uid as number, [AUDITED_KEYWORD]);
 		record(result, 'auditCopy', true);
 		const uid = copied.uidMap?.get(ref.uid as number);
 		return this.location(this.at(ref, folder, uid, copied.uidValidity?.toString()));

@@ -251,3 +251,36 @@ test("a quarantine folder given as a special use (\\Junk) is the server's folder
 	expect(await readFolder(remediation.settings, 'Junk')).toHaveLength(1);
 	expect(await readFolder(remediation.settings, mailbox)).toHaveLength(0);
 });
+
+test('a connection cut after the audit copy and before the APPEND: the retry makes no second audit copy', async () => {
+	const mailbox = 'Cut-Audit';
+	const { locator } = await seedOne(mailbox);
+	const relay = await startRelay(server, { cutOnClientData: /APPEND "?Cut-Audit/ });
+	const cut = new Remediation(server, settingsFor(server, { port: relay.port }));
+	try {
+		await expect(
+			cut.remediate(
+				locator.replace(`:${server.port}/`, `:${relay.port}/`),
+				policy({ auditFolder: 'Audit-Cut-2' }),
+				scanReport(),
+			),
+		).rejects.toThrow();
+		expect(relay.cuts).toBe(1);
+	} finally {
+		await cut.close().catch(() => undefined);
+		await relay.close();
+	}
+	expect(await readFolder(remediation.settings, 'Audit-Cut-2')).toHaveLength(1);
+	expect(await readFolder(remediation.settings, mailbox)).toHaveLength(1); // only the original
+
+	const retried = await remediation.remediate(
+		locator,
+		policy({ auditFolder: 'Audit-Cut-2' }),
+		scanReport(),
+	);
+	expect(retried.notes.join(' ')).toMatch(/no second copy/);
+	expect(await readFolder(remediation.settings, 'Audit-Cut-2')).toHaveLength(1);
+	const [rewritten] = await readFolder(remediation.settings, mailbox);
+	expect(rewritten.parsed.attachments.map((a) => a.filename)).toEqual(['report.pdf']);
+	expect(rewritten.flags).toEqual(['$Important', '\\Flagged', '\\Seen']); // the marker stays with the original
+});
