@@ -28,6 +28,7 @@ import { chooseAttachments, type PresentAttachment } from '../../remediation/sel
 import type { ReleaseOptions, RemediationTarget, Remediator } from '../../remediation/types';
 import { expungeUid, moveUid, refuseUnsafeExpunge } from './actions';
 import { imapError } from './errors';
+import { DOWNLOAD_CHUNK_BYTES } from './fetch';
 import { ensureFolder } from './folders';
 import { rewriteMessage, type RemovedPart } from './rewrite';
 import { notFound, type ImapSession } from './session';
@@ -317,7 +318,10 @@ export class ImapRemediator implements Remediator {
 	}
 
 	private async download(client: ImapFlow, uid: number): Promise<Readable> {
-		const { content } = await client.download(String(uid), undefined, { uid: true });
+		const { content } = await client.download(String(uid), undefined, {
+			uid: true,
+			chunkSize: DOWNLOAD_CHUNK_BYTES,
+		});
 		if (!content)
 			throw new MailIntelError(`UID ${uid} could not be downloaded`, {
 				source: 'imap',
