@@ -109,6 +109,7 @@ export default tseslint.config(
 		'Microsoft365MailTrigger',
 		'Microsoft365MailPollTrigger',
 		'OpenCti',
+		'MailRemediation',
 	].map((node) => ({
 		files: [`nodes/${node}/**/*.ts`],
 		rules: {
@@ -123,6 +124,7 @@ export default tseslint.config(
 								'**/Microsoft365MailTrigger/**',
 								'**/Microsoft365MailPollTrigger/**',
 								'**/OpenCti/**',
+								'**/MailRemediation/**',
 							].filter((pattern) => !pattern.includes(`/${node}/`)),
 							message: "A node never imports another node's folder: share through nodes/shared/.",
 						},

@@ -15,3 +15,4 @@ export { DsxConnectApi } from './credentials/DsxConnectApi.credentials';
 export { EmailIntelGmailTrigger } from './nodes/EmailIntelGmailTrigger/EmailIntelGmailTrigger.node';
 export { EmailIntelGmailOAuth2Api } from './credentials/EmailIntelGmailOAuth2Api.credentials';
 export { EmailIntelGoogleApi } from './credentials/EmailIntelGoogleApi.credentials';
+export { MailRemediation } from './nodes/MailRemediation/MailRemediation.node';

@@ -8,6 +8,8 @@ import net from 'node:net';
  *   otherwise sometimes land after it);
  * - `cutAfterBytes`: cuts the connection once the server has sent that many bytes to the
  *   client, so a download is certain to break off in the middle, whatever the machine's speed.
+ * - `cutOnClientData`: cuts the connection, before forwarding, when the client sends bytes that
+ *   match (a command), so a test can drop a session exactly between two steps of a client.
  * When either side closes, both do, as a dropped connection would.
  */
 export interface Relay {
@@ -21,6 +23,7 @@ export interface Relay {
 export interface RelayOptions {
 	bytesPerSecond?: number;
 	cutAfterBytes?: number;
+	cutOnClientData?: RegExp;
 }
 
 export async function startRelay(
@@ -41,7 +44,18 @@ export async function startRelay(
 			});
 			socket.on('error', () => undefined);
 		}
-		client.pipe(upstream);
+		if (options.cutOnClientData) {
+			const pattern = options.cutOnClientData;
+			client.on('data', (chunk: Buffer) => {
+				if (pattern.test(chunk.toString('latin1'))) {
+					relay.cuts++;
+					client.destroy();
+					upstream.destroy();
+					return;
+				}
+				upstream.write(chunk);
+			});
+		} else client.pipe(upstream);
 		upstream.on('data', (chunk: Buffer) => {
 			if (options.cutAfterBytes !== undefined && sent + chunk.length >= options.cutAfterBytes) {
 				client.write(chunk.subarray(0, Math.max(0, options.cutAfterBytes - sent)));

@@ -96,15 +96,60 @@ export class FolderResolver {
 		return parent as string;
 	}
 
-	/** The id of folder `segments[index]` under `parent` (the top of the mailbox when undefined). */
-	private async child(
+	/**
+	 * Like resolve(), but creates the folders of the path that do not exist yet (quarantine and
+	 * audit folders): `POST …/mailFolders` at the top, `POST …/childFolders` below. A 409
+	 * ErrorFolderExists (someone created it meanwhile) is answered by looking it up again.
+	 */
+	async ensure(upn: string, folder: string): Promise<string> {
+		const segments = folder
+			.split('/')
+			.map((segment) => segment.trim())
+			.filter(Boolean);
+		if (segments.length === 1 && (isWellKnownFolder(segments[0]) || isFolderId(segments[0])))
+			return segments[0];
+		const key = `${this.keyPrefix}:${upn.toLowerCase()}/${segments.join('/')}`;
+		const cached = folderIds.get(key);
+		if (cached) return cached;
+		let parent: string | undefined;
+		for (const [index, name] of segments.entries()) {
+			if (index === 0 && (isWellKnownFolder(name) || isFolderId(name))) {
+				parent = name;
+				continue;
+			}
+			parent = (await this.find(upn, parent, name)) ?? (await this.create(upn, parent, name));
+		}
+		folderIds.set(key, parent as string);
+		return parent as string;
+	}
+
+	private async create(upn: string, parent: string | undefined, name: string): Promise<string> {
+		const list = parent
+			? `${folderPath(upn, parent)}/childFolders`
+			: `${userPath(upn)}/mailFolders`;
+		try {
+			const { data } = await this.client.json<{ id: string }>({
+				method: 'POST',
+				url: list,
+				mailbox: upn,
+				body: { displayName: name },
+			});
+			return data.id;
+		} catch (error) {
+			if (error instanceof MailIntelError && error.status === 409) {
+				const found = await this.find(upn, parent, name);
+				if (found) return found;
+			}
+			throw error;
+		}
+	}
+
+	/** The id of folder `name` under `parent` (the top of the mailbox when undefined), if there is one. */
+	private async find(
 		upn: string,
 		parent: string | undefined,
-		segments: string[],
-		index: number,
-		configured: string,
-	): Promise<string> {
-		const name = segments[index];
+		name: string,
+	): Promise<string | undefined> {
 		// An OData string literal: a quote inside it is written twice.
 		const filter = encodeURIComponent(`displayName eq '${name.replace(/'/g, "''")}'`);
 		const list = parent
@@ -115,7 +160,19 @@ export class FolderResolver {
 			url: `${list}?$filter=${filter}&$select=id,displayName`,
 			mailbox: upn,
 		});
-		const found = data.value?.[0]?.id;
+		return data.value?.[0]?.id;
+	}
+
+	/** The id of folder `segments[index]` under `parent` (the top of the mailbox when undefined). */
+	private async child(
+		upn: string,
+		parent: string | undefined,
+		segments: string[],
+		index: number,
+		configured: string,
+	): Promise<string> {
+		const name = segments[index];
+		const found = await this.find(upn, parent, name);
 		if (found) return found;
 		throw new MailIntelError(`the mail folder "${configured}" was not found in ${upn}`, {
 			source: 'graph',

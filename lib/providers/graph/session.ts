@@ -301,7 +301,7 @@ export class GraphMailSession<T> {
 }
 
 /** The credential as a cache key: tenant, Graph endpoint and app, never the secret. */
-function credentialKey(config: GraphAppConfig): string {
+export function credentialKey(config: GraphAppConfig): string {
 	return createHash('sha256')
 		.update(`${config.tenantId}|${config.graphBaseUrl}|${config.clientId}`)
 		.digest('hex')

@@ -22,7 +22,10 @@ import { makeSelfSigned, type SelfSigned } from './certs';
  * - `/v1.0/users/{upn}/mailFolders/{folder}/messages/delta` with absolute nextLink/deltaLink,
  *   `@removed` entries, `Prefer: odata.maxpagesize`, tokens that can be expired (410 or
  *   syncStateNotFound);
- * - messages, attachments (file/item/reference) and `/$value`;
+ * - messages, attachments (file/item/reference) and `/$value`; what remediation changes:
+ *   attachment DELETE, PATCH of categories/subject/body/singleValueExtendedProperties (body and
+ *   subject refused on received mail when `refuseContentUpdate` is set, as Graph may), `/move`,
+ *   `/copy`, folder creation (`POST mailFolders`, `POST mailFolders/{id}/childFolders`);
  * - subscriptions that really POST the validation token to the subscriber and fail creation
  *   (400, as Graph does) when the answer is wrong or later than 10 s; notifications delivered
  *   with configurable drops, duplicates and reordering; lifecycle events; expiry; renew; delete;
@@ -73,6 +76,8 @@ export interface FakeMessage {
 	internetMessageId: string;
 	categories: string[];
 	attachments: FakeAttachment[];
+	/** singleValueExtendedProperties by id (as written). */
+	extendedProperties: Map<string, string>;
 }
 
 interface FolderStore {
@@ -267,6 +272,11 @@ export interface FakeGraph {
 	tokensIssued: number;
 	/** Requests to /v1.0 without `Prefer: IdType="ImmutableId"`. */
 	missingImmutableId: number;
+	/**
+	 * Answer a PATCH of `subject` or `body` with 400, as Graph does for received mail in some
+	 * mailboxes (only drafts are fully editable); categories and extended properties still work.
+	 */
+	refuseContentUpdate: boolean;
 	close(): Promise<void>;
 }
 
@@ -476,6 +486,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 					receivedDateTime: input.receivedDateTime ?? new Date(Date.now() + index).toISOString(),
 					internetMessageId: `<${randomUUID()}@example.org>`,
 					categories: [],
+					extendedProperties: new Map(),
 					attachments: (input.attachments ?? []).map((attachment) => ({
 						id: `AAMkAtt${randomBytes(12).toString('base64url')}=`,
 						kind: attachment.kind ?? 'file',
@@ -583,6 +594,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		},
 		tokensIssued: 0,
 		missingImmutableId: 0,
+		refuseContentUpdate: false,
 		async close() {
 			await fake.settle();
 			lag.stop();
@@ -900,6 +912,37 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 				if (!Array.isArray(value) || value.some((name) => typeof name !== 'string'))
 					return graphError(400, 'ErrorInvalidProperty', 'categories must be an array of strings.');
 				message.categories = [...(value as string[])];
+			} else if (key === 'subject' || key === 'body') {
+				if (fake.refuseContentUpdate)
+					return graphError(
+						400,
+						'ErrorInvalidPropertyUpdateSentMessage',
+						'Update operation is not supported for some properties after the message is sent.',
+					);
+				if (key === 'subject') {
+					if (typeof value !== 'string')
+						return graphError(400, 'ErrorInvalidProperty', 'subject must be a string.');
+					message.subject = value;
+				} else {
+					const body = value as { contentType?: string; content?: unknown };
+					if (typeof body?.content !== 'string' || !/^(html|text)$/i.test(body.contentType ?? ''))
+						return graphError(400, 'ErrorInvalidProperty', 'body needs contentType and content.');
+					message.body = body.content;
+					message.bodyType = body.contentType!.toLowerCase() as 'html' | 'text';
+				}
+			} else if (key === 'singleValueExtendedProperties') {
+				const list = value as Array<{ id?: unknown; value?: unknown }>;
+				if (
+					!Array.isArray(list) ||
+					list.some((p) => typeof p?.id !== 'string' || typeof p?.value !== 'string')
+				)
+					return graphError(
+						400,
+						'ErrorInvalidProperty',
+						'singleValueExtendedProperties need id and value strings.',
+					);
+				for (const property of list)
+					message.extendedProperties.set(property.id as string, property.value as string);
 			} else if (key === 'isRead') {
 				if (typeof value !== 'boolean')
 					return graphError(400, 'ErrorInvalidProperty', 'isRead must be a boolean.');
@@ -936,6 +979,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 			seq: ++destination.seq,
 			categories: [...message.categories],
 			attachments: [...message.attachments],
+			extendedProperties: new Map(message.extendedProperties),
 		};
 		message.removed = true;
 		touch(message);
@@ -947,6 +991,79 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		}
 		if (notificationPolicy.auto) void fake.flushNotifications();
 		return json(201, messageJson(moved));
+	}
+
+	/** POST /messages/{id}/copy: a new message (new id, always) in the destination; the original stays. */
+	function copyMessage(message: FakeMessage, raw: string): Reply {
+		const read = jsonBody<{ destinationId?: unknown }>(raw || '{}');
+		if ('error' in read) return read.error;
+		const { destinationId } = read.body;
+		if (typeof destinationId !== 'string' || !destinationId)
+			return graphError(400, 'ErrorInvalidIdMalformed', 'destinationId is required.');
+		const destination = store(message.upn, destinationId);
+		const copy: FakeMessage = {
+			...message,
+			id: `AAMk${randomBytes(18).toString('base64url')}=`,
+			folder: destination.folder,
+			seq: ++destination.seq,
+			categories: [...message.categories],
+			attachments: message.attachments.map((a) => ({
+				...a,
+				id: `AAMkAtt${randomBytes(12).toString('base64url')}=`,
+			})),
+			extendedProperties: new Map(message.extendedProperties),
+		};
+		destination.messages.set(copy.id, copy);
+		messagesById.set(copy.id, copy);
+		return json(201, messageJson(copy));
+	}
+
+	/** POST mailFolders / childFolders: a new folder; 409 ErrorFolderExists for a taken name, as Graph answers. */
+	function createFolder(upn: string, parentId: string | null, raw: string): Reply {
+		const read = jsonBody<{ displayName?: unknown }>(raw || '{}');
+		if ('error' in read) return read.error;
+		const name = read.body.displayName;
+		if (typeof name !== 'string' || !name.trim())
+			return graphError(400, 'ErrorInvalidParameter', 'displayName is required.');
+		const taken = folderTree(upn).some(
+			(f) => f.parentId === parentId && f.displayName.toLowerCase() === name.toLowerCase(),
+		);
+		if (taken)
+			return graphError(
+				409,
+				'ErrorFolderExists',
+				'A folder with the specified name already exists.',
+			);
+		const folder = {
+			id: `AAMkAGFolder${randomBytes(60).toString('base64url')}`,
+			displayName: name,
+			parentId,
+		};
+		folderTree(upn).push(folder);
+		return json(201, {
+			id: folder.id,
+			displayName: name,
+			parentFolderId: parentId ?? 'msgfolderroot',
+		});
+	}
+
+	/** `$expand=singleValueExtendedProperties($filter=id eq '…')`: the matching properties. */
+	function withExpanded(message: FakeMessage, url: URL) {
+		const body: Record<string, unknown> = messageJson(message);
+		const expand = url.searchParams.get('$expand') ?? '';
+		const wanted = /^singleValueExtendedProperties(?:\(\$filter=(.*)\))?$/i.exec(expand.trim());
+		if (wanted) {
+			// `id eq '…'`, several joined with `or` (OData string literals, '' for a quote)
+			const ids = wanted[1]
+				? [...wanted[1].matchAll(/id eq '((?:[^']|'')*)'/gi)].map((m) =>
+						m[1].replace(/''/g, "'").toLowerCase(),
+					)
+				: undefined;
+			body.singleValueExtendedProperties = [...message.extendedProperties]
+				.filter(([key]) => ids === undefined || ids.includes(key.toLowerCase()))
+				.map(([key, value]) => ({ id: key, value }));
+		}
+		return body;
 	}
 
 	function attachmentJson(attachment: FakeAttachment) {
@@ -1217,6 +1334,22 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		}
 		if ((m = /^\/v1\.0\/users\/([^/]+)\/mailFolders\/?$/i.exec(path)) && method === 'GET')
 			return listFolders(decodeURIComponent(m[1]), null, url);
+		if ((m = /^\/v1\.0\/users\/([^/]+)\/mailFolders\/?$/i.exec(path)) && method === 'POST')
+			return createFolder(decodeURIComponent(m[1]), null, raw);
+		if (
+			(m = /^\/v1\.0\/users\/([^/]+)\/mailFolders\/([^/]+)\/childFolders$/i.exec(path)) &&
+			method === 'POST'
+		) {
+			const upn = decodeURIComponent(m[1]);
+			const parent = folderById(upn, decodeURIComponent(m[2]));
+			if (!parent)
+				return graphError(
+					404,
+					'ErrorItemNotFound',
+					'The specified object was not found in the store.',
+				);
+			return createFolder(upn, parent.id, raw);
+		}
 		if (
 			(m = /^\/v1\.0\/users\/([^/]+)\/mailFolders\/([^/]+)\/childFolders$/i.exec(path)) &&
 			method === 'GET'
@@ -1270,10 +1403,11 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 				);
 			}
 			const rest = m[3] ?? '';
-			if (rest === '' && method === 'GET') return json(200, messageJson(message));
+			if (rest === '' && method === 'GET') return json(200, withExpanded(message, url));
 			if (rest === '' && method === 'PATCH') return updateMessage(message, raw);
 			if (rest === '/move' && method === 'POST')
 				return moveMessage(message, raw, String(req.headers.prefer ?? ''));
+			if (rest === '/copy' && method === 'POST') return copyMessage(message, raw);
 			if (rest === '/$value' && method === 'GET') {
 				return {
 					status: 200,

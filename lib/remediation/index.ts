@@ -1,0 +1,6 @@
+export * from './banner';
+export * from './markers';
+export * from './policy';
+export * from './result';
+export * from './select';
+export * from './types';
