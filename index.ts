@@ -7,4 +7,5 @@ export { Microsoft365MailTrigger } from './nodes/Microsoft365MailTrigger/Microso
 export { Microsoft365MailPollTrigger } from './nodes/Microsoft365MailPollTrigger/Microsoft365MailPollTrigger.node';
 export { MicrosoftGraphAppApi } from './credentials/MicrosoftGraphAppApi.credentials';
 export { EmailIntelImapTrigger } from './nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node';
+export { EmailIntelImapEventsTrigger } from './nodes/EmailIntelImapEventsTrigger/EmailIntelImapEventsTrigger.node';
 export { EmailIntelImapApi } from './credentials/EmailIntelImapApi.credentials';

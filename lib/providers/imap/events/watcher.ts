@@ -161,6 +161,10 @@ export class MailboxWatcher<T> {
 			await disconnectImap(client);
 			throw imapError(error, settings, mailbox);
 		}
+		if (this.stopped) {
+			await disconnectImap(client); // stopped while opening: nobody else would close it
+			return;
+		}
 		this.client = client;
 	}
 
