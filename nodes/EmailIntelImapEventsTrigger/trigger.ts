@@ -33,12 +33,14 @@ export async function startEventsTrigger(context: ITriggerFunctions): Promise<IT
 	const node = context.getNode();
 	const manual = context.getMode() === 'manual';
 	let watchers: Array<{ watcher: MailboxWatcher<IBinaryData>; resume: boolean }>;
+	let mailboxList = '';
 	try {
 		const parameters = eventsParameters(
 			context.getNodeParameter('mailboxes', 'INBOX') as string,
 			context.getNodeParameter('events', []),
 			context.getNodeParameter('options', {}) as EventsOptionValues,
 		);
+		mailboxList = parameters.mailboxes.map((mailbox) => `"${mailbox}"`).join(', ');
 		const settings = imapSettingsFrom(await context.getCredentials(CREDENTIAL_NAME));
 		const identity = imapIdentity(settings);
 		const owner = ownerKey(context.getWorkflow().id, node.id ?? node.name, manual);
@@ -114,5 +116,7 @@ export async function startEventsTrigger(context: ITriggerFunctions): Promise<IT
 	};
 	if (manual) return { closeFunction, manualTriggerFunction: start };
 	await start();
+	// Also what tells an operator (and the real-n8n test) that the baseline is taken.
+	context.logger.info(`${LABEL}: watching ${mailboxList} over IDLE`);
 	return { closeFunction };
 }

@@ -89,6 +89,12 @@ describe('Email Intel IMAP Events Trigger in a real n8n', () => {
 	});
 
 	it('a message appended while n8n runs is one execution; what was there before is not an event', async () => {
+		// n8n 2.41 activates published workflows after "Editor is now accessible": wait until the
+		// trigger says its baseline is taken, or the message would be part of the baseline.
+		const watching = 'Email Intel IMAP Events Trigger: watching "INBOX" over IDLE';
+		for (let i = 0; i < 600 && !n8n.logs().includes(watching); i++)
+			await new Promise((resolve) => setTimeout(resolve, 100));
+		expect(n8n.logs()).toContain(watching);
 		const [uid] = await dovecot.seed('alice', 'INBOX', [message('arrived while active')]);
 		const executions = await n8n.waitForExecutions(workflowId, 1, 60_000);
 		expect(executions[0].status).toBe('success');
