@@ -32,6 +32,8 @@ export interface LongLivedHarnessOptions {
 	workflowId?: string;
 	/** First reactivation delay after emitError (n8n: 1,000 ms). */
 	reactivateAfterMs?: number;
+	/** Called on each emit, right when it happens (the benchmark times it). */
+	onEmit?: (items: INodeExecutionData[]) => void;
 }
 
 export interface LongLivedHarness {
@@ -127,6 +129,7 @@ export function startLongLivedHarness(
 			'trigger',
 			harness.activations === 0 ? 'activate' : 'init',
 			(data) => {
+				options.onEmit?.(data[0]);
 				saveStaticData(workflow);
 				harness.executions.push(data[0]);
 			},
