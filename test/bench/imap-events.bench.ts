@@ -140,13 +140,14 @@ async function main(): Promise<void> {
 		const ours = median(latency.ours);
 		const theirs = median(latency.n8n);
 		log(
-			`delivery → emit, median of ${MESSAGES}: ours ${ours.toFixed(1)} ms, n8n Email Trigger (IMAP) v2.2 ${theirs.toFixed(1)} ms`,
+			`delivery → emit, median of ${MESSAGES}: ours ${ours.toFixed(1)} ms, n8n ${install.version} Email Trigger (IMAP) v2.2 ${theirs.toFixed(1)} ms`,
 		);
 		const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 		process.stdout.write(
 			`${JSON.stringify({
 				bench: 'imap-events',
 				node: process.version,
+				n8n: install.version,
 				p11_event_latency_vs_n8n: round(ours / theirs),
 				ours_median_ms: round(ours, 1),
 				n8n_median_ms: round(theirs, 1),
