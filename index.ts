@@ -8,6 +8,7 @@ export { Microsoft365MailPollTrigger } from './nodes/Microsoft365MailPollTrigger
 export { MicrosoftGraphAppApi } from './credentials/MicrosoftGraphAppApi.credentials';
 export { EmailIntelImap } from './nodes/EmailIntelImap/EmailIntelImap.node';
 export { EmailIntelImapTrigger } from './nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node';
+export { EmailIntelImapEventsTrigger } from './nodes/EmailIntelImapEventsTrigger/EmailIntelImapEventsTrigger.node';
 export { EmailIntelImapApi } from './credentials/EmailIntelImapApi.credentials';
 export { DsxConnectConnector } from './nodes/DsxConnectConnector/DsxConnectConnector.node';
 export { DsxConnect } from './nodes/DsxConnect/DsxConnect.node';

@@ -58,7 +58,9 @@ copyAssets(path.join(root, 'test/fakes'), path.join(out, 'test/fakes'), ['.graph
 const { cachedN8n } = require(path.join(out, 'test/e2e/install.js'));
 const n8nNode = cachedN8n()?.nodeBin;
 const runtimeFor = (file) =>
-	file.startsWith('imap-ingest') && n8nNode ? n8nNode : process.execPath;
+	(file.startsWith('imap-ingest') || file.startsWith('imap-events')) && n8nNode
+		? n8nNode
+		: process.execPath;
 
 const benches = fs
 	.readdirSync(__dirname)

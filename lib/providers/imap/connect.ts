@@ -11,6 +11,11 @@ export interface ConnectOptions {
 	/** Receives imapflow's protocol log (e.g. to count commands in the benchmark). */
 	logger?: ImapFlowOptions['logger'];
 	fetch?: FetchLike;
+	/**
+	 * imapflow options laid over the short-poll defaults of imapFlowOptions(), e.g. by the
+	 * long-lived IDLE connection of the events trigger (auto-IDLE on, QRESYNC enabled).
+	 */
+	flow?: Partial<ImapFlowOptions>;
 }
 
 /** Builds imapflow's options from our settings: TLS mode, certificate trust, SNI. */
@@ -67,6 +72,7 @@ export async function connectImap(
 	const login = await resolveLogin(settings.auth, options.fetch);
 	const client = new ImapFlow({
 		...imapFlowOptions(settings, login),
+		...options.flow,
 		...(options.logger ? { logger: options.logger } : {}),
 	});
 	client.on('error', () => {
