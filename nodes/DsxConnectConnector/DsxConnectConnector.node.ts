@@ -17,6 +17,8 @@ import { errorMessage } from '../../lib/errors';
 import { clearOwner } from '../../lib/state/registry';
 import { DSX_CONNECT_CREDENTIAL, dsxConnectClientFrom } from '../shared/dsx-connect/client';
 import { toNodeError } from '../shared/errors';
+import { testImapCredential } from '../shared/imap-credential';
+import { testGraphCredential } from '../shared/microsoft365/core';
 import { enrollNow } from './activation';
 import {
 	ITEM_ACTION_PATH,
@@ -60,11 +62,13 @@ export class DsxConnectConnector implements INodeType {
 			{
 				name: 'emailIntelImapApi',
 				required: true,
+				testedBy: 'emailIntelImapApiTest',
 				displayOptions: { show: { mailProviders: ['imap', 'both'] } },
 			},
 			{
 				name: 'microsoftGraphAppApi',
 				required: true,
+				testedBy: 'microsoftGraphAppApiTest',
 				displayOptions: { show: { mailProviders: ['graph', 'both'] } },
 			},
 		],
@@ -84,6 +88,14 @@ export class DsxConnectConnector implements INodeType {
 			},
 		],
 		properties,
+	};
+
+	// n8n runs a credential's test through any node that lists it: the mailbox credentials read here are tested as on the triggers.
+	methods = {
+		credentialTest: {
+			emailIntelImapApiTest: testImapCredential,
+			microsoftGraphAppApiTest: testGraphCredential,
+		},
 	};
 
 	webhookMethods = {
