@@ -85,8 +85,10 @@ for (let index = 0; index < args.length; index++) {
 	}
 }
 
-const ensure = run(process.execPath, [path.join(root, 'test/imap/ensure-dovecot.js')]).status;
-if (ensure !== 0) process.exit(ensure ?? 1);
+for (const ensurer of ['test/imap/ensure-dovecot.js', 'test/clamav/ensure-clamd.js']) {
+	const ensure = run(process.execPath, [path.join(root, ensurer)]).status;
+	if (ensure !== 0) process.exit(ensure ?? 1);
+}
 
 /** The suites' test files that Jest would run with these arguments (no setup runs for a listing). */
 function listTests(suite) {

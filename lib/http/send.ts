@@ -118,8 +118,19 @@ export function sendOnce(request: HttpRequest, options: AttemptOptions): Promise
 					: {}),
 			});
 		});
-		req.end(request.body);
+		const body = request.body;
+		if (isStream(body)) {
+			// A failing source (a binary store read error) aborts the request and reaches the
+			// caller through req's 'error' (fail above); a failed request stops reading the source.
+			pipeline(body, req, (error) => {
+				if (error) req.destroy(error);
+			});
+		} else req.end(body);
 	});
+}
+
+function isStream(body: HttpRequest['body']): body is Readable {
+	return typeof body === 'object' && body !== null && typeof (body as Readable).pipe === 'function';
 }
 
 function flatHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {

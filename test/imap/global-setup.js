@@ -2,7 +2,10 @@
 // Installs it when root and missing; otherwise the run fails here with the install command
 // (a Dovecot-backed test never skips). Each test file starts its own server (dovecot.ts).
 const { ensureDovecotInstalled } = require('./ensure-dovecot');
+// The ClamAV tests start a real clamd (test/clamav/clamd.ts) and never skip either.
+const { ensureClamdInstalled } = require('../clamav/ensure-clamd');
 
 module.exports = async function globalSetup() {
 	ensureDovecotInstalled();
+	ensureClamdInstalled();
 };
