@@ -16,8 +16,11 @@ const MAX_CANDIDATES = 5;
 
 const KEYWORD = /\b(?:password|passwort|passwd|kennwort|pwd|pw)\b/gi;
 const QUOTES = /^["'«“‘]+|["'»”’]+$/g;
-/** Sentence punctuation that ends a password written in prose ("Password: x7f2." ). */
-const TRAILING = /[.,;!?)]+$/;
+/**
+ * Punctuation that ends a password written in prose ("Password: x7f2." ). `!` and `?` stay:
+ * passwords end in them far more often than sentences around a password do.
+ */
+const TRAILING = /[.,;)\]]+$/;
 
 /** Every password candidate, in text order (at most MAX_CANDIDATES, deduplicated). */
 export function findArchivePasswords(text: string | undefined): string[] {
@@ -61,5 +64,6 @@ function tokenAfter(text: string, start: number): string | undefined {
 	while (end < tokenEnd && !/\s/.test(text[end]!)) end++;
 	if (end - at > MAX_PASSWORD_LENGTH) return undefined;
 	const token = text.slice(at, end).replace(QUOTES, '').replace(TRAILING, '').replace(QUOTES, '');
-	return token.length > 0 ? token : undefined;
+	// A password has at least one letter or digit; "password: :" is not one.
+	return /[\p{L}\p{N}]/u.test(token) ? token : undefined;
 }

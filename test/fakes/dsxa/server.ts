@@ -18,7 +18,8 @@ import { ENCRYPTED_HEADER_BYTES, ENCRYPTED_MARKER, passwordDigest, xor } from '.
  *   it has scanned, else "Unknown".
  * - Faults on demand: "initializing" answers, 5xx answers, a delay before each answer.
  * - Answers in the flat shape or the nested `details` (camelCase) shape.
- * - Counts requests in flight from their first byte until their body has ended (`maxInFlight`).
+ * - Counts requests in flight from their first byte until their answer is sent, which is after
+ *   their body has ended (`maxInFlight`): what a client's concurrency limit must bound.
  */
 export type AnswerShape = 'flat' | 'nested';
 
@@ -33,7 +34,7 @@ export interface ScanRecord {
 export interface FakeDsxa {
 	url: string;
 	token: string | undefined;
-	/** Requests still sending their body right now, and the most there ever were. */
+	/** Requests sending their body or waiting for their answer right now, and the most there ever were. */
 	readonly inFlight: number;
 	readonly maxInFlight: number;
 	/** Every scan and hash request answered, in order. */
@@ -67,6 +68,7 @@ export async function startFakeDsxa(options: FakeDsxaOptions = {}): Promise<Fake
 	let failures = { left: 0, status: 503 };
 	const known = new Map<string, { verdict: string; threatType?: string }>();
 	const scans: ScanRecord[] = [];
+	const timers = new Set<NodeJS.Timeout>();
 	const state = { shape: options.shape ?? ('flat' as AnswerShape), delayMs: 0 };
 
 	const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -80,16 +82,20 @@ export async function startFakeDsxa(options: FakeDsxaOptions = {}): Promise<Fake
 				inFlight--;
 			}
 		};
-		req.once('end', uncount);
-		req.once('close', uncount);
+		res.once('close', uncount);
 		const answer = (status: number, body: unknown) => {
 			const send = () => {
 				if (res.destroyed) return;
 				res.writeHead(status, { 'content-type': 'application/json' });
 				res.end(JSON.stringify(body));
 			};
-			if (state.delayMs > 0) setTimeout(send, state.delayMs);
-			else send();
+			if (state.delayMs > 0) {
+				const timer = setTimeout(() => {
+					timers.delete(timer);
+					send();
+				}, state.delayMs);
+				timers.add(timer);
+			} else send();
 		};
 		if (options.token !== undefined) {
 			const given = req.headers['auth'] ?? req.headers['auth_token'];
@@ -280,6 +286,7 @@ export async function startFakeDsxa(options: FakeDsxaOptions = {}): Promise<Fake
 		},
 		stop: () =>
 			new Promise<void>((resolve) => {
+				for (const timer of timers) clearTimeout(timer);
 				server.closeAllConnections();
 				server.close(() => resolve());
 			}),
