@@ -8,3 +8,7 @@ export { Microsoft365MailPollTrigger } from './nodes/Microsoft365MailPollTrigger
 export { MicrosoftGraphAppApi } from './credentials/MicrosoftGraphAppApi.credentials';
 export { EmailIntelImapTrigger } from './nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node';
 export { EmailIntelImapApi } from './credentials/EmailIntelImapApi.credentials';
+export { DeepInstinctDsx } from './nodes/DeepInstinctDsx/DeepInstinctDsx.node';
+export { DeepInstinctDsxApi } from './credentials/DeepInstinctDsxApi.credentials';
+export { ClamAv } from './nodes/ClamAv/ClamAv.node';
+export { ClamAvApi } from './credentials/ClamAvApi.credentials';

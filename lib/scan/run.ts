@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream';
 
-import { MailIntelError, errorMessage, isMailIntelError } from '../errors';
+import { errorMessage, isMailIntelError } from '../errors';
 import { createLimiter } from '../util/limit';
 import { withRetry, type RetryOptions } from '../util/retry';
+import { sha256Of } from './hash';
 import { MeteredStream } from './metered';
 import type { EngineVerdict, FileVerdict, ScanEngine, ScanInput, ScannedFile } from './types';
 
@@ -130,23 +130,4 @@ async function scanOne(
 /** The same for every file, so no use trying the others: a credential field to fix. */
 function isConfigurationError(error: unknown): boolean {
 	return isMailIntelError(error) && !error.retryable && error.field !== undefined;
-}
-
-/** Reads the bytes once for their SHA-256 (hash-first on a file whose hash nobody computed). */
-async function sha256Of(input: ScanInput, signal: AbortSignal): Promise<string> {
-	const hash = createHash('sha256');
-	const stream = await input.open();
-	const abort = () => stream.destroy(signal.reason as Error);
-	signal.addEventListener('abort', abort, { once: true });
-	try {
-		for await (const chunk of stream) hash.update(chunk as Buffer);
-	} catch (error) {
-		throw new MailIntelError(`could not read ${input.file.filename}: ${errorMessage(error)}`, {
-			source: 'mail',
-			cause: error,
-		});
-	} finally {
-		signal.removeEventListener('abort', abort);
-	}
-	return hash.digest('hex');
 }
