@@ -33,15 +33,39 @@ export class ClamdEngine implements ScanEngine {
 	constructor(private readonly options: ClamdOptions) {}
 
 	async scan(input: ScanInput): Promise<EngineVerdict> {
-		const reply = await this.session(
-			async (socket) => {
-				const source = await input.open();
-				await sendStream(socket, source);
-			},
-			'zINSTREAM\0',
-			input.signal,
-		);
+		let reply: string;
+		try {
+			reply = await this.session(
+				async (socket) => {
+					const source = await input.open();
+					await sendStream(socket, source);
+				},
+				'zINSTREAM\0',
+				input.signal,
+			);
+		} catch (error) {
+			if (await this.closedForSize(error)) return { verdict: 'NotScanned', reason: 'size' };
+			throw error;
+		}
 		return parseInstreamReply(reply);
+	}
+
+	/**
+	 * clamd answers "INSTREAM size limit exceeded" and closes while we are still writing. Node
+	 * destroys a socket whose write failed before reading what arrived, so the reply can be lost
+	 * (often over a Unix socket). A write cut off by clamd (EPIPE/ECONNRESET) while clamd itself
+	 * still answers PING is that limit: clamd ends an INSTREAM early for nothing else while the
+	 * bytes keep coming (its idle timeouts cannot run out mid-stream).
+	 */
+	private async closedForSize(error: unknown): Promise<boolean> {
+		const code = (error as MailIntelError)?.code;
+		if (code !== 'EPIPE' && code !== 'ECONNRESET') return false;
+		try {
+			await this.ping();
+			return true;
+		} catch {
+			return false;
+		}
 	}
 
 	/** PING → PONG: the credential test. */
@@ -177,6 +201,7 @@ async function sendStream(socket: net.Socket, source: Readable): Promise<void> {
 		for await (const chunk of source) {
 			const bytes = chunk as Buffer;
 			if (bytes.length === 0) continue;
+			if (socket.destroyed) return;
 			const header = Buffer.alloc(4);
 			header.writeUInt32BE(bytes.length);
 			socket.write(header);
