@@ -1,6 +1,5 @@
-import { pipeline } from 'node:stream';
-
 import { errorMessage, isMailIntelError } from '../errors';
+import { streamInto } from '../http/send';
 import { createLimiter } from '../util/limit';
 import { withRetry, type RetryOptions } from '../util/retry';
 import { sha256Of } from './hash';
@@ -103,7 +102,7 @@ async function scanOne(
 				meter = new MeteredStream(max);
 				const metered = meter;
 				const source = await input.open();
-				pipeline(source, metered, () => undefined);
+				streamInto(source, metered);
 				const answer = await engine.scan({ ...input, file, open: async () => metered, signal });
 				if (metered.sha256) {
 					file.sha256 = metered.sha256;
