@@ -204,8 +204,12 @@ async function sendStream(socket: net.Socket, source: Readable): Promise<void> {
 			if (socket.destroyed) return;
 			const header = Buffer.alloc(4);
 			header.writeUInt32BE(bytes.length);
+			// One writev for the length and the bytes, not two socket writes per chunk.
+			socket.cork();
 			socket.write(header);
-			if (!socket.write(bytes)) await drained(socket);
+			const room = socket.write(bytes);
+			socket.uncork();
+			if (!room) await drained(socket);
 		}
 		socket.write(END_OF_STREAM);
 	} finally {
