@@ -17,3 +17,7 @@ export { EmailIntelGmailTrigger } from './nodes/EmailIntelGmailTrigger/EmailInte
 export { EmailIntelGmailOAuth2Api } from './credentials/EmailIntelGmailOAuth2Api.credentials';
 export { EmailIntelGoogleApi } from './credentials/EmailIntelGoogleApi.credentials';
 export { MailRemediation } from './nodes/MailRemediation/MailRemediation.node';
+export { DeepInstinctDsx } from './nodes/DeepInstinctDsx/DeepInstinctDsx.node';
+export { DeepInstinctDsxApi } from './credentials/DeepInstinctDsxApi.credentials';
+export { ClamAv } from './nodes/ClamAv/ClamAv.node';
+export { ClamAvApi } from './credentials/ClamAvApi.credentials';

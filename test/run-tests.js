@@ -85,8 +85,12 @@ for (let index = 0; index < args.length; index++) {
 	}
 }
 
-// Real servers the suites start: Dovecot, and PostgreSQL + Redis for n8n's queue mode.
-for (const ensurer of ['test/imap/ensure-dovecot.js', 'test/system/ensure-queue-servers.js']) {
+// Real servers the suites start: Dovecot, clamd, and PostgreSQL + Redis for n8n's queue mode.
+for (const ensurer of [
+	'test/imap/ensure-dovecot.js',
+	'test/clamav/ensure-clamd.js',
+	'test/system/ensure-queue-servers.js',
+]) {
 	const ensure = run(process.execPath, [path.join(root, ensurer)]).status;
 	if (ensure !== 0) process.exit(ensure ?? 1);
 }

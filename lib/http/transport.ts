@@ -112,8 +112,10 @@ export class HttpTransport {
 	 */
 	async request(request: HttpRequest, hooks: AttemptHooks = {}): Promise<HttpResponse> {
 		const idempotent = isIdempotent(request);
+		// A streamed body has been consumed by the first attempt: nothing is left to send again.
+		const replayable = !(typeof request.body === 'object' && 'pipe' in request.body);
 		for (let attempt = 0; ; attempt++) {
-			const lastTry = attempt >= this.retry.retries;
+			const lastTry = attempt >= this.retry.retries || !replayable;
 			let response: HttpResponse;
 			try {
 				response = await this.attempt(request, hooks);

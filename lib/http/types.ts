@@ -23,7 +23,12 @@ export interface HttpRequest {
 	/** Absolute http(s) URL, sent as given. */
 	url: string;
 	headers?: Record<string, string>;
-	body?: string | Uint8Array;
+	/**
+	 * A stream is sent as it is read (chunked unless a content-length header is given), never
+	 * buffered: for file uploads (a DSXA scan). It can be sent only once, so the transport never
+	 * retries such a request; its caller retries by opening the bytes again.
+	 */
+	body?: string | Uint8Array | Readable;
 	/**
 	 * Repeating the request is harmless. GET, HEAD, PUT, DELETE and OPTIONS are by definition
 	 * (RFC 9110 §9.2.2); a POST or PATCH only when its caller says so (an upsert, a token grant).

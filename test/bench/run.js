@@ -49,6 +49,7 @@ function copyAssets(from, to, extensions) {
 	}
 }
 copyAssets(path.join(root, 'test/imap'), path.join(out, 'test/imap'), ['.js']);
+copyAssets(path.join(root, 'test/clamav'), path.join(out, 'test/clamav'), ['.js']);
 copyAssets(path.join(root, 'test/system'), path.join(out, 'test/system'), ['.js']);
 copyAssets(path.join(root, 'test/fakes'), path.join(out, 'test/fakes'), ['.graphql']);
 

@@ -3,9 +3,12 @@
 // (a Dovecot-backed test never skips). Each test file starts its own server (dovecot.ts).
 const { ensureDovecotInstalled } = require('./ensure-dovecot');
 const { ensureQueueServersInstalled } = require('../system/ensure-queue-servers');
+// The ClamAV tests start a real clamd (test/clamav/clamd.ts) and never skip either.
+const { ensureClamdInstalled } = require('../clamav/ensure-clamd');
 
 module.exports = async function globalSetup() {
 	ensureDovecotInstalled();
+	ensureClamdInstalled();
 	// test/system/queue-servers.test.ts starts the queue-mode PostgreSQL and Redis.
 	ensureQueueServersInstalled();
 };

@@ -1,0 +1,113 @@
+import { MailIntelError } from '../errors';
+import { SCANNER_INITIALIZING } from './run';
+import type { EngineVerdict } from './types';
+
+/**
+ * DSXA's answer (`POST /scan/binary/v2`, `/scan/by_hash`) in the pack's verdict model. Two
+ * documented shapes (/work/shared/apis/dsx/dsxa-openapi.derived.json, ScanResponse): the flat
+ * one (`verdict_details`, `file_info` in snake_case) and the one some builds send, with those
+ * nested under `details` in camelCase (`details.verdictDetails.threatType`). The DSXA Python
+ * SDK reads both; so do we.
+ */
+export interface DsxaAnswer {
+	verdict: string;
+	scanId?: string;
+	eventDescription?: string;
+	reason?: string;
+	threatType?: string;
+	fileHash?: string;
+}
+
+type Json = Record<string, unknown>;
+
+const asObject = (value: unknown): Json =>
+	value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
+const asText = (value: unknown): string | undefined =>
+	typeof value === 'string' && value.length > 0 ? value : undefined;
+/** `snake_case` or `camelCase`, whichever the build sent. */
+const field = (object: Json, snake: string, camel: string): unknown =>
+	object[snake] ?? object[camel];
+
+export function readDsxaAnswer(body: unknown): DsxaAnswer {
+	const root = asObject(body);
+	const details = asObject(root.details);
+	const verdictDetails = asObject(
+		field(root, 'verdict_details', 'verdictDetails') ??
+			field(details, 'verdict_details', 'verdictDetails'),
+	);
+	const fileInfo = asObject(
+		field(root, 'file_info', 'fileInfo') ?? field(details, 'file_info', 'fileInfo'),
+	);
+	const verdict = asText(root.verdict) ?? asText(details.verdict);
+	if (!verdict)
+		throw new MailIntelError('the DSXA scanner answered without a verdict', {
+			source: 'dsx',
+			code: 'BAD_RESPONSE',
+			retryable: true,
+			hint: 'Check that the scanner URL points at a DSXA scanner (its /scan/binary/v2 answers JSON with a verdict).',
+		});
+	const answer: DsxaAnswer = { verdict };
+	const scanGuid = asText(
+		field(root, 'scan_guid', 'scanGuid') ?? field(details, 'scan_guid', 'scanGuid'),
+	);
+	const eventDescription = asText(field(verdictDetails, 'event_description', 'eventDescription'));
+	const reason = asText(verdictDetails.reason);
+	const threatType = asText(field(verdictDetails, 'threat_type', 'threatType'));
+	const fileHash = asText(field(fileInfo, 'file_hash', 'fileHash'));
+	if (scanGuid) answer.scanId = scanGuid;
+	if (eventDescription) answer.eventDescription = eventDescription;
+	if (reason) answer.reason = reason;
+	if (threatType) answer.threatType = threatType;
+	if (fileHash) answer.fileHash = fileHash;
+	return answer;
+}
+
+const INITIALIZING = /initiali[sz]/i;
+
+/**
+ * Maps DSXA's seven verdicts onto the model. "Not Scanned" while the scanner is initializing
+ * is thrown as retryable (the runner waits and sends again); "Scanning" (an asynchronous scan
+ * still running) and other "Not Scanned" answers are NotScanned with DSXA's reason;
+ * "Non Compliant" (the file breaks the protected entity's policy) is Unknown: judged, but not
+ * as benign; an unrecognised verdict is Unknown too, never Benign.
+ */
+export function toEngineVerdict(answer: DsxaAnswer): EngineVerdict {
+	const why = [answer.eventDescription, answer.reason].filter(Boolean).join(': ') || undefined;
+	const base = {
+		...(answer.scanId ? { scanId: answer.scanId } : {}),
+		...(why ? { reason: why } : {}),
+	};
+	switch (answer.verdict) {
+		case 'Benign':
+			return { verdict: 'Benign', ...base };
+		case 'Malicious':
+			return {
+				verdict: 'Malicious',
+				...base,
+				...(answer.threatType ? { threatType: answer.threatType } : {}),
+			};
+		case 'Unknown':
+			return { verdict: 'Unknown', ...base };
+		case 'Unsupported File Type':
+			return { verdict: 'Unsupported', ...base, reason: why ?? 'Unsupported File Type' };
+		case 'Not Scanned':
+			if (why && INITIALIZING.test(why))
+				throw new MailIntelError(`the DSXA scanner is initializing (${why})`, {
+					source: 'dsx',
+					code: SCANNER_INITIALIZING,
+					retryable: true,
+					hint: 'The scanner is still starting; the scan is retried with backoff.',
+				});
+			return { verdict: 'NotScanned', ...base, reason: why ?? 'Not Scanned' };
+		case 'Scanning':
+			return { verdict: 'NotScanned', ...base, reason: `scanning${why ? `: ${why}` : ''}` };
+		case 'Non Compliant':
+			return { verdict: 'Unknown', ...base, reason: `non-compliant${why ? `: ${why}` : ''}` };
+		default:
+			return {
+				verdict: 'Unknown',
+				...base,
+				reason: `unrecognised DSXA verdict "${answer.verdict}"`,
+			};
+	}
+}

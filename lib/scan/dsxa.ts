@@ -1,0 +1,169 @@
+import { MailIntelError } from '../errors';
+import { HttpTransport, readText, type HttpResponse, type TlsTrust } from '../http';
+import { httpError } from '../util/http-error';
+import { readDsxaAnswer, toEngineVerdict } from './dsxa-response';
+import { DEFAULT_SCAN_TIMEOUT_MS } from './run';
+import type { EngineVerdict, ScanEngine, ScanInput } from './types';
+
+export interface DsxaOptions extends TlsTrust {
+	/** Scanner root, e.g. `http://dsxa:5000` (DSXA listens on plain HTTP 5000 unless TLS is set up). */
+	url: string;
+	/** The scanner's AUTH_TOKEN, sent as both `AUTH` and `AUTH_TOKEN` as the DSXA SDKs do. */
+	token?: string;
+	/** Protected entity (policy) id; DSXA's JS SDK default is 1. */
+	protectedEntity?: number;
+	/** Longest wait for one answer (the upload plus the scan). */
+	timeoutMs?: number;
+	/** For tests and benchmarks; one is built from the options otherwise. */
+	transport?: HttpTransport;
+}
+
+/** DSXA answers are a small JSON document. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/**
+ * The Deep Instinct DSXA scanner as a ScanEngine: the bytes streamed to `POST /scan/binary/v2`
+ * through the pack's HTTP transport (never a buffer of the file), `POST /scan/by_hash` for
+ * reputation. The transport does not retry (a streamed body is gone once sent, and the runner
+ * retries the whole file, opening its bytes again).
+ */
+export class DsxaEngine implements ScanEngine {
+	readonly name = 'dsxa' as const;
+	private readonly transport: HttpTransport;
+	private readonly base: string;
+
+	constructor(private readonly options: DsxaOptions) {
+		this.base = scannerBase(options.url);
+		const timeoutMs = options.timeoutMs ?? DEFAULT_SCAN_TIMEOUT_MS;
+		this.transport =
+			options.transport ??
+			new HttpTransport({
+				source: 'dsx',
+				field: 'url',
+				retry: { retries: 0 },
+				timeouts: { responseMs: timeoutMs, idleMs: timeoutMs },
+				...(options.ca ? { ca: options.ca } : {}),
+				...(options.dangerouslySkipTlsVerification ? { dangerouslySkipTlsVerification: true } : {}),
+			});
+	}
+
+	async scan(input: ScanInput): Promise<EngineVerdict> {
+		const headers: Record<string, string> = {
+			...this.commonHeaders(),
+			'content-type': 'application/octet-stream',
+		};
+		const metadata = customMetadata(input.metadata);
+		if (metadata) headers['x-custom-metadata'] = metadata;
+		if (input.archivePassword)
+			headers['scan_password'] = Buffer.from(input.archivePassword, 'utf8').toString('base64');
+		const response = await this.transport.request({
+			method: 'POST',
+			url: `${this.base}/scan/binary/v2`,
+			headers,
+			body: await input.open(),
+			...(input.signal ? { signal: input.signal } : {}),
+		});
+		return toEngineVerdict(readDsxaAnswer(await this.json(response)));
+	}
+
+	/** The verdict DSXA already holds for this SHA-256, or undefined when it has none. */
+	async byHash(sha256: string): Promise<EngineVerdict | undefined> {
+		const response = await this.transport.request({
+			method: 'POST',
+			url: `${this.base}/scan/by_hash`,
+			headers: { ...this.commonHeaders(), 'content-type': 'application/json' },
+			body: JSON.stringify({ hash: sha256 }),
+			idempotent: true,
+		});
+		if (response.status === 404) {
+			response.body.resume();
+			return undefined;
+		}
+		const answer = readDsxaAnswer(await this.json(response));
+		// Unknown / Not Scanned by hash = never seen: upload the bytes.
+		if (answer.verdict === 'Unknown' || answer.verdict === 'Not Scanned') return undefined;
+		return toEngineVerdict(answer);
+	}
+
+	private commonHeaders(): Record<string, string> {
+		const headers: Record<string, string> = {
+			protected_entity: String(this.options.protectedEntity ?? 1),
+		};
+		if (this.options.token) {
+			headers['auth'] = this.options.token;
+			headers['auth_token'] = this.options.token;
+		}
+		return headers;
+	}
+
+	private async json(response: HttpResponse): Promise<unknown> {
+		const text = await readText(response.body, { maxBytes: MAX_ANSWER_BYTES, source: 'dsx' });
+		if (response.status === 401 || response.status === 403)
+			throw new MailIntelError(
+				`the DSXA scanner refused the auth token (HTTP ${response.status})`,
+				{
+					source: 'dsx',
+					status: response.status,
+					code: 'AUTH_FAILED',
+					field: 'token',
+					requestId: response.clientRequestId,
+					hint: "Set the credential's Auth Token to the scanner's AUTH_TOKEN (empty when the scanner runs without one).",
+				},
+			);
+		if (response.status < 200 || response.status >= 300)
+			throw httpError({
+				source: 'dsx',
+				status: response.status,
+				message: `the DSXA scanner answered HTTP ${response.status}: ${text.slice(0, 300)}`,
+				requestId: response.clientRequestId,
+				retryAfter: response.headers['retry-after'],
+				hint:
+					response.status >= 500
+						? 'The scanner failed; the scan is retried with backoff.'
+						: 'Check the credential: scanner URL and protected entity.',
+			});
+		try {
+			return JSON.parse(text);
+		} catch {
+			throw new MailIntelError(
+				`the DSXA scanner answered HTTP ${response.status} with something other than JSON: ${text.slice(0, 120)}`,
+				{
+					source: 'dsx',
+					code: 'BAD_RESPONSE',
+					retryable: true,
+					hint: 'Check that the scanner URL points at a DSXA scanner.',
+				},
+			);
+		}
+	}
+}
+
+/** The scanner root without a trailing slash; a malformed URL names the field to fix. */
+function scannerBase(url: string): string {
+	let parsed: URL;
+	try {
+		parsed = new URL(url.trim());
+	} catch {
+		parsed = new URL('invalid:');
+	}
+	if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+		throw new MailIntelError(`the scanner URL "${url}" is not an http(s) URL`, {
+			source: 'config',
+			code: 'BAD_URL',
+			field: 'url',
+			hint: 'Enter the scanner root, e.g. http://dsxa.internal:5000 or https://dsxa.example.com.',
+		});
+	return parsed.href.replace(/\/+$/, '');
+}
+
+/**
+ * `X-Custom-Metadata`: DSXA echoes it back and logs it. Values are percent-encoded (DSXA asks
+ * for non-ASCII to be; commas and colons would break the key:value list).
+ */
+function customMetadata(metadata: Record<string, string> | undefined): string | undefined {
+	if (!metadata) return undefined;
+	const pairs = Object.entries(metadata)
+		.filter(([, value]) => value !== undefined && value !== '')
+		.map(([key, value]) => `${key}:${encodeURIComponent(value)}`);
+	return pairs.length > 0 ? pairs.join(',') : undefined;
+}

@@ -1,0 +1,132 @@
+import { errorMessage, isMailIntelError } from '../errors';
+import { streamInto } from '../http/send';
+import { createLimiter } from '../util/limit';
+import { withRetry, type RetryOptions } from '../util/retry';
+import { sha256Of } from './hash';
+import { MeteredStream } from './metered';
+import type { EngineVerdict, FileVerdict, ScanEngine, ScanInput, ScannedFile } from './types';
+
+export const DEFAULT_SCAN_CONCURRENCY = 4;
+/** Per file, across its retries: a 100 MB archive on a busy scanner takes tens of seconds. */
+export const DEFAULT_SCAN_TIMEOUT_MS = 300_000;
+/**
+ * Retries of one file: a scanner answering "initializing" or a 5xx is usually back within
+ * seconds (DSXA loads its model at start). lib/util/retry's policy: exponential backoff with
+ * jitter, Retry-After when the engine passed one on.
+ */
+export const SCAN_RETRY: RetryOptions = { retries: 4, baseDelayMs: 1_000, maxDelayMs: 15_000 };
+
+/** The code engines throw for a scanner that is still starting (DSXA "Not Scanned: initializing"). */
+export const SCANNER_INITIALIZING = 'SCANNER_INITIALIZING';
+
+export interface ScanRunOptions {
+	/** Files in flight at once (default 4). */
+	concurrency?: number;
+	/** Bytes; a larger file is `NotScanned` (reason `size`) and never sent. Undefined: no cap. */
+	maxSizeBytes?: number;
+	/** Ask the engine by SHA-256 first (engine.byHash); upload only when the hash is unknown. */
+	hashFirst?: boolean;
+	/** Per file, including its retries. */
+	timeoutMs?: number;
+	retry?: Partial<RetryOptions>;
+	signal?: AbortSignal;
+	/** Monotonic ms, replaceable in tests. */
+	now?: () => number;
+}
+
+/**
+ * The runner every engine uses: each file through the engine with a concurrency limit, a size
+ * cap checked before (declared size) and while (bytes that flow) sending, optional hash-first,
+ * retries of what the engine calls retryable, a per-file timeout. Answers one FileVerdict per
+ * input, in input order; a file that fails after its retries is `Error` with the reason, never
+ * dropped. Only a configuration failure (a rejected token, an untrusted certificate: the same
+ * for every file) is thrown, and stops the files still waiting.
+ */
+export async function scanFiles(
+	engine: ScanEngine,
+	inputs: readonly ScanInput[],
+	options: ScanRunOptions = {},
+): Promise<FileVerdict[]> {
+	const limit = createLimiter(options.concurrency ?? DEFAULT_SCAN_CONCURRENCY);
+	const stop = new AbortController();
+	const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+	return Promise.all(
+		inputs.map((input) =>
+			limit(async () => {
+				signal.throwIfAborted();
+				try {
+					return await scanOne(engine, input, { ...options, signal });
+				} catch (error) {
+					stop.abort(error);
+					throw error;
+				}
+			}),
+		),
+	);
+}
+
+async function scanOne(
+	engine: ScanEngine,
+	input: ScanInput,
+	options: ScanRunOptions & { signal: AbortSignal },
+): Promise<FileVerdict> {
+	const now = options.now ?? (() => performance.now());
+	const started = now();
+	const file: ScannedFile = { ...input.file };
+	const verdict = (result: EngineVerdict): FileVerdict => ({
+		attachment: file,
+		...result,
+		engine: engine.name,
+		durationMs: Math.round(now() - started),
+	});
+	const max = options.maxSizeBytes;
+	if (max !== undefined && file.size > max)
+		return verdict({ verdict: 'NotScanned', reason: 'size' });
+
+	const timeoutMs = options.timeoutMs ?? DEFAULT_SCAN_TIMEOUT_MS;
+	const timeout = new AbortController();
+	const timer = setTimeout(
+		() => timeout.abort(new Error(`no verdict within ${timeoutMs} ms`)),
+		timeoutMs,
+	);
+	const signal = AbortSignal.any([options.signal, timeout.signal]);
+	let meter: MeteredStream | undefined;
+	try {
+		const result = await withRetry(
+			async () => {
+				if (options.hashFirst && engine.byHash) {
+					file.sha256 ??= await sha256Of(input, signal);
+					const known = await engine.byHash(file.sha256, file);
+					if (known) return { ...known, reason: known.reason ?? 'hash' };
+				}
+				meter = new MeteredStream(max);
+				const metered = meter;
+				const source = await input.open();
+				streamInto(source, metered);
+				const answer = await engine.scan({ ...input, file, open: async () => metered, signal });
+				if (metered.sha256) {
+					file.sha256 = metered.sha256;
+					file.size = metered.size;
+				}
+				return answer;
+			},
+			{ ...SCAN_RETRY, ...options.retry, signal },
+		);
+		return verdict(result);
+	} catch (error) {
+		if (meter?.exceeded) return verdict({ verdict: 'NotScanned', reason: 'size' });
+		if (timeout.signal.aborted)
+			return verdict({ verdict: 'Error', reason: `timeout: no verdict within ${timeoutMs} ms` });
+		if (options.signal.aborted || isConfigurationError(error)) throw error;
+		if (isMailIntelError(error) && error.code === SCANNER_INITIALIZING)
+			return verdict({ verdict: 'NotScanned', reason: 'initializing' });
+		return verdict({ verdict: 'Error', reason: errorMessage(error) });
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+/** The same for every file, so no use trying the others: a credential field to fix. */
+function isConfigurationError(error: unknown): boolean {
+	return isMailIntelError(error) && !error.retryable && error.field !== undefined;
+}

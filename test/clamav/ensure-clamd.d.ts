@@ -1,0 +1,2 @@
+export declare const CLAMD: string;
+export declare function ensureClamdInstalled(): void;

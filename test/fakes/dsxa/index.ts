@@ -1,0 +1,3 @@
+export * from './eicar';
+export * from './encrypted';
+export * from './server';
