@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { ensurePostfixInstalled } from '../mta/ensure-postfix';
 import { ensureDovecotInstalled as ensureInstalled } from './ensure-dovecot';
 import { RawImap, encodeMailboxName, expandUidSet, imapDateTime, quote } from './raw-imap';
 
@@ -50,6 +51,13 @@ export interface DovecotServer {
 	maildir(user: string, mailbox: string): string;
 	/** the server's log so far (for failure messages) */
 	log(): string;
+	/**
+	 * With `mta: true`: Dovecot's LMTP server (the unix socket an MTA delivers into) and its
+	 * SASL auth socket (what Postfix's `smtpd_sasl_type = dovecot` asks), both mode 0666 so the
+	 * unprivileged `postfix` user can connect. Undefined otherwise.
+	 */
+	lmtpSocket?: string;
+	authSocket?: string;
 }
 
 export interface SeedOptions {
@@ -71,6 +79,12 @@ export interface StartOptions {
 		/** SASL mechanisms to offer (Gmail offers both, Microsoft 365 only XOAUTH2); default both */
 		mechanisms?: Array<'xoauth2' | 'oauthbearer'>;
 	};
+	/**
+	 * Also be the delivery end of a real MTA (test/mta/postfix.ts): the lmtp protocol on a unix
+	 * socket, and an auth socket for the MTA's SMTP AUTH. Users are then full addresses
+	 * (`alice@mail.test`), since LMTP looks recipients up by address. Off by default.
+	 */
+	mta?: boolean;
 }
 
 const DOVECOT = '/usr/sbin/dovecot';
@@ -146,11 +160,12 @@ function config(
 	port: number,
 	tlsPort: number,
 	oauth2Mechanisms: string,
+	mta: boolean,
 ): string {
 	return `instance_name = test-${port}
 base_dir = ${baseDir}
 state_dir = ${lab}/state
-protocols = imap
+protocols = imap${mta ? ' lmtp' : ''}
 listen = ${HOST}
 log_path = ${lab}/log/dovecot.log
 ssl = yes
@@ -218,8 +233,26 @@ service imap-login {
     ssl = yes
   }
 }
-`;
+${mta ? MTA_SERVICES : ''}`;
 }
+
+/** The sockets an MTA needs (StartOptions.mta); relative names live in base_dir. */
+const LMTP_SOCKET = 'lmtp-mta';
+const AUTH_SOCKET = 'auth-mta';
+const MTA_SERVICES = `# Postfix (user postfix) delivers over LMTP and asks SMTP AUTH questions on these sockets.
+service lmtp {
+  unix_listener ${LMTP_SOCKET} {
+    mode = 0666
+  }
+}
+service auth {
+  unix_listener ${AUTH_SOCKET} {
+    mode = 0666
+  }
+}
+# An LMTP recipient is the full address, the same string as the IMAP login of the test users.
+lmtp_save_to_detail_mailbox = no
+`;
 
 /** Resolves once the server sends its "* OK ... ready." greeting on the plain port. */
 async function waitForGreeting(
@@ -274,6 +307,8 @@ function readLog(file: string): string {
 /** Own lab dir under test/.lab/<random>, free ports, self-signed cert; default user alice/alicepass. */
 export async function startDovecot(options: StartOptions = {}): Promise<DovecotServer> {
 	ensureDovecotInstalled();
+	// the lmtp service is its own Debian package (dovecot-lmtpd), installed with Postfix
+	if (options.mta) ensurePostfixInstalled();
 	const users = options.users ?? { alice: 'alicepass' };
 	fs.mkdirSync(LAB_ROOT, { recursive: true, mode: 0o755 });
 	fs.chmodSync(LAB_ROOT, 0o755);
@@ -347,6 +382,7 @@ export async function startDovecot(options: StartOptions = {}): Promise<DovecotS
 			port,
 			tlsPort,
 			options.oauth2 ? (options.oauth2.mechanisms ?? ['xoauth2', 'oauthbearer']).join(' ') : '',
+			options.mta === true,
 		),
 	);
 	const logFile = path.join(lab, 'log/dovecot.log');
@@ -387,6 +423,12 @@ export async function startDovecot(options: StartOptions = {}): Promise<DovecotS
 		doveadm,
 		maildir,
 		log: () => readLog(logFile),
+		...(options.mta
+			? {
+					lmtpSocket: path.join(baseDir, LMTP_SOCKET),
+					authSocket: path.join(baseDir, AUTH_SOCKET),
+				}
+			: {}),
 
 		async start() {
 			if (stopped) throw new Error('this Dovecot was stopped; start a new one with startDovecot()');
