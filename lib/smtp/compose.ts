@@ -17,8 +17,11 @@ export interface OutgoingAttachment {
 	filename: string;
 	/** Declared Content-Type; nodemailer guesses from the name when absent. */
 	contentType?: string;
-	/** Opened only when the message is built, so many attachments never hold many streams (or IMAP locks) at once. */
-	open: () => Promise<Readable>;
+	/**
+	 * Opened only when the message is built, so many attachments never hold many streams (or IMAP
+	 * locks) at once. A Buffer is for bytes that are in memory anyway.
+	 */
+	open: () => Promise<Readable | Buffer>;
 }
 
 /** The message a reply/forward refers to: a normalized email item, or one loaded by locator. */

@@ -6,7 +6,7 @@ import { PassThrough, type Readable } from 'node:stream';
  * (an IMAP part download holds its mailbox lock until it closes, so opening all up front
  * would wait on itself).
  */
-export function lazyStream(open: () => Promise<Readable>): Readable {
+export function lazyStream(open: () => Promise<Readable | Buffer>): Readable {
 	let opened = false;
 	const output = new PassThrough();
 	const start = () => {
@@ -14,6 +14,11 @@ export function lazyStream(open: () => Promise<Readable>): Readable {
 		opened = true;
 		open().then(
 			(source) => {
+				// bytes already in memory (n8n's default binary mode) need no stream of their own
+				if (Buffer.isBuffer(source)) {
+					output.end(source);
+					return;
+				}
 				source.once('error', (error) => output.destroy(error));
 				source.pipe(output);
 			},
