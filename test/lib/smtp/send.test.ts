@@ -293,6 +293,17 @@ test('STARTTLS required: a server port that does not offer it is refused, naming
 	expect(failure).toMatchObject({ source: 'smtp', field: 'smtpSecurity' });
 });
 
+test('a server certificate no configured CA signed is refused, naming the CA field', async () => {
+	const failure = await mailIntelFailure(
+		sendEmail(input({ to: [BOB], subject: 'untrusted', text: 'x' }), {
+			smtp: smtpSettings(ALICE, { caCertificate: undefined }),
+			saveToSent: false,
+			markOriginal: false,
+		}),
+	);
+	expect(failure).toMatchObject({ source: 'smtp', code: 'TLS_UNTRUSTED', field: 'caCertificate' });
+});
+
 test('implicit TLS (port 465 style) sends too', async () => {
 	await sendEmail(input({ to: [BOB], subject: 'over implicit tls', text: 'x' }), {
 		smtp: smtpSettings(ALICE, { port: postfix.smtpsPort, security: 'tls' }),
