@@ -85,6 +85,8 @@ export interface StartOptions {
 	 * (`alice@mail.test`), since LMTP looks recipients up by address. Off by default.
 	 */
 	mta?: boolean;
+	/** Extra IMAP capabilities to announce, e.g. `X-GM-EXT-1` to look like Gmail (Dovecot's `imap_capability = +...`). */
+	extraCapabilities?: string[];
 }
 
 const DOVECOT = '/usr/sbin/dovecot';
@@ -161,12 +163,13 @@ function config(
 	tlsPort: number,
 	oauth2Mechanisms: string,
 	mta: boolean,
+	extraCapabilities: string[] = [],
 ): string {
 	return `instance_name = test-${port}
 base_dir = ${baseDir}
 state_dir = ${lab}/state
 protocols = imap${mta ? ' lmtp' : ''}
-listen = ${HOST}
+${extraCapabilities.length ? `imap_capability = +${extraCapabilities.join(' ')}\n` : ''}listen = ${HOST}
 log_path = ${lab}/log/dovecot.log
 ssl = yes
 ssl_cert = <${lab}/ssl/cert.pem
@@ -383,6 +386,7 @@ export async function startDovecot(options: StartOptions = {}): Promise<DovecotS
 			tlsPort,
 			options.oauth2 ? (options.oauth2.mechanisms ?? ['xoauth2', 'oauthbearer']).join(' ') : '',
 			options.mta === true,
+			options.extraCapabilities,
 		),
 	);
 	const logFile = path.join(lab, 'log/dovecot.log');

@@ -236,6 +236,32 @@ test('forward carries the original attachment, subject Fwd:, original gets $Forw
 	expect((await dovecot.flags(ALICE, 'INBOX')).get(uid)).toContain('$Forwarded');
 });
 
+test('no Sent copy on Gmail (its IMAP announces X-GM-EXT-1): its SMTP server files sent mail itself', async () => {
+	const gmailLike = await startDovecot({
+		users: { [ALICE]: 'alicepass' },
+		extraCapabilities: ['X-GM-EXT-1'],
+	});
+	const imap = new ImapSession({
+		...imapSettings(ALICE),
+		port: gmailLike.port,
+		caCertificate: gmailLike.certPem,
+	});
+	try {
+		const result = await sendEmail(input({ to: [BOB], subject: 'via gmail', text: 'x' }), {
+			smtp: smtpSettings(ALICE),
+			imap,
+			saveToSent: true,
+			markOriginal: true,
+		});
+		expect(result.sentCopy).toEqual({ done: false, skipped: 'Gmail files sent mail itself' });
+		expect(await gmailLike.flags(ALICE, 'Sent')).toEqual(new Map());
+		await find(BOB, 'via gmail');
+	} finally {
+		await imap.close();
+		await gmailLike.stop();
+	}
+});
+
 test('a wrong SMTP password is refused by the server and the error names the password field', async () => {
 	const failure = await mailIntelFailure(
 		sendEmail(input({ to: [BOB], subject: 'never sent', text: 'x' }), {
