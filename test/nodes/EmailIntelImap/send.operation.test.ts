@@ -133,6 +133,16 @@ const run = (
 		continueOnFail: extra.continueOnFail,
 	});
 
+/** The locator an IMAP trigger would emit for a message of Alice's INBOX. */
+async function locatorOf(uid: number): Promise<string> {
+	const uidValidity = (
+		await dovecot.doveadm('-f', 'flow', 'mailbox', 'status', '-u', ALICE, 'uidvalidity', 'INBOX')
+	)
+		.trim()
+		.replace(/^.*uidvalidity=/, '');
+	return `imap://${encodeURIComponent(ALICE)}@${dovecot.host}:${dovecot.port}/INBOX;UIDVALIDITY=${uidValidity}/;UID=${uid}`;
+}
+
 async function received(user: string, subject: string): Promise<ParsedMail> {
 	await postfix.waitForEmptyQueue();
 	const dir = dovecot.maildir(user, 'INBOX');
@@ -178,17 +188,68 @@ test('replies to a trigger item by its locator: Re: subject, threading headers, 
 			messageId: '<login-7@mail.test>',
 		}),
 	]);
-	const uidValidity = (
-		await dovecot.doveadm('-f', 'flow', 'mailbox', 'status', '-u', ALICE, 'uidvalidity', 'INBOX')
-	)
-		.trim()
-		.replace(/^.*uidvalidity=/, '');
-	const locator = `imap://${encodeURIComponent(ALICE)}@${dovecot.host}:${dovecot.port}/INBOX;UIDVALIDITY=${uidValidity}/;UID=${uid}`;
+	const locator = await locatorOf(uid);
 	const [[output]] = await run({ sendType: 'reply', text: 'It was me.' }, [{ json: { locator } }]);
 	expect(output.json).toMatchObject({ originalFlag: { done: true, flag: '\\Answered' } });
 	const mail = await received(BOB, 'Re: suspicious login');
 	expect(mail.inReplyTo).toBe('<login-7@mail.test>');
 	expect((await dovecot.flags(ALICE, 'INBOX')).get(uid)).toContain('\\Answered');
+});
+
+test('forwards the input item itself: its fields and its attachment binary (no second fetch), original $Forwarded', async () => {
+	const [uid] = await dovecot.seed(ALICE, 'INBOX', [
+		message({
+			from: 'Mallory <mallory@evil.example>',
+			to: ALICE,
+			subject: 'Payment',
+			messageId: '<pay-1@evil.example>',
+		}),
+	]);
+	const locator = await locatorOf(uid);
+	const pdf = Buffer.from('%PDF-1.4 lure\n%%EOF\n');
+	// what the IMAP trigger emits for the message: the normalized JSON plus attachment_0
+	const item: INodeExecutionData = {
+		json: {
+			provider: 'imap',
+			locator,
+			messageId: '<pay-1@evil.example>',
+			references: [],
+			subject: 'Payment (as the trigger saw it)',
+			from: { name: 'Mallory', address: 'mallory@evil.example' },
+			replyTo: [],
+			to: [{ name: '', address: ALICE }],
+			cc: [],
+			text: 'Pay now.',
+			html: '',
+			attachments: [
+				{
+					id: '2',
+					filename: 'lure.pdf',
+					contentType: 'application/pdf',
+					size: pdf.length,
+					inline: false,
+					binaryProperty: 'attachment_0',
+				},
+			],
+		},
+		binary: {
+			attachment_0: {
+				data: pdf.toString('base64'),
+				mimeType: 'application/pdf',
+				fileName: 'lure.pdf',
+			},
+		},
+	};
+	const [[output]] = await run({ sendType: 'forward', to: BOB, text: 'Phish, see attachment.' }, [
+		item,
+	]);
+	expect(output.json).toMatchObject({ originalFlag: { done: true, flag: '$Forwarded' } });
+	const mail = await received(BOB, 'Fwd: Payment (as the trigger saw it)');
+	expect(mail.text).toContain('Pay now.');
+	expect(mail.attachments.map((a) => [a.filename, a.content.toString()])).toEqual([
+		['lure.pdf', pdf.toString()],
+	]);
+	expect((await dovecot.flags(ALICE, 'INBOX')).get(uid)).toContain('$Forwarded');
 });
 
 test('a wrong SMTP password fails the item with the field to fix; continueOnFail keeps going', async () => {
