@@ -137,9 +137,10 @@ export function composeMessage(input: ComposeInput): ComposedMessage {
 			field: 'originalMessage',
 			hint: 'Set Original Message to the locator of the message (e.g. {{ $json.locator }} from an Email Intel trigger).',
 		});
-	let to = input.to.map(parseAddress);
-	let cc = input.cc.map(parseAddress);
-	const bcc = input.bcc.map(parseAddress);
+	let to = input.to.map((value) => parseAddress(value, 'to'));
+	let cc = input.cc.map((value) => parseAddress(value, 'cc'));
+	const bcc = input.bcc.map((value) => parseAddress(value, 'bcc'));
+	const replyTo = (input.replyTo ?? []).map((value) => parseAddress(value, 'replyTo'));
 	let subject = input.subject.trim();
 	let text = input.text ?? '';
 	let html = input.html ?? '';
@@ -178,7 +179,7 @@ export function composeMessage(input: ComposeInput): ComposedMessage {
 			to,
 			...(cc.length ? { cc } : {}),
 			// Bcc goes into the envelope only: the built message must not reveal it
-			...(input.replyTo?.length ? { replyTo: input.replyTo } : {}),
+			...(replyTo.length ? { replyTo } : {}),
 			subject,
 			...(text ? { text } : {}),
 			...(html ? { html } : {}),
@@ -226,7 +227,7 @@ function forwardBody(reference: ReferenceMessage, text: string, html: string) {
 }
 
 /** `Name <a@b>` or `a@b` as the user typed it. */
-export function parseAddress(value: string): EmailAddress {
+export function parseAddress(value: string, field = 'to'): EmailAddress {
 	const trimmed = value.trim();
 	const match = /^(.*)<([^<>]+)>$/.exec(trimmed);
 	const address = (match ? match[2] : trimmed).trim();
@@ -234,7 +235,7 @@ export function parseAddress(value: string): EmailAddress {
 		throw new MailIntelError(`"${trimmed}" is not an email address`, {
 			source: 'config',
 			code: 'INVALID_ADDRESS',
-			field: 'to',
+			field,
 			hint: 'Write addresses as a@example.com or Name <a@example.com>, separated by commas.',
 		});
 	return { name: match ? match[1].trim().replace(/^"(.*)"$/, '$1') : '', address };

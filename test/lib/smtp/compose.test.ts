@@ -127,6 +127,9 @@ test('a reply without its original, and a message without recipients, name the f
 		expect.objectContaining({ field: 'to' }),
 	);
 	expect(() => composeMessage(input({ to: ['not an address'] }))).toThrow(MailIntelError);
+	expect(() =>
+		composeMessage(input({ to: ['bob@example.com'], replyTo: ['soc at example'] })),
+	).toThrow(expect.objectContaining({ code: 'INVALID_ADDRESS', field: 'replyTo' }));
 });
 
 test('address lists split on commas and semicolons, keeping quoted names with commas', () => {
@@ -159,4 +162,20 @@ test('a message over the size cap is refused while it is built (the stream is no
 	const failure = await buildMessage(composed.mail, 1024 * 1024).catch((error: unknown) => error);
 	expect(failure).toMatchObject({ code: 'MESSAGE_TOO_LARGE', field: 'attachments' });
 	expect(produced).toBeLessThan(4 * 1024 * 1024);
+});
+
+test('line breaks in a subject, a name or an original Message-ID cannot add header fields', async () => {
+	const composed = composeMessage(
+		input({
+			action: 'reply',
+			from: { name: 'Alice\r\nBcc: leak@evil.example', address: 'alice@example.com' },
+			subject: 'hello\r\nX-Injected: subject',
+			text: 't',
+			reference: reference({ messageId: '<m2@example.com>\r\nX-Injected: id' }),
+		}),
+	);
+	const { raw } = await buildMessage(composed.mail);
+	const header = raw.toString().split('\r\n\r\n')[0];
+	expect(header).not.toMatch(/^X-Injected:/im);
+	expect(header).not.toMatch(/^Bcc:/im);
 });

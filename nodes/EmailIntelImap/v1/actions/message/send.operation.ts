@@ -231,7 +231,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 			? await referenceFor(this, i, session, String(this.getNodeParameter('originalMessage', i)))
 			: undefined;
 		const fromAddress = (options.fromEmail ?? '').trim() || smtp.user;
-		const from = parseAddress(fromAddress);
+		const from = parseAddress(fromAddress, 'fromEmail');
 		const input: ComposeInput = {
 			action,
 			from: { name: (options.fromName ?? '').trim(), address: from.address },
