@@ -1,13 +1,15 @@
+import type { Readable } from 'node:stream';
+
 import { errorMessage } from '../errors';
 import type { FetchLike } from '../providers/imap/auth';
 import { setFlags } from '../providers/imap/actions';
 import { appendSentCopy, serverSavesSentMail, type SentCopy } from '../providers/imap/sent-copy';
 import type { ImapSession } from '../providers/imap/session';
-import { buildMessage } from './build';
+import { buildMessage, messageStream } from './build';
 import { composeMessage, type ComposeInput } from './compose';
 import { onServer } from './reference';
 import { assertLoginProtected, type SmtpSettings } from './settings';
-import { submitMessage } from './transport';
+import { submitMessage, type SmtpDelivery } from './transport';
 
 /** The keyword a forward sets on the original (RFC 5788 registry; Thunderbird, Dovecot, Gmail). */
 export const FORWARDED_KEYWORD = '$Forwarded';
@@ -52,12 +54,27 @@ export async function sendEmail(input: ComposeInput, options: SendOptions): Prom
 	// before any attachment is read or any socket opened
 	assertLoginProtected(options.smtp);
 	const composed = composeMessage(input);
-	const { raw, messageId } = await buildMessage(composed.mail, options.maxMessageBytes);
-	const delivery = await submitMessage(options.smtp, composed.envelope, raw, {
-		...(options.fetch ? { fetch: options.fetch } : {}),
-	});
+	const noCopy = await sentCopySkipped(options);
+	const submit = (raw: Buffer | Readable) =>
+		submitMessage(options.smtp, composed.envelope, raw, {
+			...(options.fetch ? { fetch: options.fetch } : {}),
+		});
+	let messageId: string;
+	let delivery: SmtpDelivery;
+	let sentCopy: SendResult['sentCopy'];
+	if (noCopy) {
+		// nothing to APPEND afterwards: the message is written straight into the SMTP socket
+		const built = messageStream(composed.mail, options.maxMessageBytes);
+		messageId = built.messageId;
+		delivery = await submit(built.stream);
+		sentCopy = noCopy;
+	} else {
+		const built = await buildMessage(composed.mail, options.maxMessageBytes);
+		messageId = built.messageId;
+		delivery = await submit(built.raw);
+		sentCopy = await fileSentCopy(built.raw, options);
+	}
 	const originalFlag = await flagOriginal(input, options);
-	const sentCopy = await fileSentCopy(raw, options);
 	return {
 		messageId,
 		envelope: composed.envelope,
@@ -86,13 +103,30 @@ async function flagOriginal(
 	}
 }
 
-async function fileSentCopy(raw: Buffer, options: SendOptions): Promise<SendResult['sentCopy']> {
+/**
+ * Why no Sent copy will be stored, or undefined when one will. An IMAP server that cannot be
+ * asked now does not stop the sending: the copy is then attempted, and its failure reported.
+ */
+async function sentCopySkipped(
+	options: SendOptions,
+): Promise<{ done: false; skipped: string } | undefined> {
 	if (!options.saveToSent) return { done: false, skipped: 'turned off' };
 	if (!options.imap) return { done: false, skipped: 'no IMAP account' };
 	try {
 		if (await serverSavesSentMail(options.imap))
 			return { done: false, skipped: 'Gmail files sent mail itself' };
-		return { done: true, ...(await appendSentCopy(options.imap, raw, options.sentMailbox)) };
+	} catch {
+		return undefined;
+	}
+	return undefined;
+}
+
+async function fileSentCopy(raw: Buffer, options: SendOptions): Promise<SendResult['sentCopy']> {
+	try {
+		return {
+			done: true,
+			...(await appendSentCopy(options.imap as ImapSession, raw, options.sentMailbox)),
+		};
 	} catch (error) {
 		return { done: false, error: errorMessage(error) };
 	}

@@ -1,8 +1,10 @@
 import { isIP } from 'node:net';
+import type { Readable } from 'node:stream';
 
 import { createTransport } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 
+import { MailIntelError } from '../errors';
 import { resolveLogin, type FetchLike, type ImapLogin } from '../providers/imap/auth';
 import { tlsTrust } from '../providers/imap/connect';
 import { smtpError } from './errors';
@@ -52,13 +54,15 @@ export function smtpTransportOptions(
 }
 
 /**
- * Submits one ready RFC 5322 message. The cleartext check runs before the token is fetched
- * or a socket opened. Every failure is a MailIntelError (source 'smtp') naming the field.
+ * Submits one RFC 5322 message, in memory or streamed while it is written. The cleartext check
+ * runs before the token is fetched or a socket opened. Every failure is a MailIntelError
+ * (source 'smtp') naming the field; a failure of the message stream itself (size cap, an
+ * attachment that cannot be read) is passed on as it is.
  */
 export async function submitMessage(
 	settings: SmtpSettings,
 	envelope: SmtpEnvelope,
-	raw: Buffer,
+	raw: Buffer | Readable,
 	options: { fetch?: FetchLike } = {},
 ): Promise<SmtpDelivery> {
 	assertLoginProtected(settings);
@@ -68,6 +72,21 @@ export async function submitMessage(
 	} catch (error) {
 		throw smtpError(error, settings);
 	}
+	// nodemailer re-labels a stream's error in place (its code becomes ESTREAM): keep a copy of
+	// ours, taken before nodemailer's own listener (registered later) sees it
+	let streamFailure: MailIntelError | undefined;
+	if (!Buffer.isBuffer(raw))
+		raw.once('error', (error) => {
+			if (error instanceof MailIntelError)
+				streamFailure = new MailIntelError(error.message, {
+					source: error.source,
+					code: error.code,
+					field: error.field,
+					hint: error.hint,
+					retryable: error.retryable,
+					cause: error.cause,
+				});
+		});
 	const transport = createTransport(smtpTransportOptions(settings, login));
 	try {
 		const info = await transport.sendMail({
@@ -80,7 +99,7 @@ export async function submitMessage(
 			rejected: (info.rejected ?? []).map(String),
 		};
 	} catch (error) {
-		throw smtpError(error, settings);
+		throw streamFailure ?? smtpError(error, settings);
 	} finally {
 		transport.close();
 	}

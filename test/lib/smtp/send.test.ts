@@ -262,6 +262,47 @@ test('no Sent copy on Gmail (its IMAP announces X-GM-EXT-1): its SMTP server fil
 	}
 });
 
+test('without a Sent copy the message is streamed into SMTP, and the size cap stops it mid-way: nothing is delivered', async () => {
+	let produced = 0;
+	const endless = function* () {
+		for (;;) {
+			produced += 64 * 1024;
+			yield Buffer.alloc(64 * 1024, 1);
+		}
+	};
+	const failure = await mailIntelFailure(
+		sendEmail(
+			input({
+				to: [BOB],
+				subject: 'too big',
+				text: 'x',
+				attachments: [{ filename: 'big.bin', open: async () => Readable.from(endless()) }],
+			}),
+			{
+				smtp: smtpSettings(ALICE),
+				saveToSent: false,
+				markOriginal: false,
+				maxMessageBytes: 1024 * 1024,
+			},
+		),
+	);
+	expect(failure).toMatchObject({ code: 'MESSAGE_TOO_LARGE', field: 'attachments' });
+	expect(produced).toBeLessThan(8 * 1024 * 1024);
+	expect((await mailbox(BOB)).some((mail) => mail.subject === 'too big')).toBe(false);
+	// and a streamed message that fits arrives whole
+	const file = Buffer.alloc(3 * 1024 * 1024, 'abc');
+	await sendEmail(
+		input({
+			to: [BOB],
+			subject: 'streamed',
+			text: 'x',
+			attachments: [{ filename: 'file.bin', open: async () => Readable.from([file]) }],
+		}),
+		{ smtp: smtpSettings(ALICE), saveToSent: false, markOriginal: false },
+	);
+	expect((await find(BOB, 'streamed')).attachments[0].content.equals(file)).toBe(true);
+});
+
 test('a wrong SMTP password is refused by the server and the error names the password field', async () => {
 	const failure = await mailIntelFailure(
 		sendEmail(input({ to: [BOB], subject: 'never sent', text: 'x' }), {
