@@ -10,8 +10,10 @@
 // wants. The master runs in the foreground (`start-fg`) inside a process group led by a watchdog
 // shell, like Dovecot's: when this Node process dies, the group dies with it.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 
 import type { DovecotServer } from '../imap/dovecot';
@@ -27,6 +29,10 @@ export interface PostfixServer {
 	plainPort: number;
 	/** the domain delivered into Dovecot; every Dovecot user whose name ends in it receives mail */
 	domain: string;
+	/** its config, data and log folders (`<dovecot lab>/postfix-<random>`) */
+	lab: string;
+	/** its queue (under `lab`, or in /tmp when that path is too long for unix sockets) */
+	queueDir: string;
 	/** the whole mail log so far (postfix start output, then every daemon's lines) */
 	log(): string;
 	/** resolves when no message is waiting in the queue (delivered or bounced) */
@@ -105,14 +111,14 @@ function run(file: string, args: string[]): Promise<string> {
 	});
 }
 
-function mainCf(lab: string, dovecot: DovecotServer, domain: string): string {
+function mainCf(lab: string, queueDir: string, dovecot: DovecotServer, domain: string): string {
 	const recipients = Object.keys(dovecot.users).filter((user) => user.endsWith(`@${domain}`));
 	fs.writeFileSync(path.join(lab, 'recipients'), recipients.map((user) => `${user} ok\n`).join(''));
 	return `# written by test/mta/postfix.ts
 compatibility_level = 3.6
 config_directory = ${lab}/etc
 meta_directory = /etc/postfix
-queue_directory = ${lab}/queue
+queue_directory = ${queueDir}
 data_directory = ${lab}/data
 mail_owner = postfix
 maillog_file = ${lab}/log/postfix.log
@@ -194,7 +200,7 @@ postlog unix-dgram n - n - 1 postlogd
 
 /**
  * Starts a Postfix that delivers into `dovecot` (started with `mta: true`); its files live in
- * `<dovecot.lab>/postfix`, removed by stop() (and with the Dovecot lab).
+ * `<dovecot.lab>/postfix-<random>`, removed by stop() (and with the Dovecot lab).
  */
 export async function startPostfix(
 	dovecot: DovecotServer,
@@ -204,23 +210,32 @@ export async function startPostfix(
 	if (!dovecot.lmtpSocket || !dovecot.authSocket)
 		throw new Error('startPostfix needs a Dovecot started with { mta: true }');
 	const domain = options.domain ?? 'mail.test';
-	const lab = path.join(dovecot.lab, 'postfix');
-	for (const dir of ['etc', 'queue', 'data', 'log'])
+	// several instances may deliver into one Dovecot: each has its own folder
+	const lab = path.join(dovecot.lab, `postfix-${randomBytes(3).toString('hex')}`);
+	for (const dir of ['etc', 'data', 'log'])
 		fs.mkdirSync(path.join(lab, dir), { recursive: true, mode: 0o755 });
+	// Postfix's daemons talk over unix sockets in queue/private (at most 108 bytes a path): a
+	// deep checkout gets its queue in /tmp, as Dovecot's sockets do
+	const queueDir =
+		lab.length > 60
+			? fs.mkdtempSync(path.join(os.tmpdir(), 'postfix-queue-'))
+			: path.join(lab, 'queue');
+	fs.mkdirSync(queueDir, { recursive: true, mode: 0o755 });
+	fs.chmodSync(queueDir, 0o755);
 	// data_directory holds Postfix's own caches and must belong to mail_owner
 	await run('/bin/chown', ['postfix:postfix', path.join(lab, 'data')]);
 	const submissionPort = await freePort([]);
 	const smtpsPort = await freePort([submissionPort]);
 	const plainPort = await freePort([submissionPort, smtpsPort]);
 	const configDir = path.join(lab, 'etc');
-	fs.writeFileSync(path.join(configDir, 'main.cf'), mainCf(lab, dovecot, domain));
+	fs.writeFileSync(path.join(configDir, 'main.cf'), mainCf(lab, queueDir, dovecot, domain));
 	fs.writeFileSync(
 		path.join(configDir, 'master.cf'),
 		masterCf(submissionPort, smtpsPort, plainPort),
 	);
 	const logFile = path.join(lab, 'log/postfix.log');
 	const startLog = path.join(lab, 'log/start.log');
-	const masterPidFile = path.join(lab, 'queue/pid/master.pid');
+	const masterPidFile = path.join(queueDir, 'pid/master.pid');
 	const fullLog = () =>
 		[startLog, logFile]
 			.map((file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : ''))
@@ -247,6 +262,8 @@ export async function startPostfix(
 		smtpsPort,
 		plainPort,
 		domain,
+		lab,
+		queueDir,
 		log: fullLog,
 		async waitForEmptyQueue() {
 			for (let attempt = 0; attempt < 600; attempt++) {
@@ -267,6 +284,7 @@ export async function startPostfix(
 			}
 			child.stdin?.destroy();
 			fs.rmSync(lab, { recursive: true, force: true });
+			fs.rmSync(queueDir, { recursive: true, force: true });
 		},
 	};
 	try {
