@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ensurePostfixInstalled } from '../mta/ensure-postfix';
 import { ensureDovecotInstalled as ensureInstalled } from './ensure-dovecot';
 import { RawImap, encodeMailboxName, expandUidSet, imapDateTime, quote } from './raw-imap';
 
@@ -91,6 +90,7 @@ export interface StartOptions {
 
 const DOVECOT = '/usr/sbin/dovecot';
 const DOVEADM = '/usr/bin/doveadm';
+const DOVECOT_LMTP = '/usr/lib/dovecot/lmtp';
 const MAIL_UID = 5000;
 const HOST = '127.0.0.1';
 const LAB_ROOT = path.resolve(__dirname, '..', '.lab');
@@ -310,8 +310,13 @@ function readLog(file: string): string {
 /** Own lab dir under test/.lab/<random>, free ports, self-signed cert; default user alice/alicepass. */
 export async function startDovecot(options: StartOptions = {}): Promise<DovecotServer> {
 	ensureDovecotInstalled();
-	// the lmtp service is its own Debian package (dovecot-lmtpd), installed with Postfix
-	if (options.mta) ensurePostfixInstalled();
+	// The lmtp service is its own Debian package (dovecot-lmtpd), installed with Postfix by
+	// test/mta/ensure-postfix.js (Jest's global setup, .ci/run). Not imported here: the
+	// benchmarks' build copies only test/imap's plain-JS helpers.
+	if (options.mta && !fs.existsSync(DOVECOT_LMTP))
+		throw new Error(
+			`${DOVECOT_LMTP} is missing: run \`node test/mta/ensure-postfix.js\` (as root) to install postfix and dovecot-lmtpd`,
+		);
 	const users = options.users ?? { alice: 'alicepass' };
 	fs.mkdirSync(LAB_ROOT, { recursive: true, mode: 0o755 });
 	fs.chmodSync(LAB_ROOT, 0o755);
