@@ -34,7 +34,7 @@ execFileSync(
 );
 
 // Files tsc does not copy, next to the compiled modules that read them: plain-JS helpers
-// (test/imap/ensure-dovecot.js) and the OpenCTI fake's vendored schema. The fake looks for
+// (test/imap/ensure-dovecot.js, test/mta/ensure-postfix.js) and the OpenCTI fake's vendored schema. The fake looks for
 // the schema from the nearest package.json up, and tsc emits one into the build (lib/http
 // imports it), so the schema must be in the build too.
 function copyAssets(from, to, extensions) {
@@ -49,6 +49,9 @@ function copyAssets(from, to, extensions) {
 	}
 }
 copyAssets(path.join(root, 'test/imap'), path.join(out, 'test/imap'), ['.js']);
+// ensure-dovecot.js and ensure-postfix.js install through test/system/ensure-debian.js
+copyAssets(path.join(root, 'test/system'), path.join(out, 'test/system'), ['.js']);
+copyAssets(path.join(root, 'test/mta'), path.join(out, 'test/mta'), ['.js']);
 copyAssets(path.join(root, 'test/fakes'), path.join(out, 'test/fakes'), ['.graphql']);
 
 // The IMAP benchmark compares our node with n8n's own Email Trigger, which runs on the Node of
