@@ -1,11 +1,9 @@
 import { DateTime, Duration } from 'luxon';
-import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import { MailIntelError } from '../../lib/errors';
 import { DEFAULT_RETRY_BUDGET } from '../../lib/ingest/core';
 import type { AttachmentPolicy } from '../../lib/mail/policy';
-import type { ImapSearchFilter, ImapSettings } from '../../lib/providers/imap';
-import { readCaCertificate } from '../../lib/providers/imap/settings';
+import type { ImapSearchFilter } from '../../lib/providers/imap';
 import { policyFromParameters, type AttachmentOptionValues } from '../shared/attachment-options';
 
 export const DEFAULT_START_DATE = 'P30D';
@@ -89,38 +87,6 @@ function whole(value: number): number {
 	return Math.max(1, Math.floor(value));
 }
 
-/** The credential's fields as connection settings. */
-export function imapSettingsFrom(credentials: ICredentialDataDecryptedObject): ImapSettings {
-	const method = String(credentials.authMethod ?? 'password');
-	const auth: ImapSettings['auth'] =
-		method === 'googleTokenJson'
-			? { method: 'googleTokenJson', googleTokenJson: String(credentials.googleTokenJson ?? '') }
-			: method === 'accessToken'
-				? { method: 'accessToken', accessToken: String(credentials.accessToken ?? '') }
-				: { method: 'password', password: String(credentials.password ?? '') };
-	const security = String(credentials.security ?? 'tls');
-	const host = String(credentials.host ?? '').trim();
-	if (!host)
-		throw new MailIntelError('the IMAP host is empty', {
-			source: 'config',
-			field: 'host',
-			hint: 'Fill in Host in the Email Intel IMAP credential.',
-		});
-	return {
-		host,
-		port: Number(credentials.port ?? 993) || 993,
-		security: security === 'starttls' || security === 'none' ? security : 'tls',
-		// Credentials saved before 0.2 have `allowSelfSigned`, which already turned every check
-		// off: it reads as the plainly named switch, so they keep connecting as they did.
-		skipTlsVerification:
-			credentials.skipTlsVerification === true || credentials.allowSelfSigned === true,
-		...caCertificate(credentials.caCertificate),
-		user: String(credentials.user ?? ''),
-		auth,
-	};
-}
-
-function caCertificate(value: unknown): Pick<ImapSettings, 'caCertificate'> {
-	const pem = readCaCertificate(typeof value === 'string' ? value : undefined);
-	return pem ? { caCertificate: pem } : {};
-}
+// Moved to nodes/shared (the Email (IMAP) node's Send reads the same credential); re-exported
+// so the trigger's imports stay as they were.
+export { imapSettingsFrom } from '../shared/imap-settings';

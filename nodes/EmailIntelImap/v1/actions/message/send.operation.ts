@@ -19,7 +19,7 @@ import {
 } from '../../../../../lib/smtp/compose';
 import { loadReference, referenceFromEmail } from '../../../../../lib/smtp/reference';
 import { sendEmail } from '../../../../../lib/smtp/send';
-import { imapSettingsFrom } from '../../../../EmailIntelImapTrigger/parameters';
+import { imapSettingsFrom } from '../../../../shared/imap-settings';
 import { smtpSettingsFrom } from '../../../../shared/smtp-settings';
 
 const CREDENTIAL_NAME = 'emailIntelImapApi';
