@@ -1,8 +1,12 @@
 import type { ICredentialType, INodeProperties } from 'n8n-workflow';
 
 /**
- * An IMAP account. IMAP is not HTTP, so the credential test is a function on the trigger
- * node (`methods.credentialTest.emailIntelImapApiTest`): connect, log in, STATUS INBOX.
+ * An IMAP account, and the SMTP server it sends through (the Email (IMAP) node's Send
+ * operation). IMAP is not HTTP, so the credential test is a function on the trigger node
+ * (`methods.credentialTest.emailIntelImapApiTest`): connect, log in, STATUS INBOX.
+ * The SMTP fields all have defaults, so credentials saved before them keep working; empty SMTP
+ * User/Password mean the IMAP login, a token method logs in to SMTP with the same token
+ * (XOAUTH2), and the CA / skip-verification settings serve both.
  */
 export class EmailIntelImapApi implements ICredentialType {
 	name = 'emailIntelImapApi';
@@ -145,6 +149,74 @@ export class EmailIntelImapApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			displayOptions: { show: { authMethod: ['accessToken'] } },
+		},
+		{
+			displayName: 'SMTP Host',
+			name: 'smtpHost',
+			type: 'string',
+			default: '',
+			placeholder: 'smtp.example.com',
+			description:
+				'The submission server for sending (the Send operation of Email (IMAP)). Leave empty if this account only reads mail.',
+		},
+		{
+			displayName: 'SMTP Port',
+			name: 'smtpPort',
+			type: 'number',
+			default: 587,
+			description: '587 for STARTTLS, 465 for TLS',
+		},
+		{
+			displayName: 'SMTP Security',
+			name: 'smtpSecurity',
+			type: 'options',
+			options: [
+				{
+					name: 'STARTTLS (Required)',
+					value: 'starttls',
+					description:
+						'Plain connection upgraded to TLS before the login; refused if the server cannot (usually port 587)',
+				},
+				{
+					name: 'TLS',
+					value: 'tls',
+					description: 'Encrypted from the first byte (usually port 465)',
+				},
+				{
+					name: 'None',
+					value: 'none',
+					description:
+						'No encryption: the login is refused unless Allow Cleartext Password (Insecure) is on',
+				},
+			],
+			default: 'starttls',
+		},
+		{
+			displayName: 'Allow Cleartext Password (Insecure)',
+			name: 'smtpAllowCleartextLogin',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to send the SMTP login (password or token) over an unencrypted connection, readable by anyone on the network path. Only for a relay on a trusted network.',
+			displayOptions: { show: { smtpSecurity: ['none'] } },
+		},
+		{
+			displayName: 'SMTP User',
+			name: 'smtpUser',
+			type: 'string',
+			default: '',
+			placeholder: 'Same as User',
+			description: 'Leave empty to log in to SMTP with the IMAP User',
+		},
+		{
+			displayName: 'SMTP Password',
+			name: 'smtpPassword',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			placeholder: 'Same as Password',
+			description: 'Leave empty to log in to SMTP with the IMAP Password',
+			displayOptions: { show: { authMethod: ['password'] } },
 		},
 	];
 }

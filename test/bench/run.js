@@ -51,6 +51,7 @@ function copyAssets(from, to, extensions) {
 copyAssets(path.join(root, 'test/imap'), path.join(out, 'test/imap'), ['.js']);
 copyAssets(path.join(root, 'test/clamav'), path.join(out, 'test/clamav'), ['.js']);
 copyAssets(path.join(root, 'test/system'), path.join(out, 'test/system'), ['.js']);
+copyAssets(path.join(root, 'test/mta'), path.join(out, 'test/mta'), ['.js']);
 copyAssets(path.join(root, 'test/fakes'), path.join(out, 'test/fakes'), ['.graphql']);
 
 // The IMAP benchmark compares our node with n8n's own Email Trigger, which runs on the Node of

@@ -50,6 +50,13 @@ export interface DovecotServer {
 	maildir(user: string, mailbox: string): string;
 	/** the server's log so far (for failure messages) */
 	log(): string;
+	/**
+	 * With `mta: true`: Dovecot's LMTP server (the unix socket an MTA delivers into) and its
+	 * SASL auth socket (what Postfix's `smtpd_sasl_type = dovecot` asks), both mode 0666 so the
+	 * unprivileged `postfix` user can connect. Undefined otherwise.
+	 */
+	lmtpSocket?: string;
+	authSocket?: string;
 }
 
 export interface SeedOptions {
@@ -78,10 +85,19 @@ export interface StartOptions {
 	 * the advertised list, as imapflow does, no longer use them).
 	 */
 	withoutCapabilities?: string[];
+	/**
+	 * Also be the delivery end of a real MTA (test/mta/postfix.ts): the lmtp protocol on a unix
+	 * socket, and an auth socket for the MTA's SMTP AUTH. Users are then full addresses
+	 * (`alice@mail.test`), since LMTP looks recipients up by address. Off by default.
+	 */
+	mta?: boolean;
+	/** Extra IMAP capabilities to announce, e.g. `X-GM-EXT-1` to look like Gmail (Dovecot's `imap_capability = +...`). */
+	extraCapabilities?: string[];
 }
 
 const DOVECOT = '/usr/sbin/dovecot';
 const DOVEADM = '/usr/bin/doveadm';
+const DOVECOT_LMTP = '/usr/lib/dovecot/lmtp';
 const MAIL_UID = 5000;
 const HOST = '127.0.0.1';
 const LAB_ROOT = path.resolve(__dirname, '..', '.lab');
@@ -153,13 +169,23 @@ function config(
 	port: number,
 	tlsPort: number,
 	oauth2Mechanisms: string,
-	imapCapability?: string,
+	options: Pick<StartOptions, 'mta' | 'extraCapabilities'> & {
+		/** The whole list to announce (withoutCapabilities: the server's own minus those). */
+		imapCapability?: string;
+	},
 ): string {
+	const { mta = false, extraCapabilities = [], imapCapability } = options;
+	// One imap_capability line: the whole list when given, else the defaults plus the extras.
+	const capability = imapCapability
+		? `imap_capability = ${imapCapability}\n`
+		: extraCapabilities.length
+			? `imap_capability = +${extraCapabilities.join(' ')}\n`
+			: '';
 	return `instance_name = test-${port}
-${imapCapability ? `imap_capability = ${imapCapability}\n` : ''}
+${capability}
 base_dir = ${baseDir}
 state_dir = ${lab}/state
-protocols = imap
+protocols = imap${mta ? ' lmtp' : ''}
 listen = ${HOST}
 log_path = ${lab}/log/dovecot.log
 ssl = yes
@@ -227,8 +253,26 @@ service imap-login {
     ssl = yes
   }
 }
-`;
+${mta ? MTA_SERVICES : ''}`;
 }
+
+/** The sockets an MTA needs (StartOptions.mta); relative names live in base_dir. */
+const LMTP_SOCKET = 'lmtp-mta';
+const AUTH_SOCKET = 'auth-mta';
+const MTA_SERVICES = `# Postfix (user postfix) delivers over LMTP and asks SMTP AUTH questions on these sockets.
+service lmtp {
+  unix_listener ${LMTP_SOCKET} {
+    mode = 0666
+  }
+}
+service auth {
+  unix_listener ${AUTH_SOCKET} {
+    mode = 0666
+  }
+}
+# An LMTP recipient is the full address, the same string as the IMAP login of the test users.
+lmtp_save_to_detail_mailbox = no
+`;
 
 /** Resolves once the server sends its "* OK ... ready." greeting on the plain port. */
 async function waitForGreeting(
@@ -283,6 +327,13 @@ function readLog(file: string): string {
 /** Own lab dir under test/.lab/<random>, free ports, self-signed cert; default user alice/alicepass. */
 export async function startDovecot(options: StartOptions = {}): Promise<DovecotServer> {
 	ensureDovecotInstalled();
+	// The lmtp service is its own Debian package (dovecot-lmtpd), installed with Postfix by
+	// test/mta/ensure-postfix.js (Jest's global setup, .ci/run). Not imported here: the
+	// benchmarks' build copies only test/imap's plain-JS helpers.
+	if (options.mta && !fs.existsSync(DOVECOT_LMTP))
+		throw new Error(
+			`${DOVECOT_LMTP} is missing: run \`node test/mta/ensure-postfix.js\` (as root) to install postfix and dovecot-lmtpd`,
+		);
 	const users = options.users ?? { alice: 'alicepass' };
 	fs.mkdirSync(LAB_ROOT, { recursive: true, mode: 0o755 });
 	fs.chmodSync(LAB_ROOT, 0o755);
@@ -356,6 +407,7 @@ export async function startDovecot(options: StartOptions = {}): Promise<DovecotS
 			port,
 			tlsPort,
 			options.oauth2 ? (options.oauth2.mechanisms ?? ['xoauth2', 'oauthbearer']).join(' ') : '',
+			options,
 		),
 	);
 	const logFile = path.join(lab, 'log/dovecot.log');
@@ -396,6 +448,12 @@ export async function startDovecot(options: StartOptions = {}): Promise<DovecotS
 		doveadm,
 		maildir,
 		log: () => readLog(logFile),
+		...(options.mta
+			? {
+					lmtpSocket: path.join(baseDir, LMTP_SOCKET),
+					authSocket: path.join(baseDir, AUTH_SOCKET),
+				}
+			: {}),
 
 		async start() {
 			if (stopped) throw new Error('this Dovecot was stopped; start a new one with startDovecot()');
@@ -563,7 +621,7 @@ export async function startDovecot(options: StartOptions = {}): Promise<DovecotS
 					port,
 					tlsPort,
 					options.oauth2 ? (options.oauth2.mechanisms ?? ['xoauth2', 'oauthbearer']).join(' ') : '',
-					kept.join(' '),
+					{ ...options, imapCapability: kept.join(' ') },
 				),
 			);
 			await server.kill();

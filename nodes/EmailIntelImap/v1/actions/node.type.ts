@@ -8,12 +8,12 @@ type NodeMap = {
 		| 'get'
 		| 'getSource'
 		| 'downloadAttachment'
+		| 'send'
 		| 'updateFlags'
 		| 'move'
 		| 'copy'
 		| 'delete'
 		| 'findByMessageId';
-	// 'send' joins `message` when the imapsend branch is merged (see message/index.ts).
 };
 
 export type EmailIntelImapType = AllEntities<NodeMap>;

@@ -8,12 +8,10 @@ import * as get from './get.operation';
 import * as getSource from './getSource.operation';
 import * as list from './list.operation';
 import * as move from './move.operation';
+import * as send from './send.operation';
 import * as updateFlags from './updateFlags.operation';
-// SEND: the lead adds `import * as send from './send.operation';` here after merging the
-// imapsend branch, exports it below, adds 'send' to node.type.ts and the option:
-// { name: 'Send', value: 'send', description: 'Send an email over SMTP', action: 'Send an email' }
 
-export { copy, downloadAttachment, findByMessageId, get, getSource, list, move, updateFlags };
+export { copy, downloadAttachment, findByMessageId, get, getSource, list, move, send, updateFlags };
 export { deleteMessage as delete };
 
 export const description: INodeProperties[] = [
@@ -72,7 +70,12 @@ export const description: INodeProperties[] = [
 				description: 'Move a message to another mailbox',
 				action: 'Move a message',
 			},
-			// SEND: the Send option goes here (alphabetical order).
+			{
+				name: 'Send',
+				value: 'send',
+				description: 'Send an email over SMTP: new, reply, reply all or forward',
+				action: 'Send an email',
+			},
 			{
 				name: 'Update Flags',
 				value: 'updateFlags',
@@ -91,5 +94,5 @@ export const description: INodeProperties[] = [
 	...copy.description,
 	...deleteMessage.description,
 	...findByMessageId.description,
-	// SEND: ...send.description,
+	...send.description,
 ];
