@@ -78,6 +78,7 @@ test('description: versioned, usable as a tool, the IMAP credential with its tes
 		'message:getSource',
 		'message:list',
 		'message:move',
+		'message:send',
 		'message:updateFlags',
 	]);
 });
