@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { toNodeError } from '../../../shared/errors';
+import { forEachItem, selectedOperation } from '../../../shared/item-loop';
 import { dsxConnectSession, type DsxConnectSession } from '../transport';
 import type { DsxConnectType } from './node.type';
 import * as scanRequest from './scanRequest';
@@ -22,39 +22,16 @@ function operationFor(selected: DsxConnectType): Operation {
 }
 
 /**
- * Owns the item loop: one session per execution (and one scan job id, so dsx-connect groups the
- * execution's requests), the item index on every error, `pairedItem` on every output, and
- * continue-on-fail turning a failed item into an error item while later items still run.
+ * One session per execution, and one scan job id so dsx-connect groups the execution's
+ * requests; the item loop itself is nodes/shared/item-loop.ts.
  */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const items = this.getInputData();
-	const selected = {
-		resource: this.getNodeParameter('resource', 0),
-		operation: this.getNodeParameter('operation', 0),
-	} as DsxConnectType;
-	const execute = operationFor(selected);
+	const execute = operationFor(selectedOperation<DsxConnectType>(this));
 	const jobId = randomUUID();
-	const returnData: INodeExecutionData[] = [];
-	let session: DsxConnectSession | undefined;
-
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			session ??= await dsxConnectSession.call(this);
-			returnData.push(...(await execute.call(this, itemIndex, session, jobId)));
-		} catch (caught) {
-			const error = toNodeError(this.getNode(), caught, itemIndex);
-			if (this.continueOnFail()) {
-				returnData.push({
-					json: {
-						error: error.message,
-						...(error.description ? { description: error.description } : {}),
-					},
-					pairedItem: { item: itemIndex },
-				});
-				continue;
-			}
-			throw error;
-		}
-	}
-	return [returnData];
+	return [
+		await forEachItem(this, {
+			open: () => dsxConnectSession.call(this),
+			run: (itemIndex, session) => execute.call(this, itemIndex, session, jobId),
+		}),
+	];
 }
