@@ -27,10 +27,18 @@ export class DeepInstinctDsxApi implements ICredentialType {
 			name: 'url',
 			type: 'string',
 			default: '',
-			placeholder: 'http://dsxa.internal:5000',
+			placeholder: 'https://dsxa.example.com',
 			description:
 				'Root of the DSXA scanner (it listens on plain HTTP port 5000 unless TLS is set up on it)',
 			required: true,
+		},
+		{
+			displayName: 'Allow Unencrypted HTTP',
+			name: 'allowUnencryptedHttp',
+			type: 'boolean',
+			default: false,
+			description:
+				"Whether to accept an http:// scanner URL. The auth token then crosses the network in clear text: only for a scanner n8n reaches over a trusted internal network (e.g. Docker's http://dsxa:5000).",
 		},
 		{
 			displayName: 'Auth Token',

@@ -8,6 +8,11 @@ import type { EngineVerdict, ScanEngine, ScanInput } from './types';
 export interface DsxaOptions extends TlsTrust {
 	/** Scanner root, e.g. `http://dsxa:5000` (DSXA listens on plain HTTP 5000 unless TLS is set up). */
 	url: string;
+	/**
+	 * Accept an http:// scanner URL while a token is set: the token then crosses the network in
+	 * clear text (DSXA listens on plain HTTP unless TLS is set up; only for a trusted network).
+	 */
+	allowUnencryptedHttp?: boolean;
 	/** The scanner's AUTH_TOKEN, sent as both `AUTH` and `AUTH_TOKEN` as the DSXA SDKs do. */
 	token?: string;
 	/** Protected entity (policy) id; DSXA's JS SDK default is 1. */
@@ -34,6 +39,16 @@ export class DsxaEngine implements ScanEngine {
 
 	constructor(private readonly options: DsxaOptions) {
 		this.base = scannerBase(options.url);
+		if (this.base.startsWith('http:') && options.token && !options.allowUnencryptedHttp)
+			throw new MailIntelError(
+				`"${this.base}" is unencrypted HTTP: the DSXA auth token would be sent in clear text`,
+				{
+					source: 'config',
+					code: 'INSECURE_URL',
+					field: 'allowUnencryptedHttp',
+					hint: 'Use the https:// address of the scanner. If n8n reaches DSXA only over a trusted internal network (e.g. Docker\'s http://dsxa:5000), turn on "Allow Unencrypted HTTP" in the Deep Instinct DSX credential.',
+				},
+			);
 		const timeoutMs = options.timeoutMs ?? DEFAULT_SCAN_TIMEOUT_MS;
 		this.transport =
 			options.transport ??

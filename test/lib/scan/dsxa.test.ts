@@ -35,7 +35,9 @@ function attachment(
 
 describe('DSXA engine + scan runner against the DSXA fake', () => {
 	let fake: FakeDsxa;
-	const engine = (token = 'scanner-token') => new DsxaEngine({ url: fake.url, token });
+	// The fake listens on plain HTTP, as a scanner on a trusted internal network does.
+	const engine = (token = 'scanner-token') =>
+		new DsxaEngine({ url: fake.url, token, allowUnencryptedHttp: true });
 
 	beforeEach(async () => {
 		fake = await startFakeDsxa({ token: 'scanner-token' });
@@ -206,5 +208,21 @@ describe('DSXA engine + scan runner against the DSXA fake', () => {
 		});
 		expect(files[0]).toMatchObject({ verdict: 'Error' });
 		expect(files[0]!.reason).toContain('timeout');
+	});
+});
+
+describe('a token over plain HTTP', () => {
+	it('is refused unless the plainly named switch allows it, naming that switch', () => {
+		let caught: unknown;
+		try {
+			new DsxaEngine({ url: 'http://dsxa.internal:5000', token: 'scanner-token' });
+		} catch (error) {
+			caught = error;
+		}
+		expect(caught).toMatchObject({ code: 'INSECURE_URL', field: 'allowUnencryptedHttp' });
+		expect(
+			() => new DsxaEngine({ url: 'https://dsxa.example.com', token: 'scanner-token' }),
+		).not.toThrow();
+		expect(() => new DsxaEngine({ url: 'http://dsxa.internal:5000' })).not.toThrow();
 	});
 });

@@ -29,7 +29,12 @@ describe('Deep Instinct DSX node (inside n8n-core ExecuteContext) against the DS
 			parameters: parameters as never,
 			items,
 			credentials: {
-				deepInstinctDsxApi: { url: fake.url, token: extra.token ?? TOKEN, protectedEntity: 3 },
+				deepInstinctDsxApi: {
+					url: fake.url,
+					allowUnencryptedHttp: true,
+					token: extra.token ?? TOKEN,
+					protectedEntity: 3,
+				},
 			},
 			continueOnFail: extra.continueOnFail,
 		});
@@ -199,7 +204,7 @@ describe('Deep Instinct DSX node (inside n8n-core ExecuteContext) against the DS
 				id: '1',
 				name: 'dsx',
 				type: 'deepInstinctDsxApi',
-				data: { url: fake.url, token, protectedEntity: 1 },
+				data: { url: fake.url, allowUnencryptedHttp: true, token, protectedEntity: 1 },
 			});
 		await expect(call(TOKEN)).resolves.toMatchObject({ status: 'OK' });
 		const refused = await call('nope');

@@ -19,6 +19,7 @@ export function engineFromCredential(
 	return new DsxaEngine({
 		url: String(credentials.url ?? ''),
 		token: String(credentials.token ?? ''),
+		allowUnencryptedHttp: credentials.allowUnencryptedHttp === true,
 		protectedEntity: Number(credentials.protectedEntity ?? 1) || 1,
 		...(ca ? { ca } : {}),
 		...(credentials.dangerouslySkipTlsVerification === true
