@@ -9,7 +9,8 @@
 import { createHash } from 'node:crypto';
 
 import { startFakeGraph, type FakeGraph } from '../fakes/graph';
-import { EICAR, startFakeDsxConnect, type FakeDsxConnect } from '../fakes/dsx-connect';
+import { dsxaScan, EICAR, startFakeDsxConnect, type FakeDsxConnect } from '../fakes/dsx-connect';
+import { startFakeDsxa, type FakeDsxa } from '../fakes/dsxa';
 import { newWorkflowId, nodeOutput, packNodeType, startN8n, type N8nInstance } from './harness';
 
 const UPN = 'soc@contoso.com';
@@ -23,11 +24,17 @@ describe('DSX Connect connector mode in a real n8n', () => {
 	const mailWebhookId = '9a7c3e51-2b4d-4c8f-8e1a-6f5d4c3b2a10';
 	let graph: FakeGraph;
 	let dsx: FakeDsxConnect;
+	let dsxa: FakeDsxa;
 	let n8n: N8nInstance;
 
 	beforeAll(async () => {
 		graph = await startFakeGraph({ defaultPageSize: 10 });
-		dsx = await startFakeDsxConnect({ enrollmentToken: 'e2e-enrollment-token' });
+		// dsx-connect hands what it reads through n8n's read_file to a DSXA scanner (the fake).
+		dsxa = await startFakeDsxa({ token: 'dsxa-token' });
+		dsx = await startFakeDsxConnect({
+			enrollmentToken: 'e2e-enrollment-token',
+			scan: dsxaScan(dsxa.url, 'dsxa-token'),
+		});
 		const dsxCredential = { id: 'DsxConnE2eCred01', name: 'dsx-connect fake' };
 		const graphCredential = { id: 'GraphDsxE2eCred1', name: 'Graph fake' };
 		const connectorWorkflow = {
@@ -120,6 +127,7 @@ describe('DSX Connect connector mode in a real n8n', () => {
 	afterAll(async () => {
 		await n8n?.stop();
 		await dsx?.close();
+		await dsxa?.stop();
 		await graph?.close();
 	});
 
@@ -183,6 +191,8 @@ describe('DSX Connect connector mode in a real n8n', () => {
 			json: { status: 'success', message: `quarantined ${locator}`, item_action: 'move' },
 		});
 		expect(clean).toMatchObject({ readFile: { status: 200 }, verdict: 'Benign' });
+		// Both verdicts came from the DSXA scanner, which saw each attachment's bytes once.
+		expect(dsxa.scans.map((scan) => scan.verdict).sort()).toEqual(['Benign', 'Malicious']);
 		expect(clean.itemAction).toBeUndefined();
 
 		// item_action reached the connector workflow as one execution with the message's locator.

@@ -35,6 +35,27 @@ export type ScanFunction = (
 export const eicarScan: ScanFunction = (bytes) =>
 	bytes.includes(Buffer.from(EICAR)) ? 'Malicious' : 'Benign';
 
+/**
+ * A dsx-connect core that scans the way a deployment does: the bytes it read through the
+ * connector go to a DSXA scanner (`POST /scan/binary/v2`), whose verdict it acts on. Plain
+ * fetch, not the pack's DSXA engine, so the fake cannot share the engine's bugs.
+ */
+export function dsxaScan(scannerUrl: string, token: string): ScanFunction {
+	return async (bytes) => {
+		const response = await fetch(`${scannerUrl}/scan/binary/v2`, {
+			method: 'POST',
+			headers: { auth: token, 'content-type': 'application/octet-stream' },
+			body: bytes,
+			signal: AbortSignal.timeout(30_000),
+		});
+		const answer = (await response.json()) as { verdict?: string };
+		if (!response.ok) throw new Error(`DSXA answered ${response.status}`);
+		return answer.verdict === 'Malicious' || answer.verdict === 'Benign'
+			? answer.verdict
+			: 'Unknown';
+	};
+}
+
 export interface FakeDsxConnectOptions {
 	enrollmentToken?: string;
 	scan?: ScanFunction;
