@@ -1,12 +1,13 @@
-import { DateTime, Duration } from 'luxon';
+import { DateTime } from 'luxon';
 
 import { MailIntelError } from '../../lib/errors';
 import { DEFAULT_RETRY_BUDGET } from '../../lib/ingest/core';
 import type { AttachmentPolicy } from '../../lib/mail/policy';
 import type { ImapSearchFilter } from '../../lib/providers/imap';
 import { policyFromParameters, type AttachmentOptionValues } from '../shared/attachment-options';
+import { startDateFrom } from '../shared/start-date';
 
-export const DEFAULT_START_DATE = 'P30D';
+export { DEFAULT_START_DATE } from '../shared/start-date';
 export const DEFAULT_MAX_ITEMS = 100;
 /** Version 2: a poll hands on up to this many, in executions of DEFAULT_BATCH_SIZE. */
 export const DEFAULT_MAX_ITEMS_V2 = 10_000;
@@ -53,23 +54,13 @@ export function triggerParameters(
 			hint: 'Enter at least one mailbox, e.g. INBOX.',
 		});
 	}
-	const durationText =
-		(options.relativeImportStartDate ?? DEFAULT_START_DATE).trim() || DEFAULT_START_DATE;
-	const duration = Duration.fromISO(durationText);
-	if (!duration.isValid || now.minus(duration) > now) {
-		throw new MailIntelError(`"${durationText}" is not an ISO-8601 duration`, {
-			source: 'config',
-			field: 'relativeImportStartDate',
-			hint: 'Use a positive ISO-8601 duration such as P30D (30 days), P1W or PT6H.',
-		});
-	}
 	const search: ImapSearchFilter = {};
 	if (options.fromContains?.trim()) search.from = options.fromContains.trim();
 	if (options.subjectContains?.trim()) search.subject = options.subjectContains.trim();
 	if (options.toContains?.trim()) search.to = options.toContains.trim();
 	return {
 		mailboxes: [...new Set(list)],
-		since: now.minus(duration).toJSDate(),
+		since: startDateFrom(options.relativeImportStartDate, now),
 		policy: policyFromParameters(options),
 		keepRaw: options.includeRaw ?? false,
 		maxItems: whole(

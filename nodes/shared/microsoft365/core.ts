@@ -1,4 +1,3 @@
-import { Duration } from 'luxon';
 import type {
 	IBinaryData,
 	ICredentialDataDecryptedObject,
@@ -23,6 +22,7 @@ import {
 import { ownerKey } from '../../../lib/state/registry';
 import { policyFromParameters, type AttachmentOptionValues } from '../attachment-options';
 import { n8nBinarySink } from '../binary-sink';
+import { startDateFrom } from '../start-date';
 
 /** What both trigger nodes read from their parameters besides the folders (readScopes). */
 export interface TriggerParameters {
@@ -88,19 +88,6 @@ export function readScopes(context: Pick<TriggerContext, 'getNodeParameter'>): M
 	);
 }
 
-export function startDate(duration: string | undefined, now = Date.now()): Date {
-	const parsed = Duration.fromISO(duration?.trim() || 'P30D');
-	if (!parsed.isValid) {
-		throw new MailIntelError(`"${duration}" is not an ISO-8601 duration`, {
-			source: 'config',
-			code: 'BAD_CONFIG',
-			field: 'relativeImportStartDate',
-			hint: 'Use a duration such as P30D (30 days) or PT12H (12 hours).',
-		});
-	}
-	return new Date(now - parsed.toMillis());
-}
-
 /**
  * Names this node of this workflow in process memory (lib/state/registry.ts): a manual run
  * (Fetch Test Event, a test webhook) is another owner, so it never shares a pass lock or a
@@ -129,7 +116,7 @@ export async function openSession(
 		policy: policyFromParameters(parameters.options),
 		// Hook contexts (subscription create/delete) have no binary helpers and emit nothing.
 		...(hasBinaryHelpers(context) ? { sink: n8nBinarySink(context) } : {}),
-		since: startDate(parameters.options.relativeImportStartDate),
+		since: startDateFrom(parameters.options.relativeImportStartDate),
 		maxItemsPerPass: drain
 			? Number.POSITIVE_INFINITY
 			: (parameters.options.maxItemsPerRun ?? DEFAULT_MAX_ITEMS_PER_RUN),
