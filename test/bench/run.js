@@ -53,6 +53,11 @@ copyAssets(path.join(root, 'test/clamav'), path.join(out, 'test/clamav'), ['.js'
 copyAssets(path.join(root, 'test/system'), path.join(out, 'test/system'), ['.js']);
 copyAssets(path.join(root, 'test/mta'), path.join(out, 'test/mta'), ['.js']);
 copyAssets(path.join(root, 'test/fakes'), path.join(out, 'test/fakes'), ['.graphql']);
+// test/e2e/install.ts finds the cached n8n installs by their locks (test/e2e/n8n, n8n-lts).
+copyAssets(path.join(root, 'test/e2e'), path.join(out, 'test/e2e'), [
+	'package.json',
+	'package-lock.json',
+]);
 
 // The IMAP benchmark compares our node with n8n's own Email Trigger, which runs on the Node of
 // the e2e n8n install (Node 24, what n8n 2.41 runs on). Ours and the bound run on that Node
