@@ -74,26 +74,10 @@ export class FolderResolver {
 	) {}
 
 	/** The URL segment for `folder` in `upn`'s mailbox: a well-known name or a folder id. */
-	async resolve(upn: string, folder: string): Promise<string> {
-		const segments = folder
-			.split('/')
-			.map((segment) => segment.trim())
-			.filter(Boolean);
-		if (segments.length === 1 && (isWellKnownFolder(segments[0]) || isFolderId(segments[0])))
-			return segments[0];
-		const key = `${this.keyPrefix}:${upn.toLowerCase()}/${segments.join('/')}`;
-		const cached = folderIds.get(key);
-		if (cached) return cached;
-		let parent: string | undefined;
-		for (const [index, name] of segments.entries()) {
-			if (index === 0 && (isWellKnownFolder(name) || isFolderId(name))) {
-				parent = name;
-				continue;
-			}
-			parent = await this.child(upn, parent, segments, index, folder);
-		}
-		folderIds.set(key, parent as string);
-		return parent as string;
+	resolve(upn: string, folder: string): Promise<string> {
+		return this.walk(upn, folder, (parent, segments, index) =>
+			this.child(upn, parent, segments, index, folder),
+		);
 	}
 
 	/**
@@ -101,7 +85,25 @@ export class FolderResolver {
 	 * audit folders): `POST …/mailFolders` at the top, `POST …/childFolders` below. A 409
 	 * ErrorFolderExists (someone created it meanwhile) is answered by looking it up again.
 	 */
-	async ensure(upn: string, folder: string): Promise<string> {
+	ensure(upn: string, folder: string): Promise<string> {
+		return this.walk(
+			upn,
+			folder,
+			async (parent, segments, index) =>
+				(await this.find(upn, parent, segments[index])) ??
+				(await this.create(upn, parent, segments[index])),
+		);
+	}
+
+	/**
+	 * The path walk both share: a well-known name or id alone is used as it is, a cached id is
+	 * reused, else each segment below the first well-known/id one is resolved by `step`.
+	 */
+	private async walk(
+		upn: string,
+		folder: string,
+		step: (parent: string | undefined, segments: string[], index: number) => Promise<string>,
+	): Promise<string> {
 		const segments = folder
 			.split('/')
 			.map((segment) => segment.trim())
@@ -117,7 +119,7 @@ export class FolderResolver {
 				parent = name;
 				continue;
 			}
-			parent = (await this.find(upn, parent, name)) ?? (await this.create(upn, parent, name));
+			parent = await step(parent, segments, index);
 		}
 		folderIds.set(key, parent as string);
 		return parent as string;
