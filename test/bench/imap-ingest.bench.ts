@@ -43,6 +43,7 @@ import { startHarness } from '../helpers/n8n/trigger';
 import { imapCommandLog, settingsFor } from '../lib/providers/imap/poll-helper';
 import { cachedN8n } from '../e2e/install';
 import { startDovecot, type DovecotServer } from '../imap/dovecot';
+import { barChartSvg } from './chart';
 
 const ROOT = process.cwd();
 const MESSAGES = Number(process.env.IMAP_BENCH_MESSAGES ?? 10_000);
@@ -401,6 +402,36 @@ async function hugeAttachment(server: DovecotServer): Promise<number> {
 	return growth;
 }
 
+/**
+ * The README's chart: this run's three rates as bars, written where the README links it, so
+ * `npm run bench -- imap-ingest` refreshes the picture with the figures it prints.
+ */
+function writeIngestChart(ours: number, bound: number, n8n: number | null): void {
+	const file = path.join(ROOT, 'docs/images/p1-ingest.svg');
+	const times = (rate: number) => `(ours ÷ this = ${(ours / rate).toFixed(2)})`;
+	const svg = barChartSvg({
+		title: `Ingesting ${MESSAGES.toLocaleString('en')} messages of ~21 KB from Dovecot`,
+		unit: 'messages/s',
+		bars: [
+			{ label: 'Email Intel IMAP Trigger', value: ours, ours: true },
+			{
+				label: 'Bound: raw imapflow + mailparser',
+				value: bound,
+				note: times(bound),
+			},
+			...(n8n === null
+				? []
+				: [{ label: "n8n's Email Trigger (IMAP)", value: n8n, note: times(n8n) }]),
+		],
+		caption:
+			`npm run bench -- imap-ingest, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ` +
+			`Node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}; best of 2 runs each`,
+	});
+	fs.mkdirSync(path.dirname(file), { recursive: true });
+	fs.writeFileSync(file, svg);
+	log(`chart written to ${path.relative(ROOT, file)}`);
+}
+
 async function main(): Promise<void> {
 	const server = await startDovecot();
 	try {
@@ -458,6 +489,7 @@ async function main(): Promise<void> {
 		const heapGrowth = await hugeAttachment(server);
 
 		const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+		writeIngestChart(ourRate, boundRate, n8nRate);
 		process.stdout.write(
 			`${JSON.stringify({
 				bench: 'imap-ingest',
