@@ -465,6 +465,27 @@ export async function startN8n(options: StartOptions = {}): Promise<N8nInstance>
 		return all.sort((a, b) => Number(a.id) - Number(b.id));
 	};
 
+	// n8n 2.x activates published workflows after READY_LINE, in the background (its publication
+	// service's startup reconcile): a webhook called at once answers 404. Wait until n8n reports
+	// each one's publication settled (published, partial or failed: activation errors are tested).
+	const waitForPublished = async (timeoutMs = 120_000) => {
+		if (isLts(install)) return;
+		const deadline = Date.now() + timeoutMs;
+		for (const id of options.publish ?? []) {
+			for (;;) {
+				const { status } = (await rest('GET', `/workflows/${id}/publication-status`)) as {
+					status: string;
+				};
+				if (['published', 'partial', 'failed'].includes(status)) break;
+				if (Date.now() > deadline)
+					throw new Error(
+						`workflow ${id} still "${status}" ${timeoutMs} ms after n8n started. n8n log tail:\n${log.slice(-6000)}`,
+					);
+				await delay(200);
+			}
+		}
+	};
+
 	const stopServer = async () => {
 		if (server) await server.stop(15_000);
 		server = undefined;
@@ -501,6 +522,7 @@ export async function startN8n(options: StartOptions = {}): Promise<N8nInstance>
 			await stopServer();
 			await boot();
 			await signIn();
+			await waitForPublished();
 		},
 		async stop() {
 			liveInstances.delete(instance);
@@ -521,6 +543,7 @@ export async function startN8n(options: StartOptions = {}): Promise<N8nInstance>
 				const workflow = (await rest('GET', `/workflows/${id}`)) as { versionId: string };
 				await rest('POST', `/workflows/${id}/activate`, { versionId: workflow.versionId });
 			}
+		await waitForPublished();
 	} catch (error) {
 		await instance.stop();
 		throw error;
