@@ -5,6 +5,8 @@
 import type { DovecotServer } from '../imap/dovecot';
 import { nodeOutput, packNodeType, type CredentialSeed, type Json } from './harness';
 
+export { iocReport } from '../fixtures/ioc-report';
+
 /** How a node names the credential it uses: `credentials: { emailIntelImapApi: credentialRef(seed) }`. */
 export function credentialRef(seed: CredentialSeed & { id: string }): { id: string; name: string } {
 	return { id: seed.id, name: seed.name };
@@ -59,32 +61,6 @@ export function imapTriggerNode(options: {
 		},
 		credentials: { emailIntelImapApi: credentialRef(options.credential) },
 	};
-}
-
-/** A short multipart report with a text body and an `iocs.csv` attachment, as a SOC mailbox gets them. */
-export function iocReport(subject: string): string {
-	return [
-		'From: Reporter <reporter@example.org>',
-		'To: soc@example.net',
-		`Subject: ${subject}`,
-		`Date: ${new Date().toUTCString().replace('GMT', '+0000')}`,
-		`Message-ID: <${subject.replace(/\W/g, '-')}.${Date.now()}@example.org>`,
-		'MIME-Version: 1.0',
-		'Content-Type: multipart/mixed; boundary="b"',
-		'',
-		'--b',
-		'Content-Type: text/plain',
-		'',
-		`Body of ${subject}`,
-		'--b',
-		'Content-Type: text/csv; name="iocs.csv"',
-		'Content-Disposition: attachment; filename="iocs.csv"',
-		'',
-		'indicator,type',
-		'evil.example.com,domain',
-		'--b--',
-		'',
-	].join('\r\n');
 }
 
 /** The subjects a node handed on (its first output) over the given executions, in order. */
