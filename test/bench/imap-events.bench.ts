@@ -16,6 +16,7 @@ import type { INodeExecutionData } from 'n8n-workflow';
 
 import { EmailIntelImapEventsTrigger } from '../../nodes/EmailIntelImapEventsTrigger/EmailIntelImapEventsTrigger.node';
 import { cachedN8n } from '../e2e/install';
+import { iocReport } from '../fixtures/ioc-report';
 import { startLongLivedHarness } from '../helpers/n8n/long-lived-trigger';
 import { startDovecot } from '../imap/dovecot';
 import { RawImap } from '../imap/raw-imap';
@@ -24,32 +25,6 @@ const ROOT = process.cwd();
 const MESSAGES = 30;
 const log = (text: string) => process.stderr.write(`${text}\n`);
 const now = () => performance.timeOrigin + performance.now();
-
-const message = (subject: string) =>
-	Buffer.from(
-		[
-			'From: Reporter <reporter@example.org>',
-			'To: soc@example.net',
-			`Subject: ${subject}`,
-			`Date: ${new Date().toUTCString().replace('GMT', '+0000')}`,
-			`Message-ID: <${subject}.${Date.now()}@example.org>`,
-			'MIME-Version: 1.0',
-			'Content-Type: multipart/mixed; boundary="b"',
-			'',
-			'--b',
-			'Content-Type: text/plain',
-			'',
-			`Body of ${subject}`,
-			'--b',
-			'Content-Type: text/csv; name="iocs.csv"',
-			'Content-Disposition: attachment; filename="iocs.csv"',
-			'',
-			'indicator,type',
-			'evil.example.com,domain',
-			'--b--',
-			'',
-		].join('\r\n'),
-	);
 
 const median = (values: number[]) => {
 	const sorted = [...values].sort((a, b) => a - b);
@@ -123,7 +98,7 @@ async function main(): Promise<void> {
 		const latency = { ours: [] as number[], n8n: [] as number[] };
 		for (let i = 0; i < MESSAGES; i++) {
 			const subject = `arrival-${i}`;
-			const body = message(subject);
+			const body = Buffer.from(iocReport(subject));
 			const sent = now();
 			await imap.ok([`APPEND INBOX {${body.length}+}\r\n`, body, '\r\n']);
 			const deadline = Date.now() + 60_000;

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
-import { EICAR } from '../fakes/dsxa/eicar';
+import { EICAR } from '../fixtures/eicar';
 import { CLAMD, ensureClamdInstalled } from './ensure-clamd';
 
 export interface ClamdServer {

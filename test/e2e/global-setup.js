@@ -6,9 +6,14 @@ const { ensureN8n } = require('./install.ts');
 const { preparePack } = require('./pack.ts');
 const { migratedDatabase } = require('./harness.ts');
 const { ensureQueueServersInstalled } = require('../system/ensure-queue-servers');
+const { ensureDovecotInstalled } = require('../imap/ensure-dovecot');
+const { ensureClamdInstalled } = require('../clamav/ensure-clamd');
 
 module.exports = async function globalSetup() {
-	// The queue-mode test needs PostgreSQL and Redis (apt-get when root; never a silent skip).
+	// Real servers the e2e files start (apt-get when root; never a silent skip): Dovecot for the
+	// IMAP triggers, clamd for IMAP → ClamAV → Mail Remediation, PostgreSQL and Redis for queue mode.
+	ensureDovecotInstalled();
+	ensureClamdInstalled();
 	ensureQueueServersInstalled();
 	const install = await ensureN8n();
 	// One after the other: two npm installs at once would fight over the machine's two cores.

@@ -6,6 +6,7 @@
 import { startFakeGmail, type FakeGmail } from '../fakes/gmail';
 import { mail } from '../lib/providers/gmail/mail';
 import { newWorkflowId, nodeOutput, packNodeType, startN8n, type N8nInstance } from './harness';
+import { subjectsOf } from './seeds';
 
 const NODE = 'Gmail Trigger';
 
@@ -14,11 +15,6 @@ describe('Email Intel Gmail Trigger in a real n8n', () => {
 	const credentialId = 'GmailE2eCred0001';
 	let fake: FakeGmail;
 	let n8n: N8nInstance;
-
-	const subjectsOf = (executions: Array<Record<string, unknown>>) =>
-		executions.flatMap((execution) =>
-			nodeOutput(execution, NODE).map((item: { json: { subject: string } }) => item.json.subject),
-		);
 
 	beforeAll(async () => {
 		fake = await startFakeGmail();
@@ -74,7 +70,7 @@ describe('Email Intel Gmail Trigger in a real n8n', () => {
 	it('ingests the seeded mailbox once the workflow is active', async () => {
 		const executions = await n8n.waitForExecutions(workflowId, 1, 120_000);
 		expect(executions[0].status).toBe('success');
-		expect(subjectsOf(executions)).toEqual(['first 1', 'first 2', 'first 3']);
+		expect(subjectsOf(executions, NODE)).toEqual(['first 1', 'first 2', 'first 3']);
 		const [item] = nodeOutput(executions[0], NODE);
 		expect(item.json).toMatchObject({
 			provider: 'gmail',
@@ -100,7 +96,7 @@ describe('Email Intel Gmail Trigger in a real n8n', () => {
 		expect(
 			executions.every((execution: { status: string }) => execution.status === 'success'),
 		).toBe(true);
-		const subjects = subjectsOf(executions);
+		const subjects = subjectsOf(executions, NODE);
 		expect(subjects).toEqual(['first 1', 'first 2', 'first 3', 'second 1', 'second 2']);
 		// The token JSON was refreshed at its token_uri, and the access token reused across polls.
 		expect(fake.tokenRequests.length).toBeLessThanOrEqual(2);

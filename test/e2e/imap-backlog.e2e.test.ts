@@ -4,14 +4,14 @@
 // executions n8n itself recorded, read through its public API.
 import { startDovecot, type DovecotServer } from '../imap/dovecot';
 import { message } from '../lib/providers/imap/messages';
-import { newWorkflowId, nodeOutput, packNodeType, startN8n, type N8nInstance } from './harness';
+import { newWorkflowId, startN8n, type N8nInstance } from './harness';
+import { imapCredential, imapTriggerNode, subjectsOf } from './seeds';
 
 const BACKLOG = 250;
 const BATCH = 100;
 
 describe('Email Intel IMAP Trigger v2: a backlog in bounded executions, in a real n8n', () => {
 	const workflowId = newWorkflowId();
-	const credentialId = 'ImapBacklogCred1';
 	let dovecot: DovecotServer;
 	let n8n: N8nInstance;
 	const expected = Array.from({ length: BACKLOG }, (_, i) => `backlog ${i}`);
@@ -23,40 +23,20 @@ describe('Email Intel IMAP Trigger v2: a backlog in bounded executions, in a rea
 			'INBOX',
 			expected.map((subject) => message({ subject })),
 		);
+		const credential = imapCredential(dovecot, { id: 'ImapBacklogCred1' });
 		n8n = await startN8n({
-			credentials: [
-				{
-					id: credentialId,
-					name: 'Dovecot',
-					type: 'emailIntelImapApi',
-					data: {
-						host: dovecot.host,
-						port: dovecot.port,
-						security: 'none',
-						user: 'alice',
-						authMethod: 'password',
-						password: dovecot.users.alice,
-					},
-				},
-			],
+			credentials: [credential],
 			workflows: [
 				{
 					id: workflowId,
 					name: 'e2e: IMAP backlog',
 					nodes: [
-						{
+						imapTriggerNode({
 							id: 'b1',
-							name: 'IMAP Trigger',
-							type: packNodeType('emailIntelImapTrigger'),
+							credential,
 							typeVersion: 2,
-							position: [0, 0],
-							parameters: {
-								pollTimes: { item: [{ mode: 'everyMinute' }] },
-								mailboxes: 'INBOX',
-								options: { maxItemsPerExecution: BATCH },
-							},
-							credentials: { emailIntelImapApi: { id: credentialId, name: 'Dovecot' } },
-						},
+							options: { maxItemsPerExecution: BATCH },
+						}),
 					],
 					connections: {},
 				},
@@ -77,9 +57,7 @@ describe('Email Intel IMAP Trigger v2: a backlog in bounded executions, in a rea
 			executions.every((execution: { status: string }) => execution.status === 'success'),
 		).toBe(true);
 		const batches = executions.map((execution: Record<string, unknown>) =>
-			nodeOutput(execution, 'IMAP Trigger').map(
-				(item: { json: { subject: string } }) => item.json.subject,
-			),
+			subjectsOf([execution], 'IMAP Trigger'),
 		);
 		for (const batch of batches) expect(batch.length).toBeLessThanOrEqual(BATCH);
 		const subjects = batches.flat();

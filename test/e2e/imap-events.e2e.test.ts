@@ -5,34 +5,10 @@
 import { startDovecot, type DovecotServer } from '../imap/dovecot';
 import { RawImap } from '../imap/raw-imap';
 import { newWorkflowId, nodeOutput, packNodeType, startN8n, type N8nInstance } from './harness';
-
-const message = (subject: string) =>
-	[
-		'From: Reporter <reporter@example.org>',
-		'To: soc@example.net',
-		`Subject: ${subject}`,
-		`Date: ${new Date().toUTCString().replace('GMT', '+0000')}`,
-		`Message-ID: <${subject.replace(/\W/g, '-')}.${Date.now()}@example.org>`,
-		'MIME-Version: 1.0',
-		'Content-Type: multipart/mixed; boundary="b"',
-		'',
-		'--b',
-		'Content-Type: text/plain',
-		'',
-		`Body of ${subject}`,
-		'--b',
-		'Content-Type: text/csv; name="iocs.csv"',
-		'Content-Disposition: attachment; filename="iocs.csv"',
-		'',
-		'indicator,type',
-		'evil.example.com,domain',
-		'--b--',
-		'',
-	].join('\r\n');
+import { credentialRef, imapCredential, iocReport } from './seeds';
 
 describe('Email Intel IMAP Events Trigger in a real n8n', () => {
 	const workflowId = newWorkflowId();
-	const credentialId = 'ImapEventsCred01';
 	let dovecot: DovecotServer;
 	let n8n: N8nInstance;
 	const events = (executions: Array<Record<string, unknown>>) =>
@@ -44,23 +20,10 @@ describe('Email Intel IMAP Events Trigger in a real n8n', () => {
 
 	beforeAll(async () => {
 		dovecot = await startDovecot();
-		await dovecot.seed('alice', 'INBOX', [message('there before activation')]);
+		await dovecot.seed('alice', 'INBOX', [iocReport('there before activation')]);
+		const credential = imapCredential(dovecot, { id: 'ImapEventsCred01' });
 		n8n = await startN8n({
-			credentials: [
-				{
-					id: credentialId,
-					name: 'Dovecot',
-					type: 'emailIntelImapApi',
-					data: {
-						host: dovecot.host,
-						port: dovecot.port,
-						security: 'none',
-						user: 'alice',
-						authMethod: 'password',
-						password: dovecot.users.alice,
-					},
-				},
-			],
+			credentials: [credential],
 			workflows: [
 				{
 					id: workflowId,
@@ -73,7 +36,7 @@ describe('Email Intel IMAP Events Trigger in a real n8n', () => {
 							typeVersion: 1,
 							position: [0, 0],
 							parameters: { mailboxes: 'INBOX', options: {} },
-							credentials: { emailIntelImapApi: { id: credentialId, name: 'Dovecot' } },
+							credentials: { emailIntelImapApi: credentialRef(credential) },
 						},
 					],
 					connections: {},
@@ -95,7 +58,7 @@ describe('Email Intel IMAP Events Trigger in a real n8n', () => {
 		for (let i = 0; i < 600 && !n8n.logs().includes(watching); i++)
 			await new Promise((resolve) => setTimeout(resolve, 100));
 		expect(n8n.logs()).toContain(watching);
-		const [uid] = await dovecot.seed('alice', 'INBOX', [message('arrived while active')]);
+		const [uid] = await dovecot.seed('alice', 'INBOX', [iocReport('arrived while active')]);
 		const executions = await n8n.waitForExecutions(workflowId, 1, 60_000);
 		expect(executions[0].status).toBe('success');
 		const [item] = nodeOutput(executions[0], 'IMAP Events');

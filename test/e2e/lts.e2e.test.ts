@@ -20,6 +20,7 @@ import {
 	type N8nInstance,
 } from './harness';
 import { declaredTypes, REPO_ROOT } from './pack';
+import { imapCredential } from './seeds';
 
 describe('the pack on n8n 1.123.81 (LTS line, Node 20)', () => {
 	let dovecot: DovecotServer;
@@ -45,20 +46,11 @@ describe('the pack on n8n 1.123.81 (LTS line, Node 20)', () => {
 			workflows: [{ ...example, id: workflowId }],
 			publish: [workflowId],
 			credentials: [
-				{
+				imapCredential(dovecot, {
 					id: example.nodes[0].credentials.emailIntelImapApi.id,
 					name: 'Threat intel mailbox',
-					type: 'emailIntelImapApi',
-					data: {
-						host: dovecot.host,
-						port: dovecot.tlsPort,
-						security: 'tls',
-						skipTlsVerification: true,
-						user: 'alice',
-						authMethod: 'password',
-						password: dovecot.users.alice,
-					},
-				},
+					tls: true,
+				}),
 				{
 					id: openCtiCredential,
 					name: 'OpenCTI',

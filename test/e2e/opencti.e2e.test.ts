@@ -10,6 +10,7 @@ import { start, type FakeOpenCti } from '../fakes/opencti';
 import { buildMime, EMAILS } from '../fixtures/opencti/emails';
 import { newWorkflowId, nodeOutput, startN8n, type Json, type N8nInstance } from './harness';
 import { REPO_ROOT } from './pack';
+import { imapCredential } from './seeds';
 
 const AMBER_STRICT = 'marking-definition--826578e1-40ad-459f-bc73-ede076f81f37';
 
@@ -38,20 +39,11 @@ describe('example workflow "IMAP → OpenCTI" in n8n 2.41.1', () => {
 			workflows: [workflow],
 			publish: [workflowId],
 			credentials: [
-				{
+				imapCredential(dovecot, {
 					id: example.nodes[0].credentials.emailIntelImapApi.id,
 					name: 'Threat intel mailbox',
-					type: 'emailIntelImapApi',
-					data: {
-						host: dovecot.host,
-						port: dovecot.tlsPort,
-						security: 'tls',
-						allowSelfSigned: true,
-						user: 'alice',
-						authMethod: 'password',
-						password: dovecot.users.alice,
-					},
-				},
+					tls: true,
+				}),
 				{
 					id: example.nodes[1].credentials.emailIntelOpenCtiApi.id,
 					name: 'OpenCTI',

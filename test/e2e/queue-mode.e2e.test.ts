@@ -21,6 +21,7 @@ import { buildMime, EMAILS } from '../fixtures/opencti/emails';
 import { newWorkflowId, nodeOutput, packNodeType, type Json } from './harness';
 import { REPO_ROOT } from './pack';
 import { PROCESS_ENV, startN8nQueue, type N8nQueue } from './queue/cluster';
+import { credentialRef, imapCredential, imapTriggerNode, subjectsOf } from './seeds';
 
 const BACKLOG = 1000;
 const BATCH = 50;
@@ -108,21 +109,14 @@ describe('the pack in n8n queue mode: PostgreSQL + Redis, main + 2 workers + 1 w
 		const example = JSON.parse(
 			fs.readFileSync(path.join(REPO_ROOT, 'examples/imap-to-opencti.json'), 'utf8'),
 		) as Json;
-		const imapCredential = (user: string) => ({
-			id: `imapQueue${user.padEnd(7, '0')}`,
-			name: `Dovecot ${user}`,
-			type: 'emailIntelImapApi',
-			data: {
-				host: dovecot.host,
-				port: dovecot.port,
-				security: 'none',
+		const imapQueueCredential = (user: string) =>
+			imapCredential(dovecot, {
+				id: `imapQueue${user.padEnd(7, '0')}`,
+				name: `Dovecot ${user}`,
 				user,
-				authMethod: 'password',
-				password: dovecot.users[user],
-			},
-		});
-		const alice = imapCredential('alice');
-		const bob = imapCredential('bob');
+			});
+		const alice = imapQueueCredential('alice');
+		const bob = imapQueueCredential('bob');
 		queue = await startN8nQueue({
 			env: { NODE_EXTRA_CA_CERTS: graph.caPath },
 			workers: 2,
@@ -149,19 +143,12 @@ describe('the pack in n8n queue mode: PostgreSQL + Redis, main + 2 workers + 1 w
 					id: imapWorkflow,
 					name: 'queue: IMAP backlog',
 					nodes: [
-						{
+						imapTriggerNode({
 							id: 'q1',
-							name: 'IMAP Trigger',
-							type: packNodeType('emailIntelImapTrigger'),
+							credential: alice,
 							typeVersion: 2,
-							position: [0, 0],
-							parameters: {
-								pollTimes: { item: [{ mode: 'everyMinute' }] },
-								mailboxes: 'INBOX',
-								options: { maxItemsPerExecution: BATCH },
-							},
-							credentials: { emailIntelImapApi: { id: alice.id, name: alice.name } },
-						},
+							options: { maxItemsPerExecution: BATCH },
+						}),
 						whereNode([240, 0]),
 					],
 					connections: after('IMAP Trigger'),
@@ -190,7 +177,7 @@ describe('the pack in n8n queue mode: PostgreSQL + Redis, main + 2 workers + 1 w
 					nodes: [
 						{
 							...example.nodes[0],
-							credentials: { emailIntelImapApi: { id: bob.id, name: bob.name } },
+							credentials: { emailIntelImapApi: credentialRef(bob) },
 						},
 						example.nodes[1],
 						whereNode([520, 0]),
@@ -210,16 +197,12 @@ describe('the pack in n8n queue mode: PostgreSQL + Redis, main + 2 workers + 1 w
 	});
 
 	it(`the IMAP trigger polls on the main; both workers run the executions of a ${BACKLOG}-message backlog, every message in exactly one`, async () => {
-		const subjectsOf = (executions: Json[]) =>
-			executions.flatMap((execution) =>
-				nodeOutput(execution, 'IMAP Trigger').map((item: Json) => item.json.subject as string),
-			);
 		let executions: Json[] = [];
 		await until(
 			`${BACKLOG} messages in finished executions`,
 			async () => {
 				executions = await queue.main.waitForExecutions(imapWorkflow, 1, 240_000);
-				return subjectsOf(executions).length >= BACKLOG;
+				return subjectsOf(executions, 'IMAP Trigger').length >= BACKLOG;
 			},
 			240_000,
 			queue.logs,
@@ -227,7 +210,7 @@ describe('the pack in n8n queue mode: PostgreSQL + Redis, main + 2 workers + 1 w
 		expect(executions.map((execution) => execution.status)).toEqual(
 			executions.map(() => 'success'),
 		);
-		const subjects = subjectsOf(executions);
+		const subjects = subjectsOf(executions, 'IMAP Trigger');
 		expect(subjects).toHaveLength(BACKLOG);
 		expect([...subjects].sort()).toEqual([...backlog].sort());
 		for (const execution of executions)

@@ -2,7 +2,9 @@
 // pack installed as a community package), against the https Graph fake and the DSXA fake: the
 // EICAR test file in a PDF-named attachment comes out of Malicious, a benign PDF out of Clean,
 // an email without attachments out of Not Scanned — each once, with its binaries and `scan`.
-import { startFakeGraph, type FakeGraph } from '../fakes/graph';
+// Behind Malicious, Mail Remediation (issue 14's chain) acts on the message in the fake's mailbox,
+// and a second Mail Remediation applies the same policy to the same message again.
+import { startFakeGraph, type FakeGraph, type FakeMessage } from '../fakes/graph';
 import { EICAR, startFakeDsxa, type FakeDsxa } from '../fakes/dsxa';
 import {
 	newWorkflowId,
@@ -12,9 +14,23 @@ import {
 	type Json,
 	type N8nInstance,
 } from './harness';
+import { remediationChain, SCAN_OUTPUTS } from './seeds';
 
 const UPN = 'soc@contoso.com';
-const OUTPUTS = ['Malicious', 'Clean', 'Not Scanned'] as const;
+const OUTPUTS = SCAN_OUTPUTS;
+
+/** What a mailbox user sees of a message: subject, body, categories, attachments and folder. */
+const visibleState = (message: FakeMessage) => ({
+	folder: message.folder,
+	subject: message.subject,
+	body: message.body,
+	categories: [...message.categories],
+	attachments: message.attachments.map(({ name, contentType, content }) => ({
+		name,
+		contentType,
+		content: content.toString('base64'),
+	})),
+});
 
 describe('Microsoft 365 Mail Poll Trigger → Deep Instinct DSX in a real n8n', () => {
 	const workflowId = newWorkflowId();
@@ -23,11 +39,13 @@ describe('Microsoft 365 Mail Poll Trigger → Deep Instinct DSX in a real n8n', 
 	let graph: FakeGraph;
 	let dsxa: FakeDsxa;
 	let n8n: N8nInstance;
+	/** What a mailbox user sees of the Clean and Not Scanned messages when they arrive. */
+	let untouched: Json[];
 
 	beforeAll(async () => {
 		graph = await startFakeGraph({ defaultPageSize: 10 });
 		dsxa = await startFakeDsxa({ token: 'dsxa-token' });
-		graph.addMessages(UPN, 'Inbox', [
+		const seeded = graph.addMessages(UPN, 'Inbox', [
 			{
 				subject: 'EICAR report',
 				attachments: [{ name: 'invoice.pdf', contentType: 'application/pdf', content: EICAR }],
@@ -44,13 +62,18 @@ describe('Microsoft 365 Mail Poll Trigger → Deep Instinct DSX in a real n8n', 
 			},
 			{ subject: 'No attachment' },
 		]);
-		const noOp = (name: string, y: number) => ({
-			id: name.replace(/\W/g, '').toLowerCase(),
-			name,
-			type: 'n8n-nodes-base.noOp',
-			typeVersion: 1,
-			position: [440, y],
-			parameters: {},
+		untouched = seeded.slice(1).map(visibleState);
+		const chain = remediationChain({
+			scanNode: 'DSX',
+			policy: {
+				tagSubject: true,
+				subjectTag: '[Suspicious]',
+				addHeaders: true,
+				headers: { header: [{ name: 'X-Attachment-Scan', value: 'malicious' }] },
+				addCategories: true,
+				categories: 'Phishing',
+			},
+			credentials: { microsoftGraphAppApi: { id: graphCredential, name: 'Graph fake' } },
 		});
 		const workflow = {
 			id: workflowId,
@@ -78,11 +101,11 @@ describe('Microsoft 365 Mail Poll Trigger → Deep Instinct DSX in a real n8n', 
 					parameters: { operation: 'scanAttachments' },
 					credentials: { deepInstinctDsxApi: { id: dsxCredential, name: 'DSXA fake' } },
 				},
-				...OUTPUTS.map((name, index) => noOp(name, index * 160 - 160)),
+				...chain.nodes,
 			],
 			connections: {
 				'M365 Poll': { main: [[{ node: 'DSX', type: 'main', index: 0 }]] },
-				DSX: { main: OUTPUTS.map((name) => [{ node: name, type: 'main', index: 0 }]) },
+				...chain.connections,
 			},
 		};
 		n8n = await startN8n({
@@ -142,5 +165,62 @@ describe('Microsoft 365 Mail Poll Trigger → Deep Instinct DSX in a real n8n', 
 		// Only the two PDFs went to the scanner, once each, with the token.
 		expect(dsxa.scans.map((scan) => scan.verdict).sort()).toEqual(['Benign', 'Malicious']);
 		expect(dsxa.scans.every((scan) => scan.headers.auth === 'dsxa-token')).toBe(true);
+	});
+
+	it('Mail Remediation behind Malicious strips the EICAR file, adds banner, tag and categories, once', async () => {
+		const [execution] = await n8n.waitForExecutions(workflowId, 1, 180_000);
+		const [first] = nodeOutput(execution, 'Mail Remediation');
+		const [again] = nodeOutput(execution, 'Remediate Again');
+		expect(nodeOutput(execution, 'Mail Remediation')).toHaveLength(1);
+		expect(first.json.subject).toBe('EICAR report');
+		expect(first.json.remediation).toMatchObject({
+			provider: 'graph',
+			changed: true,
+			refused: [],
+			removedAttachments: [{ filename: 'invoice.pdf', reason: 'malicious' }],
+			notes: [expect.stringMatching(/categories instead/)],
+		});
+		expect([...first.json.remediation.done].sort()).toEqual(
+			['auditCopy', 'banner', 'categories', 'deleteAttachment', 'headers', 'subjectTag'].sort(),
+		);
+		// The second run finds everything in place and changes nothing.
+		expect(again.json.remediation).toMatchObject({ changed: false, done: [], refused: [] });
+		expect([...again.json.remediation.alreadyDone].sort()).toEqual(
+			['banner', 'categories', 'deleteAttachment', 'headers', 'subjectTag'].sort(),
+		);
+
+		// What the mailbox user sees: the attachment gone, one banner, one tag, categories once.
+		const inbox = graph.messages(UPN, 'Inbox');
+		const eicar = inbox.find((message) => message.id === first.json.id)!;
+		expect(eicar.subject).toBe('[Suspicious] EICAR report');
+		expect(eicar.attachments).toEqual([]);
+		expect(eicar.body.split('data-email-intel-banner')).toHaveLength(2);
+		expect(eicar.body).toContain('<code>invoice.pdf</code>');
+		expect([...eicar.categories].sort()).toEqual(['Phishing', 'X-Attachment-Scan: malicious']);
+		// The untouched original, copied once into the audit folder before anything changed.
+		const audit = graph.messages(UPN, first.json.remediation.audit.mailbox);
+		expect(audit.map((message) => message.subject)).toEqual(['EICAR report']);
+		expect(audit[0].attachments.map((a) => [a.name, a.content.equals(EICAR)])).toEqual([
+			['invoice.pdf', true],
+		]);
+		// The Clean and Not Scanned messages are as they arrived.
+		const others = inbox.filter((message) => message.id !== eicar.id);
+		expect(others.map(visibleState)).toEqual(untouched);
+		// One DELETE and one audit copy in all, for both runs.
+		const calls = (method: string, path: RegExp) =>
+			graph.requests.filter((request) => request.method === method && path.test(request.path));
+		expect(calls('DELETE', /\/attachments\//)).toHaveLength(1);
+		expect(calls('POST', /\/copy$/)).toHaveLength(1);
+	});
+
+	it('the next poll hands on only new mail: the remediated message is not emitted again', async () => {
+		// Graph reports the remediated message as changed; the trigger has handed its id on already.
+		graph.addMessages(UPN, 'Inbox', [{ subject: 'Arrived later' }]);
+		const executions = await n8n.waitForExecutions(workflowId, 2, 150_000);
+		expect(executions.map((execution: Json) => execution.status)).toEqual(['success', 'success']);
+		expect(nodeOutput(executions[1], 'M365 Poll').map((item: Json) => item.json.subject)).toEqual([
+			'Arrived later',
+		]);
+		expect(nodeOutput(executions[1], 'Mail Remediation')).toEqual([]);
 	});
 });

@@ -11,11 +11,12 @@ import { message } from '../lib/providers/imap/messages';
 import {
 	newWorkflowId,
 	nodeOutput,
-	packNodeType,
 	startN8n,
+	type CredentialSeed,
 	type Json,
 	type N8nInstance,
 } from './harness';
+import { imapCredential, imapTriggerNode, subjectsOf } from './seeds';
 
 const TRIGGER = 'IMAP Trigger';
 const GOOD_PASSWORD = 'alicepass';
@@ -28,27 +29,13 @@ const plain = (subject: string) => message({ subject });
 function imapTriggerWorkflow(
 	id: string,
 	name: string,
-	credentialId: string,
+	credential: CredentialSeed & { id: string },
 	errorWorkflow: string,
 ) {
 	return {
 		id,
 		name,
-		nodes: [
-			{
-				id: `${id}-trigger`,
-				name: TRIGGER,
-				type: packNodeType('emailIntelImapTrigger'),
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {
-					pollTimes: { item: [{ mode: 'everyMinute' }] },
-					mailboxes: 'INBOX',
-					options: {},
-				},
-				credentials: { emailIntelImapApi: { id: credentialId, name: credentialId } },
-			},
-		],
+		nodes: [imapTriggerNode({ id: `${id}-trigger`, name: TRIGGER, credential })],
 		connections: {},
 		settings: { executionOrder: 'v1', errorWorkflow },
 	};
@@ -56,11 +43,6 @@ function imapTriggerWorkflow(
 
 /** The error n8n stored with a failed execution (what the editor shows on the execution). */
 const executionError = (execution: Json): Json => execution?.data?.resultData?.error;
-
-const subjectsOf = (executions: Json[]): string[] =>
-	executions.flatMap((execution) =>
-		nodeOutput(execution, TRIGGER).map((item: { json: { subject: string } }) => item.json.subject),
-	);
 
 /** Polls `read` until `done` holds (a failure guard bounds the wait, it is not the assertion). */
 async function eventually<T>(
@@ -97,28 +79,17 @@ describe('Email Intel IMAP Trigger errors in a real n8n', () => {
 	beforeAll(async () => {
 		dovecot = await startDovecot({ users: { alice: GOOD_PASSWORD } });
 		await dovecot.seed('alice', 'INBOX', ['before 1', 'before 2', 'before 3'].map(plain));
-		const credential = (id: string, password: string) => ({
-			id,
-			name: id,
-			type: 'emailIntelImapApi',
-			data: {
-				host: dovecot.host,
-				port: dovecot.port,
-				security: 'none',
-				allowSelfSigned: false,
-				user: 'alice',
-				authMethod: 'password',
-				password,
-			},
+		const good = imapCredential(dovecot, { id: 'ImapErrCredGood1', name: 'ImapErrCredGood1' });
+		const bad = imapCredential(dovecot, {
+			id: 'ImapErrCredBad01',
+			name: 'ImapErrCredBad01',
+			password: 'not-alices-password',
 		});
 		n8n = await startN8n({
-			credentials: [
-				credential('ImapErrCredGood1', GOOD_PASSWORD),
-				credential('ImapErrCredBad01', 'not-alices-password'),
-			],
+			credentials: [good, bad],
 			workflows: [
-				imapTriggerWorkflow(watched, 'e2e: watched mailbox', 'ImapErrCredGood1', errorHandler),
-				imapTriggerWorkflow(misconfigured, 'e2e: wrong password', 'ImapErrCredBad01', errorHandler),
+				imapTriggerWorkflow(watched, 'e2e: watched mailbox', good, errorHandler),
+				imapTriggerWorkflow(misconfigured, 'e2e: wrong password', bad, errorHandler),
 				{
 					id: errorHandler,
 					name: 'e2e: error workflow',
@@ -171,7 +142,7 @@ describe('Email Intel IMAP Trigger errors in a real n8n', () => {
 	it('a revoked password gives one error execution; once it is back, the mail that came meanwhile arrives once', async () => {
 		const [first] = await n8n.waitForExecutions(watched, 1, 120_000);
 		expect(first.status).toBe('success');
-		expect(subjectsOf([first])).toEqual(['before 1', 'before 2', 'before 3']);
+		expect(subjectsOf([first], TRIGGER)).toEqual(['before 1', 'before 2', 'before 3']);
 
 		// Revoked: the password no longer works, and the server ends the sessions it had (as a
 		// provider does on a password reset) — the trigger keeps one logged in between polls.
@@ -203,7 +174,7 @@ describe('Email Intel IMAP Trigger errors in a real n8n', () => {
 		dovecot.setPassword('alice', GOOD_PASSWORD);
 		const executions = await n8n.waitForExecutions(watched, 3, 150_000);
 		expect(executions[2].status).toBe('success');
-		expect(subjectsOf(executions)).toEqual([
+		expect(subjectsOf(executions, TRIGGER)).toEqual([
 			'before 1',
 			'before 2',
 			'before 3',

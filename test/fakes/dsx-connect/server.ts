@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { EICAR } from '../../fixtures/eicar';
 import { dsxJson } from '../../../lib/scan/dsx-connect/json';
 import type {
 	ConnectorInstance,
@@ -24,7 +25,8 @@ import { makeHmacHeader, verifyHmac } from './python-hmac';
  *   compact JSON with `\uXXXX` escapes), scans the bytes with a pluggable function (default: the
  *   EICAR string is Malicious), and on Malicious `PUT {connector_url}/item_action` (signed).
  */
-export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
+/** The EICAR test file, re-exported: the bytes this fake's default scan flags. */
+export { EICAR };
 
 export type FakeVerdict = 'Benign' | 'Malicious' | 'Unknown';
 export type ScanFunction = (
@@ -32,8 +34,7 @@ export type ScanFunction = (
 	request: ScanRequest,
 ) => Promise<FakeVerdict> | FakeVerdict;
 
-export const eicarScan: ScanFunction = (bytes) =>
-	bytes.includes(Buffer.from(EICAR)) ? 'Malicious' : 'Benign';
+export const eicarScan: ScanFunction = (bytes) => (bytes.includes(EICAR) ? 'Malicious' : 'Benign');
 
 /**
  * A dsx-connect core that scans the way a deployment does: the bytes it read through the

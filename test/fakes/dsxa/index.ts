@@ -1,3 +1,3 @@
-export * from './eicar';
+export { EICAR } from '../../fixtures/eicar';
 export * from './encrypted';
 export * from './server';

@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
-import { EICAR } from './eicar';
+import { EICAR } from '../../fixtures/eicar';
 import { ENCRYPTED_HEADER_BYTES, ENCRYPTED_MARKER, passwordDigest, xor } from './encrypted';
 
 /**

@@ -5,7 +5,7 @@ import { ClamdEngine } from '../../../lib/scan/clamd';
 import { scanFiles } from '../../../lib/scan/run';
 import type { ScanInput } from '../../../lib/scan/types';
 import { startClamd, type ClamdServer } from '../../clamav/clamd';
-import { EICAR } from '../../fakes/dsxa/eicar';
+import { EICAR } from '../../fixtures/eicar';
 
 /** A file as the runner takes it, its bytes handed out in 16 KiB chunks as a binary store would. */
 function input(id: string, bytes: Buffer): ScanInput {

@@ -3,7 +3,7 @@ import type { ICredentialTestFunctions, INodeExecutionData, INodeType } from 'n8
 import type { ScanReport } from '../../../lib/scan/types';
 import { ClamAv } from '../../../nodes/ClamAv/ClamAv.node';
 import { startClamd, type ClamdServer } from '../../clamav/clamd';
-import { EICAR } from '../../fakes/dsxa/eicar';
+import { EICAR } from '../../fixtures/eicar';
 import { runNode, shutdownN8nCore } from '../../helpers/n8n/execute';
 import { emailItem } from '../shared/scan-items';
 

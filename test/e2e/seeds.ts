@@ -1,0 +1,123 @@
+// What several real-n8n tests import into n8n: the Email Intel IMAP credential pointing at a test
+// Dovecot, the IMAP Trigger node, the small report message they seed, and reading back which
+// subjects a node handed on. One place, so a credential field or a node parameter renamed in
+// the pack is changed in one test file, not six.
+import type { DovecotServer } from '../imap/dovecot';
+import { nodeOutput, packNodeType, type CredentialSeed, type Json } from './harness';
+
+export { iocReport } from '../fixtures/ioc-report';
+
+/** How a node names the credential it uses: `credentials: { emailIntelImapApi: credentialRef(seed) }`. */
+export function credentialRef(seed: CredentialSeed & { id: string }): { id: string; name: string } {
+	return { id: seed.id, name: seed.name };
+}
+
+/**
+ * An `emailIntelImapApi` credential for a user of a test Dovecot: plain IMAP on its loopback
+ * port (the default), or implicit TLS on its TLS port with certificate checks off (the lab's
+ * certificate is self-signed).
+ */
+export function imapCredential(
+	dovecot: DovecotServer,
+	options: { id: string; name?: string; user?: string; password?: string; tls?: boolean },
+): CredentialSeed & { id: string } {
+	const user = options.user ?? 'alice';
+	return {
+		id: options.id,
+		name: options.name ?? 'Dovecot',
+		type: 'emailIntelImapApi',
+		data: {
+			host: dovecot.host,
+			...(options.tls
+				? { port: dovecot.tlsPort, security: 'tls', skipTlsVerification: true }
+				: { port: dovecot.port, security: 'none' }),
+			user,
+			authMethod: 'password',
+			password: options.password ?? dovecot.users[user],
+		},
+	};
+}
+
+/** An Email Intel IMAP Trigger node polling every minute. */
+export function imapTriggerNode(options: {
+	credential: CredentialSeed & { id: string };
+	id?: string;
+	name?: string;
+	typeVersion?: 1 | 2;
+	mailboxes?: string;
+	options?: Record<string, unknown>;
+	position?: [number, number];
+}) {
+	return {
+		id: options.id ?? 'imap-trigger',
+		name: options.name ?? 'IMAP Trigger',
+		type: packNodeType('emailIntelImapTrigger'),
+		typeVersion: options.typeVersion ?? 1,
+		position: options.position ?? [0, 0],
+		parameters: {
+			pollTimes: { item: [{ mode: 'everyMinute' }] },
+			mailboxes: options.mailboxes ?? 'INBOX',
+			options: options.options ?? {},
+		},
+		credentials: { emailIntelImapApi: credentialRef(options.credential) },
+	};
+}
+
+/** The subjects a node handed on (its first output) over the given executions, in order. */
+export function subjectsOf(executions: Json[], nodeName: string, output = 0): string[] {
+	return executions.flatMap((execution) =>
+		nodeOutput(execution, nodeName, output).map((item: Json) => item.json.subject as string),
+	);
+}
+
+/** The outputs of the scan nodes (Deep Instinct DSX, ClamAV), in order. */
+export const SCAN_OUTPUTS = ['Malicious', 'Clean', 'Not Scanned'] as const;
+
+/**
+ * What follows a scan node in the scan → remediate chains (issue 14): a NoOp per scan output,
+ * named after it, where its items can be read; behind Malicious, *Mail Remediation* with the
+ * given policy; behind that, *Remediate Again* applying the same policy to the locator the scan
+ * node handed on (what a retried execution would send), to show a second run changes nothing.
+ */
+export function remediationChain(options: {
+	scanNode: string;
+	/** the Mail Remediation parameters besides `operation` and `locator` */
+	policy: Record<string, unknown>;
+	/** the credentials of both Mail Remediation nodes, e.g. `{ emailIntelImapApi: credentialRef(seed) }` */
+	credentials: Record<string, { id: string; name: string }>;
+}) {
+	const remediation = (id: string, name: string, x: number, locator?: string) => ({
+		id,
+		name,
+		type: packNodeType('mailRemediation'),
+		typeVersion: 1,
+		position: [x, -160],
+		parameters: { operation: 'remediate', ...(locator ? { locator } : {}), ...options.policy },
+		credentials: options.credentials,
+	});
+	const link = (node: string) => [{ node, type: 'main', index: 0 }];
+	return {
+		nodes: [
+			...SCAN_OUTPUTS.map((name, index) => ({
+				id: name.replace(/\W/g, '').toLowerCase(),
+				name,
+				type: 'n8n-nodes-base.noOp',
+				typeVersion: 1,
+				position: [440, index * 160 - 160],
+				parameters: {},
+			})),
+			remediation('remediate', 'Mail Remediation', 660),
+			remediation(
+				'remediate-again',
+				'Remediate Again',
+				880,
+				`={{ $('${options.scanNode}').item.json.locator }}`,
+			),
+		],
+		connections: {
+			[options.scanNode]: { main: SCAN_OUTPUTS.map(link) },
+			Malicious: { main: [link('Mail Remediation')] },
+			'Mail Remediation': { main: [link('Remediate Again')] },
+		},
+	};
+}
