@@ -4,3 +4,4 @@ export * from './policy';
 export * from './result';
 export * from './select';
 export * from './types';
+export * from './plan';
