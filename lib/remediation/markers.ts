@@ -22,8 +22,11 @@ export function rewriteOf(original: {
 	mailbox: string;
 	uidValidity?: string;
 	uid?: number;
+	/** Gmail: the message id (an IMAP message is named by UIDVALIDITY and UID instead). */
+	id?: string;
 }): string {
-	const name = [original.account, original.mailbox, original.uidValidity, original.uid].join('\n');
+	const parts = [original.account, original.mailbox, original.uidValidity, original.uid];
+	const name = [...parts, ...(original.id !== undefined ? [original.id] : [])].join('\n');
 	return `sha256-${createHash('sha256').update(name).digest('hex').slice(0, 40)}`;
 }
 
@@ -74,3 +77,31 @@ export const GRAPH_AUDIT_PROPERTY =
 export const QUARANTINE_CATEGORY = 'Email Intel: Quarantined';
 /** Graph category added when the body or subject could not be changed (received mail). */
 export const FALLBACK_CATEGORY = 'Email Intel: Attachment Removed';
+
+/**
+ * Gmail: hidden label put on an original once its audit copy was inserted, so a run cut before
+ * the rewrite was inserted does not insert a second copy when retried (IMAP: AUDITED_KEYWORD).
+ * Not carried over to the rewrite.
+ */
+export const GMAIL_AUDITED_LABEL = 'Email Intel/Audited';
+/** Gmail: domain of the Message-ID a rewrite gets when its original had none (it is how a retry finds it). */
+export const GMAIL_MESSAGE_ID_DOMAIN = 'email-intel.invalid';
+
+/**
+ * Gmail: the hidden label recording a quarantine: which label quarantined the message and which
+ * labels it took away (INBOX), so Release puts back exactly those. Label ids only (system names
+ * and `Label_…`), which contain neither spaces nor commas.
+ */
+const GMAIL_QUARANTINE_MARKER = /^Email Intel\/Quarantined in (\S+) from (\S+)$/;
+
+export function gmailQuarantineMarker(quarantineLabelId: string, removed: string[]): string {
+	return `Email Intel/Quarantined in ${quarantineLabelId} from ${removed.length > 0 ? removed.join(',') : '-'}`;
+}
+
+export function parseGmailQuarantineMarker(
+	name: string,
+): { quarantine: string; removed: string[] } | undefined {
+	const match = GMAIL_QUARANTINE_MARKER.exec(name);
+	if (!match) return undefined;
+	return { quarantine: match[1], removed: match[2] === '-' ? [] : match[2].split(',') };
+}
