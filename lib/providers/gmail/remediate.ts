@@ -41,10 +41,13 @@ import { labelMailbox, type GmailProvider } from './provider';
 /** Labels of the original the rewrite does not get: DRAFT cannot be inserted, TRASH would hide it. */
 const NOT_COPIED = new Set(['DRAFT', 'TRASH']);
 
-interface GmailMessageState {
+interface LabelledMessage {
 	id: string;
-	threadId?: string;
 	labels: string[];
+}
+
+interface GmailMessageState extends LabelledMessage {
+	threadId?: string;
 	email: NormalizedEmail;
 }
 
@@ -99,6 +102,7 @@ export class GmailRemediator implements Remediator {
 			target.scan,
 			result,
 		);
+		let current: LabelledMessage = message;
 		if (plan.rewrite) {
 			let rewritten = await this.findRewrite(message);
 			let outcome: RewriteOutcome | undefined;
@@ -116,7 +120,7 @@ export class GmailRemediator implements Remediator {
 				const labels = (await this.withoutMarkers(message.labels)).filter(
 					(label) => !NOT_COPIED.has(label),
 				);
-				const inserted = await this.insert(message, labels, async () => {
+				rewritten = await this.insert(message, labels, async () => {
 					const rewrite = rewriteMessage(
 						await this.provider.source({ ...this.ref(message) }),
 						spec,
@@ -124,7 +128,6 @@ export class GmailRemediator implements Remediator {
 					outcome = rewrite.outcome;
 					return rewrite.stream;
 				});
-				rewritten = inserted;
 			}
 			await this.provider.client.json({
 				method: 'POST',
@@ -132,11 +135,13 @@ export class GmailRemediator implements Remediator {
 				idempotent: true,
 			});
 			recordRewrite(result, plan, outcome);
-			message = await this.read(rewritten);
+			// Its labels only: the rewrite's bytes are not downloaded again.
+			const inserted = await this.metadata(rewritten);
+			current = { id: rewritten, labels: inserted.labelIds ?? [] };
 		}
 
-		await this.applyLabels(message, policy, result);
-		result.after = this.location(message.id, message.labels);
+		await this.applyLabels(current, policy, result);
+		result.after = this.location(current.id, current.labels);
 		return result;
 	}
 
@@ -322,7 +327,7 @@ export class GmailRemediator implements Remediator {
 
 	/** Labels (categories) and quarantine, in one `messages.modify`; what the message has already is not sent. */
 	private async applyLabels(
-		message: GmailMessageState,
+		message: LabelledMessage,
 		policy: RemediationPolicy,
 		result: RemediationResult,
 	): Promise<void> {

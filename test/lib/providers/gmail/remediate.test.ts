@@ -149,7 +149,7 @@ test('default policy with tag, header and label: audit insert, rewrite insert wi
 		`GET messages/${original.id}?format=raw`, // the source again, rewritten as it streams
 		`POST messages?uploadType=multipart&internalDateSource=dateHeader`,
 		`POST messages/${original.id}/trash`,
-		`GET messages/${rewriteId}?format=raw`,
+		`GET messages/${rewriteId}?format=metadata`, // its labels
 		'POST labels', // Phishing created; Label_finance exists
 		`POST messages/${rewriteId}/modify`,
 	]);
