@@ -121,10 +121,7 @@ export class GmailRemediator implements Remediator {
 					(label) => !NOT_COPIED.has(label),
 				);
 				rewritten = await this.insert(message, labels, async () => {
-					const rewrite = rewriteMessage(
-						await this.provider.source({ ...this.ref(message) }),
-						spec,
-					);
+					const rewrite = rewriteMessage(await this.provider.source(this.ref(message)), spec);
 					outcome = rewrite.outcome;
 					return rewrite.stream;
 				});
