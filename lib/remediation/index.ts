@@ -5,3 +5,4 @@ export * from './result';
 export * from './select';
 export * from './types';
 export * from './plan';
+export * from './rewrite';

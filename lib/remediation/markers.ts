@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto';
  * Documented in the README ("Mail Remediation", "How a run recognises its own work").
  */
 
-/** On an IMAP rewrite: which original it replaces. A retry after a cut finds it by SEARCH HEADER. */
+/** On a rewrite: which original it replaces. A retry after a cut finds it (IMAP: SEARCH HEADER; Gmail: rfc822msgid, then this header). */
 export const REWRITE_OF_HEADER = 'X-Email-Intel-Rewrite-Of';
-/** On an IMAP rewrite: the banner is in the body (a second run does not add another). */
+/** On a rewrite: the banner is in the body (a second run does not add another). */
 export const BANNER_HEADER = 'X-Email-Intel-Banner';
 /** Content-Description of the small text part that stands where an attachment was removed. */
 export const PLACEHOLDER_DESCRIPTION = 'Email Intel: attachment removed';

@@ -3,6 +3,7 @@ import { renderHtmlBanner, renderTextBanner, tagSubject, type BannerFacts } from
 import { BANNER_HEADER } from './markers';
 import type { RemediationPolicy } from './policy';
 import { record, type RemediationResult } from './result';
+import type { RewriteSpec } from './rewrite';
 import { chooseAttachments, type PresentAttachment, type RemovalChoice } from './select';
 
 /**
@@ -64,13 +65,13 @@ export function planRewrite(
 	};
 }
 
-/** The rewriter's instructions for a plan (lib/providers/imap/rewrite.ts `RewriteSpec`). */
+/** The rewriter's instructions for a plan. */
 export function rewriteSpecOf(
 	plan: RewritePlan,
 	policy: RemediationPolicy,
 	rewriteOf: string,
 	extraHeaders: Array<[string, string]> = [],
-) {
+): RewriteSpec {
 	return {
 		remove: new Map(
 			plan.choices.map(({ attachment }) => [

@@ -14,6 +14,7 @@ import {
 	rewriteOf,
 } from '../../remediation/markers';
 import { planRewrite, recordRewrite, rewriteSpecOf } from '../../remediation/plan';
+import { rewriteMessage, type RewriteOutcome } from '../../remediation/rewrite';
 import type { RemediationPolicy } from '../../remediation/policy';
 import {
 	emptyResult,
@@ -22,7 +23,6 @@ import {
 	type RemediationResult,
 } from '../../remediation/result';
 import type { ReleaseOptions, RemediationTarget, Remediator } from '../../remediation/types';
-import { rewriteMessage, type RewriteOutcome } from '../imap/rewrite';
 import { GmailLabels } from './labels';
 import { labelMailbox, type GmailProvider } from './provider';
 

@@ -23,13 +23,13 @@ import {
 	type RemediationResult,
 } from '../../remediation/result';
 import { planRewrite, recordRewrite, rewriteSpecOf } from '../../remediation/plan';
+import { rewriteMessage, type RewriteOutcome } from '../../remediation/rewrite';
 import type { PresentAttachment } from '../../remediation/select';
 import type { ReleaseOptions, RemediationTarget, Remediator } from '../../remediation/types';
 import { expungeUid, moveUid, refuseUnsafeExpunge } from './actions';
 import { imapError } from './errors';
 import { DOWNLOAD_CHUNK_BYTES } from './fetch';
 import { ensureFolder } from './folders';
-import { rewriteMessage, type RewriteOutcome } from './rewrite';
 import { notFound, type ImapSession } from './session';
 
 /**
