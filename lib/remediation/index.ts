@@ -4,3 +4,5 @@ export * from './policy';
 export * from './result';
 export * from './select';
 export * from './types';
+export * from './plan';
+export * from './rewrite';

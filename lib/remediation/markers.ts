@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto';
  * Documented in the README ("Mail Remediation", "How a run recognises its own work").
  */
 
-/** On an IMAP rewrite: which original it replaces. A retry after a cut finds it by SEARCH HEADER. */
+/** On a rewrite: which original it replaces. A retry after a cut finds it (IMAP: SEARCH HEADER; Gmail: rfc822msgid, then this header). */
 export const REWRITE_OF_HEADER = 'X-Email-Intel-Rewrite-Of';
-/** On an IMAP rewrite: the banner is in the body (a second run does not add another). */
+/** On a rewrite: the banner is in the body (a second run does not add another). */
 export const BANNER_HEADER = 'X-Email-Intel-Banner';
 /** Content-Description of the small text part that stands where an attachment was removed. */
 export const PLACEHOLDER_DESCRIPTION = 'Email Intel: attachment removed';
@@ -22,8 +22,11 @@ export function rewriteOf(original: {
 	mailbox: string;
 	uidValidity?: string;
 	uid?: number;
+	/** Gmail: the message id (an IMAP message is named by UIDVALIDITY and UID instead). */
+	id?: string;
 }): string {
-	const name = [original.account, original.mailbox, original.uidValidity, original.uid].join('\n');
+	const parts = [original.account, original.mailbox, original.uidValidity, original.uid];
+	const name = [...parts, ...(original.id !== undefined ? [original.id] : [])].join('\n');
 	return `sha256-${createHash('sha256').update(name).digest('hex').slice(0, 40)}`;
 }
 
@@ -74,3 +77,31 @@ export const GRAPH_AUDIT_PROPERTY =
 export const QUARANTINE_CATEGORY = 'Email Intel: Quarantined';
 /** Graph category added when the body or subject could not be changed (received mail). */
 export const FALLBACK_CATEGORY = 'Email Intel: Attachment Removed';
+
+/**
+ * Gmail: hidden label put on an original once its audit copy was inserted, so a run cut before
+ * the rewrite was inserted does not insert a second copy when retried (IMAP: AUDITED_KEYWORD).
+ * Not carried over to the rewrite.
+ */
+export const GMAIL_AUDITED_LABEL = 'Email Intel/Audited';
+/** Gmail: domain of the Message-ID a rewrite gets when its original had none (it is how a retry finds it). */
+export const GMAIL_MESSAGE_ID_DOMAIN = 'email-intel.invalid';
+
+/**
+ * Gmail: the hidden label recording a quarantine: which label quarantined the message and which
+ * labels it took away (INBOX), so Release puts back exactly those. Label ids only (system names
+ * and `Label_…`), which contain neither spaces nor commas.
+ */
+const GMAIL_QUARANTINE_MARKER = /^Email Intel\/Quarantined in (\S+) from (\S+)$/;
+
+export function gmailQuarantineMarker(quarantineLabelId: string, removed: string[]): string {
+	return `Email Intel/Quarantined in ${quarantineLabelId} from ${removed.length > 0 ? removed.join(',') : '-'}`;
+}
+
+export function parseGmailQuarantineMarker(
+	name: string,
+): { quarantine: string; removed: string[] } | undefined {
+	const match = GMAIL_QUARANTINE_MARKER.exec(name);
+	if (!match) return undefined;
+	return { quarantine: match[1], removed: match[2] === '-' ? [] : match[2].split(',') };
+}

@@ -22,7 +22,7 @@ export interface RemediationPolicy {
 	bannerHtml: string;
 	/** Prefix for the subject (`[Suspicious]`); empty: none. */
 	subjectTag: string;
-	/** Header name -> value added to the message (IMAP rewrite); categories on Graph. */
+	/** Header name -> value added to the message (IMAP and Gmail rewrite); categories on Graph. */
 	headers: Record<string, string>;
 	/** Graph categories / IMAP keywords added (never removing the user's own). */
 	categories: string[];

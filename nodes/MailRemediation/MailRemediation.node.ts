@@ -19,7 +19,7 @@ export class MailRemediation extends VersionedNodeType {
 			group: ['transform'],
 			subtitle: '={{$parameter["operation"]}}',
 			description:
-				'Strip malicious attachments, add a warning banner, tag, quarantine or release emails in Microsoft 365 and IMAP mailboxes',
+				'Strip malicious attachments, add a warning banner, tag, quarantine or release emails in Microsoft 365, IMAP and Gmail mailboxes',
 			defaultVersion: 1,
 		};
 		const nodeVersions: IVersionedNodeType['nodeVersions'] = {

@@ -57,6 +57,13 @@ export interface GmailRequest {
 	path: string;
 	query?: Record<string, string | number | string[] | undefined>;
 	body?: unknown;
+	/**
+	 * A media upload (`/upload/gmail/v1/users/{user}/…`: messages.insert of a whole message):
+	 * the body is streamed as `open()` produces it, never held. `open` is called again for the one
+	 * resend after a refused token (Google refused before reading it), so each call must give
+	 * the same bytes anew.
+	 */
+	upload?: { contentType: string; open: () => Readable };
 	/** A POST that may be repeated with the same effect (modify, trash: they set a state). */
 	idempotent?: boolean;
 	signal?: AbortSignal;
@@ -127,9 +134,9 @@ export class GmailClient {
 		return (await this.send(request)).body;
 	}
 
-	url(request: Pick<GmailRequest, 'path' | 'query'>): string {
+	url(request: Pick<GmailRequest, 'path' | 'query' | 'upload'>): string {
 		const url = new URL(
-			`${this.apiBaseUrl}/gmail/v1/users/${encodeURIComponent(this.user)}/${request.path}`,
+			`${this.apiBaseUrl}${request.upload ? '/upload' : ''}/gmail/v1/users/${encodeURIComponent(this.user)}/${request.path}`,
 		);
 		for (const [name, value] of Object.entries(request.query ?? {})) {
 			if (value === undefined) continue;
@@ -147,22 +154,38 @@ export class GmailClient {
 		for (let attempt = 0; ; attempt++) {
 			const token = await this.options.tokens.getAccessToken();
 			this.options.onRequest?.(method, request.path);
-			const response = await this.transport.request(
-				{
-					method,
-					url,
-					headers: {
-						authorization: `Bearer ${token}`,
-						accept: 'application/json',
-						...(request.body !== undefined ? { 'content-type': 'application/json' } : {}),
+			const upload = request.upload?.open();
+			const response = await this.transport
+				.request(
+					{
+						method,
+						url,
+						headers: {
+							authorization: `Bearer ${token}`,
+							accept: 'application/json',
+							...(request.upload
+								? { 'content-type': request.upload.contentType }
+								: request.body !== undefined
+									? { 'content-type': 'application/json' }
+									: {}),
+						},
+						...(upload
+							? { body: upload }
+							: request.body !== undefined
+								? { body: JSON.stringify(request.body) }
+								: {}),
+						...(request.idempotent !== undefined ? { idempotent: request.idempotent } : {}),
+						...(request.signal ? { signal: request.signal } : {}),
 					},
-					...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
-					...(request.idempotent !== undefined ? { idempotent: request.idempotent } : {}),
-					...(request.signal ? { signal: request.signal } : {}),
-				},
-				hooks,
-			);
+					hooks,
+				)
+				.catch((error: unknown) => {
+					upload?.destroy();
+					throw error;
+				});
 			if (response.status >= 200 && response.status < 300) return response;
+			// Refused without reading it all: what produces the upload (a download) is stopped.
+			upload?.destroy();
 			if (response.status === 401 && !renewed) {
 				// Expired early or revoked: forget the token and ask once more (Google refused the
 				// request before acting on it, so sending it again is safe).

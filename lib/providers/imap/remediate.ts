@@ -6,10 +6,8 @@ import { Headers } from '@zone-eu/mailsplit';
 import { MailIntelError } from '../../errors';
 import { formatLocator } from '../../mail/locator';
 import type { MessageRef } from '../../mail/message-ref';
-import { renderHtmlBanner, renderTextBanner, tagSubject } from '../../remediation/banner';
 import {
 	AUDITED_KEYWORD,
-	BANNER_HEADER,
 	originFromKeywords,
 	originKeyword,
 	PLACEHOLDER_DESCRIPTION,
@@ -24,13 +22,14 @@ import {
 	type MessageLocation,
 	type RemediationResult,
 } from '../../remediation/result';
-import { chooseAttachments, type PresentAttachment } from '../../remediation/select';
+import { planRewrite, recordRewrite, rewriteSpecOf } from '../../remediation/plan';
+import { rewriteMessage, type RewriteOutcome } from '../../remediation/rewrite';
+import type { PresentAttachment } from '../../remediation/select';
 import type { ReleaseOptions, RemediationTarget, Remediator } from '../../remediation/types';
 import { expungeUid, moveUid, refuseUnsafeExpunge } from './actions';
 import { imapError } from './errors';
 import { DOWNLOAD_CHUNK_BYTES } from './fetch';
 import { ensureFolder } from './folders';
-import { rewriteMessage, type RemovedPart } from './rewrite';
 import { notFound, type ImapSession } from './session';
 
 /**
@@ -89,21 +88,17 @@ export class ImapRemediator implements Remediator {
 				);
 			}
 			const headers = new Headers(message.headers ?? Buffer.alloc(0));
-			const subject = message.envelope?.subject ?? '';
-			const choices = chooseAttachments(attachmentsOf(message.bodyStructure), policy, target.scan);
-			const banner = policy.banner && !headers.hasHeader(BANNER_HEADER);
-			const tag = tagSubject(subject, policy.subjectTag).added;
-			const setHeaders = Object.entries(policy.headers).filter(
-				([name, value]) => headers.getFirst(name) !== value,
+			const plan = planRewrite(
+				{
+					subject: message.envelope?.subject ?? '',
+					header: (name) => (headers.hasHeader(name) ? headers.getFirst(name) : undefined),
+					attachments: attachmentsOf(message.bodyStructure),
+				},
+				policy,
+				target.scan,
+				result,
 			);
-			if (policy.deleteAttachments && choices.length === 0)
-				record(result, 'deleteAttachment', false);
-			if (policy.banner && !banner) record(result, 'banner', false);
-			if (policy.subjectTag && !tag) record(result, 'subjectTag', false);
-			if (Object.keys(policy.headers).length > 0 && setHeaders.length === 0)
-				record(result, 'headers', false);
-
-			const rewrite = choices.length > 0 || banner || tag || setHeaders.length > 0;
+			const rewrite = plan.rewrite;
 			const move = quarantine !== undefined && quarantine !== ref.mailbox;
 			// Refused up front, before anything changed, when a step would delete with an unsafe EXPUNGE.
 			if (rewrite || (move && !client.capabilities.has('MOVE')))
@@ -111,6 +106,7 @@ export class ImapRemediator implements Remediator {
 			if (rewrite) {
 				const uid = current.uid as number;
 				let rewritten = (await this.search(client, marker)).find((found) => found !== uid);
+				let outcome: RewriteOutcome | undefined;
 				if (rewritten !== undefined) {
 					result.notes.push(
 						`a rewrite from an interrupted earlier run was found (UID ${rewritten}); only the original is deleted now`,
@@ -121,27 +117,11 @@ export class ImapRemediator implements Remediator {
 							'the audit copy an interrupted earlier run made is kept; no second copy',
 						);
 					else if (audit) result.audit = await this.auditCopy(client, current, audit, result);
-					const remove = new Map<string, RemovedPart>(
-						choices.map(({ attachment }) => [
-							attachment.id,
-							{ filename: attachment.filename, contentType: attachment.contentType },
-						]),
-					);
-					const facts = {
-						subject,
-						removedFiles: choices.map(({ attachment }) => attachment.filename),
-						...(target.scan ? { verdict: target.scan.verdict } : {}),
-					};
 					const source = await this.download(client, uid);
-					const { stream, outcome } = rewriteMessage(source, {
-						remove,
-						headers: setHeaders,
-						...(tag ? { subjectTag: policy.subjectTag } : {}),
-						...(banner
-							? { htmlBanner: renderHtmlBanner(policy, facts), textBanner: renderTextBanner(facts) }
-							: {}),
-						rewriteOf: marker,
-					});
+					const { stream, outcome: rewriteOutcome } = rewriteMessage(
+						source,
+						rewriteSpecOf(plan, policy, marker),
+					);
 					const bytes = await collect(stream);
 					const flags = [...(message.flags ?? [])].filter(
 						(flag) => !NOT_COPIED.has(flag.toLowerCase()),
@@ -165,34 +145,11 @@ export class ImapRemediator implements Remediator {
 								hint: 'The original was left in place; run again to reconcile.',
 							},
 						);
-					if (banner && !outcome.htmlBanner && !outcome.textBanner)
-						result.refused.push({
-							action: 'banner',
-							reason: 'the message has no text or HTML body to put it in',
-						});
-					if (outcome.htmlBanner) record(result, 'banner', true);
-					if (outcome.textBanner) record(result, 'textBanner', true);
+					outcome = rewriteOutcome;
 				}
 				await expungeUid(client, uid);
 				current = this.at(ref, ref.mailbox, rewritten, ref.uidValidity);
-				for (const choice of choices)
-					result.removedAttachments.push({
-						id: choice.attachment.id,
-						filename: choice.attachment.filename,
-						contentType: choice.attachment.contentType,
-						reason: choice.reason,
-						...(choice.threatType ? { threatType: choice.threatType } : {}),
-					});
-				if (choices.length > 0) record(result, 'deleteAttachment', true);
-				if (tag) record(result, 'subjectTag', true);
-				if (setHeaders.length > 0) record(result, 'headers', true);
-				if (
-					banner &&
-					!result.done.includes('banner') &&
-					!result.done.includes('textBanner') &&
-					!result.refused.length
-				)
-					record(result, 'banner', true);
+				recordRewrite(result, plan, outcome);
 				message = (await this.fetch(client, rewritten)) ?? message;
 			}
 

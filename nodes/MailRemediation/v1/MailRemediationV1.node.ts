@@ -6,6 +6,7 @@ import type {
 	INodeTypeDescription,
 } from 'n8n-workflow';
 
+import { testGoogleCredential } from '../../EmailIntelGmailTrigger/credential-test';
 import { testGraphCredential } from '../../shared/microsoft365/core';
 import { testImapCredential } from '../../shared/imap-credential';
 import { router } from './actions/router';
@@ -25,6 +26,7 @@ export class MailRemediationV1 implements INodeType {
 		credentialTest: {
 			microsoftGraphAppApiTest: testGraphCredential,
 			emailIntelImapApiTest: testImapCredential,
+			emailIntelGoogleApiTest: testGoogleCredential,
 		},
 	};
 

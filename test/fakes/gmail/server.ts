@@ -7,8 +7,14 @@ import type { AddressInfo } from 'node:net';
  * for the trigger's exactly-once logic to be tested honestly (shapes: /work/shared/apis/gmail):
  * - messages with labels and increasing ids; `messages.list` (newest first, `labelIds` ANDed,
  *   `q` with `after:`/`before:` epoch seconds, pages); `messages.get?format=raw` (base64url,
- *   Gmail's member order: raw before historyId and internalDate); `messages.insert`, `modify`,
- *   `trash`; `users.getProfile`;
+ *   Gmail's member order: raw before historyId and internalDate), `format=metadata`
+ *   (`metadataHeaders`, values unfolded, not decoded) and `format=minimal`; `messages.insert` as
+ *   JSON (`raw`) or as a multipart/media upload (`/upload/gmail/v1/…?uploadType=multipart`),
+ *   with `internalDateSource=dateHeader`; `modify`, `trash`; `users.getProfile`;
+ * - labels: `labels.list` (system labels and user labels `Label_n`), `labels.create` (409 for a
+ *   name in use, compared without case); insert and modify refuse unknown label ids (400), as
+ *   Gmail does; a label id a test seeds a message with is known from then on;
+ * - `q` terms `rfc822msgid:` (the Message-ID header, brackets optional) besides `after:`/`before:`;
  * - history with increasing ids, `history.list?startHistoryId&historyTypes=messageAdded&labelId`
  *   (records strictly after the id, paged), and expiry: an id older than the kept history is 404;
  * - `users.watch` / `users.stop`;
@@ -51,6 +57,14 @@ export interface Fault {
 	times?: number;
 }
 
+export interface FakeLabel {
+	id: string;
+	name: string;
+	type: 'system' | 'user';
+	labelListVisibility?: string;
+	messageListVisibility?: string;
+}
+
 export interface FakeGmailOptions {
 	address?: string;
 	/** Access token lifetime in seconds (default 3600). */
@@ -64,6 +78,12 @@ export interface FakeGmail {
 	addMessage(input: FakeMessageInput): FakeMessage;
 	addMessages(inputs: FakeMessageInput[]): FakeMessage[];
 	message(id: string): FakeMessage | undefined;
+	/** Every message, trashed ones included. */
+	allMessages(): FakeMessage[];
+	/** The mailbox's labels, system and user. */
+	labels(): FakeLabel[];
+	/** The label of that name (without regard to case), if any. */
+	labelByName(name: string): FakeLabel | undefined;
 	deleteMessage(id: string): void;
 	/** History ids at or before the current one can no longer be read (404), as after a week. */
 	expireHistory(): void;
@@ -121,8 +141,14 @@ export async function startFakeGmail(options: FakeGmailOptions = {}): Promise<Fa
 	const serviceEmail = 'mail-intel@fake-project.iam.gserviceaccount.com';
 	let pushCounter = 0;
 
+	const labels = new Map<string, FakeLabel>(
+		SYSTEM_LABELS.map((id) => [id, { id, name: id, type: 'system' as const }]),
+	);
+	let labelCounter = 0;
 	const nextHistory = () => ++historyCounter;
 	const addMessage = (input: FakeMessageInput): FakeMessage => {
+		for (const label of input.labelIds ?? [])
+			if (!labels.has(label)) labels.set(label, { id: label, name: label, type: 'user' });
 		const id = (++idCounter).toString(16);
 		const record: HistoryRecord = { id: nextHistory() };
 		const message: FakeMessage = {
@@ -166,15 +192,16 @@ export async function startFakeGmail(options: FakeGmailOptions = {}): Promise<Fa
 					},
 				],
 			});
-		const match = /^\/gmail\/v1\/users\/([^/]+)\/(.+)$/.exec(url.pathname);
+		const match = /^(\/upload)?\/gmail\/v1\/users\/([^/]+)\/(.+)$/.exec(url.pathname);
 		if (!match) return send(res, 404, googleError(404, 'notFound', 'Not Found'));
-		const path = match[2];
+		const upload = match[1] !== undefined;
+		const path = match[3];
 		requests.push({ method, path, query: url.search });
 		const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
 		const issued = auth ? tokens.get(auth[1]) : undefined;
 		if (!issued || issued.expiresAt < Date.now())
 			return send(res, 401, googleError(401, 'authError', 'Invalid Credentials'));
-		const user = decodeURIComponent(match[1]);
+		const user = decodeURIComponent(match[2]);
 		if (user !== 'me' && user.toLowerCase() !== issued.user.toLowerCase())
 			return send(res, 403, googleError(403, 'forbidden', 'Delegation denied'));
 		const fault = faults.find(
@@ -203,17 +230,60 @@ export async function startFakeGmail(options: FakeGmailOptions = {}): Promise<Fa
 			});
 		if (path === 'messages' && method === 'GET') return list(res, query);
 		if (path === 'messages' && method === 'POST') {
-			const input = JSON.parse(body.toString('utf8')) as {
-				raw: string;
-				labelIds?: string[];
-				threadId?: string;
-			};
+			const input = upload
+				? uploaded(req.headers['content-type'] ?? '', query.get('uploadType'), body)
+				: (JSON.parse(body.toString('utf8')) as {
+						raw?: string;
+						labelIds?: string[];
+						threadId?: string;
+					});
+			if (typeof input === 'string')
+				return send(res, 400, googleError(400, 'invalidArgument', input));
+			const raw = Buffer.isBuffer(input.raw)
+				? input.raw
+				: Buffer.from(input.raw ?? '', 'base64url');
+			if (raw.length === 0)
+				return send(
+					res,
+					400,
+					googleError(
+						400,
+						'invalidArgument',
+						"'raw' RFC822 payload message string or uploading message via /upload/* URL required",
+					),
+				);
+			const unknown = unknownLabel(input.labelIds ?? []);
+			if (unknown)
+				return send(res, 400, googleError(400, 'invalidArgument', `Invalid label: ${unknown}`));
+			const dated =
+				query.get('internalDateSource') === 'dateHeader'
+					? Date.parse(headerOf(raw, 'date') ?? '')
+					: NaN;
 			const added = addMessage({
-				raw: Buffer.from(input.raw, 'base64url'),
+				raw,
 				labelIds: input.labelIds ?? [],
 				...(input.threadId ? { threadId: input.threadId } : {}),
+				...(Number.isFinite(dated) ? { internalDate: dated } : {}),
 			});
 			return send(res, 200, { id: added.id, threadId: added.threadId, labelIds: added.labelIds });
+		}
+		if (path === 'labels' && method === 'GET')
+			return send(res, 200, { labels: [...labels.values()] });
+		if (path === 'labels' && method === 'POST') {
+			const input = JSON.parse(body.toString('utf8') || '{}') as Partial<FakeLabel>;
+			const name = (input.name ?? '').trim();
+			if (!name) return send(res, 400, googleError(400, 'invalidArgument', 'Invalid label name'));
+			if (labelByName(name))
+				return send(res, 409, googleError(409, 'alreadyExists', 'Label name exists or conflicts'));
+			const label: FakeLabel = {
+				id: `Label_${++labelCounter}`,
+				name,
+				type: 'user',
+				labelListVisibility: input.labelListVisibility ?? 'labelShow',
+				messageListVisibility: input.messageListVisibility ?? 'show',
+			};
+			labels.set(label.id, label);
+			return send(res, 200, label);
 		}
 		if (path === 'history' && method === 'GET') return historyList(res, query);
 		if (path === 'watch' && method === 'POST') {
@@ -233,6 +303,30 @@ export async function startFakeGmail(options: FakeGmailOptions = {}): Promise<Fa
 			const message = messages.get(decodeURIComponent(one[1]));
 			if (!message)
 				return send(res, 404, googleError(404, 'notFound', 'Requested entity was not found.'));
+			if (
+				!one[2] &&
+				method === 'GET' &&
+				['metadata', 'minimal'].includes(query.get('format') ?? '')
+			) {
+				const wanted = query.getAll('metadataHeaders').map((name) => name.toLowerCase());
+				return send(res, 200, {
+					id: message.id,
+					threadId: message.threadId,
+					labelIds: message.labelIds,
+					historyId: message.historyId,
+					internalDate: String(message.internalDate),
+					sizeEstimate: message.raw.length,
+					...(query.get('format') === 'metadata'
+						? {
+								payload: {
+									headers: headerLines(message.raw).filter(
+										(header) => wanted.length === 0 || wanted.includes(header.name.toLowerCase()),
+									),
+								},
+							}
+						: {}),
+				});
+			}
 			if (!one[2] && method === 'GET') {
 				if (query.get('format') !== 'raw')
 					return send(
@@ -254,10 +348,16 @@ export async function startFakeGmail(options: FakeGmailOptions = {}): Promise<Fa
 					addLabelIds?: string[];
 					removeLabelIds?: string[];
 				};
-				const labels = new Set(message.labelIds);
-				for (const label of change.addLabelIds ?? []) labels.add(label);
-				for (const label of change.removeLabelIds ?? []) labels.delete(label);
-				message.labelIds = [...labels];
+				const unknown = unknownLabel([
+					...(change.addLabelIds ?? []),
+					...(change.removeLabelIds ?? []),
+				]);
+				if (unknown)
+					return send(res, 400, googleError(400, 'invalidArgument', `Invalid label: ${unknown}`));
+				const now = new Set(message.labelIds);
+				for (const label of change.addLabelIds ?? []) now.add(label);
+				for (const label of change.removeLabelIds ?? []) now.delete(label);
+				message.labelIds = [...now];
 				history.push({ id: nextHistory() });
 				return send(res, 200, {
 					id: message.id,
@@ -281,6 +381,8 @@ export async function startFakeGmail(options: FakeGmailOptions = {}): Promise<Fa
 	function list(res: http.ServerResponse, query: URLSearchParams) {
 		const labels = query.getAll('labelIds');
 		const terms = (query.get('q') ?? '').split(/\s+/).filter(Boolean);
+		const msgid = terms.find((term) => term.startsWith('rfc822msgid:'));
+		const wantedId = msgid?.slice('rfc822msgid:'.length).replace(/^<|>$/g, '').toLowerCase();
 		const after = terms.find((term) => term.startsWith('after:'));
 		const before = terms.find((term) => term.startsWith('before:'));
 		const withSpam = query.get('includeSpamTrash') === 'true';
@@ -289,6 +391,12 @@ export async function startFakeGmail(options: FakeGmailOptions = {}): Promise<Fa
 			.filter(
 				(message) =>
 					withSpam || !message.labelIds.some((label) => label === 'SPAM' || label === 'TRASH'),
+			)
+			.filter(
+				(message) =>
+					wantedId === undefined ||
+					(headerOf(message.raw, 'message-id') ?? '').trim().replace(/^<|>$/g, '').toLowerCase() ===
+						wantedId,
 			)
 			.filter((message) => !after || message.internalDate > Number(after.slice(6)) * 1000)
 			.filter((message) => !before || message.internalDate < Number(before.slice(7)) * 1000)
@@ -301,6 +409,14 @@ export async function startFakeGmail(options: FakeGmailOptions = {}): Promise<Fa
 			...(start + size < all.length ? { nextPageToken: String(start + size) } : {}),
 			resultSizeEstimate: all.length,
 		});
+	}
+
+	function labelByName(name: string): FakeLabel | undefined {
+		return [...labels.values()].find((label) => label.name.toLowerCase() === name.toLowerCase());
+	}
+
+	function unknownLabel(ids: string[]): string | undefined {
+		return ids.find((id) => !labels.has(id));
 	}
 
 	function historyList(res: http.ServerResponse, query: URLSearchParams) {
@@ -405,6 +521,9 @@ export async function startFakeGmail(options: FakeGmailOptions = {}): Promise<Fa
 		addMessage,
 		addMessages: (inputs) => inputs.map(addMessage),
 		message: (id) => messages.get(id),
+		allMessages: () => [...messages.values()],
+		labels: () => [...labels.values()],
+		labelByName,
 		deleteMessage: (id) => {
 			messages.delete(id);
 			history.push({ id: nextHistory() });
@@ -522,4 +641,71 @@ function send(res: http.ServerResponse, status: number, body: unknown) {
 	const text = JSON.stringify(body);
 	res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' });
 	res.end(text);
+}
+
+const SYSTEM_LABELS = [
+	'INBOX',
+	'SENT',
+	'DRAFT',
+	'SPAM',
+	'TRASH',
+	'UNREAD',
+	'STARRED',
+	'IMPORTANT',
+	'CHAT',
+	'CATEGORY_PERSONAL',
+	'CATEGORY_SOCIAL',
+	'CATEGORY_PROMOTIONS',
+	'CATEGORY_UPDATES',
+	'CATEGORY_FORUMS',
+];
+
+/** The top-level header lines of a message, unfolded (names as written). */
+function headerLines(raw: Buffer): Array<{ name: string; value: string }> {
+	const text = raw.toString('latin1');
+	const end = text.search(/\r?\n\r?\n/);
+	const head = (end < 0 ? text : text.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
+	return head
+		.split(/\r?\n/)
+		.map((line) => /^([^:\s]+):\s*(.*)$/.exec(line))
+		.filter((match): match is RegExpExecArray => match !== null)
+		.map((match) => ({ name: match[1], value: match[2] }));
+}
+
+function headerOf(raw: Buffer, name: string): string | undefined {
+	return headerLines(raw).find((header) => header.name.toLowerCase() === name)?.value;
+}
+
+/**
+ * An upload to `/upload/gmail/v1/users/{user}/messages`: `uploadType=media` (the message alone)
+ * or `multipart` (multipart/related: the JSON metadata, then the message). A string: why not.
+ */
+function uploaded(
+	contentType: string,
+	uploadType: string | null,
+	body: Buffer,
+): { raw: Buffer; labelIds?: string[]; threadId?: string } | string {
+	if (uploadType === 'media') return { raw: body };
+	if (uploadType !== 'multipart') return `uploadType ${uploadType ?? '(none)'} is not supported`;
+	const boundary = /boundary="?([^";]+)"?/i.exec(contentType)?.[1];
+	if (!/^multipart\/related/i.test(contentType) || !boundary)
+		return 'a multipart upload needs Content-Type multipart/related with a boundary';
+	const text = body.toString('latin1');
+	const parts = text.split(`--${boundary}`);
+	// ['', metadata part, message part, '--\r\n']
+	if (parts.length < 4 || !parts[parts.length - 1].startsWith('--'))
+		return 'the multipart body is not closed by its boundary';
+	const [meta, message] = [parts[1], parts[2]].map((part) => {
+		const split = part.indexOf('\r\n\r\n');
+		return { head: part.slice(0, split), body: part.slice(split + 4).replace(/\r\n$/, '') };
+	});
+	if (!/content-type:\s*application\/json/i.test(meta.head))
+		return 'the first part of a multipart upload must be the JSON metadata';
+	if (!/content-type:\s*message\/rfc822/i.test(message.head))
+		return 'the second part of a multipart upload must be message/rfc822';
+	const metadata = JSON.parse(Buffer.from(meta.body, 'latin1').toString('utf8')) as {
+		labelIds?: string[];
+		threadId?: string;
+	};
+	return { ...metadata, raw: Buffer.from(message.body, 'latin1') };
 }

@@ -91,12 +91,14 @@ async function imapItem(mailbox: string): Promise<INodeExecutionData> {
 	};
 }
 
-test('is usable as a tool and offers both credentials', () => {
+test('is usable as a tool and offers the credentials of every provider', () => {
 	const description = new MailRemediation().getNodeType(1).description;
 	expect(description.usableAsTool).toBe(true);
 	expect(description.credentials?.map((c) => [c.name, c.required])).toEqual([
 		['microsoftGraphAppApi', false],
 		['emailIntelImapApi', false],
+		['emailIntelGmailOAuth2Api', false],
+		['emailIntelGoogleApi', false],
 	]);
 });
 

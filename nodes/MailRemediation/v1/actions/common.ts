@@ -75,5 +75,5 @@ export const locatorField = {
 	default: '={{ $json.locator }}',
 	required: true,
 	description:
-		'The message to act on, as the Email Intel triggers write it: imap://user@host:port/FOLDER;UIDVALIDITY=n/;UID=n or graph://user@contoso.com/messages/{ID}',
+		'The message to act on, as the Email Intel triggers write it: imap://user@host:port/FOLDER;UIDVALIDITY=n/;UID=n, graph://user@contoso.com/messages/{ID} or gmail://me/messages/{ID}',
 };

@@ -9,26 +9,39 @@ import {
 	sharedMsalTokenSource,
 } from '../../../../lib/providers/graph';
 import { FolderResolver } from '../../../../lib/providers/graph/folders';
+import { GmailRemediator } from '../../../../lib/providers/gmail/remediate';
 import { GraphRemediator } from '../../../../lib/providers/graph/remediate';
 import { ImapRemediator } from '../../../../lib/providers/imap/remediate';
 import { ImapSession } from '../../../../lib/providers/imap/session';
 import type { Remediator } from '../../../../lib/remediation';
 import { ownerKey } from '../../../../lib/state/registry';
+import { openGmail } from '../../../EmailIntelGmailTrigger/poll';
+import {
+	gmailConfigFrom,
+	SIGN_IN_WITH_GOOGLE,
+	TOKEN_JSON_OR_SERVICE_ACCOUNT,
+} from '../../../EmailIntelGmailTrigger/parameters';
 import { imapSettingsFrom } from '../../../shared/imap-credential';
 import { graphConfigFrom } from '../../../shared/microsoft365/core';
 
 export const GRAPH_CREDENTIAL = 'microsoftGraphAppApi';
 export const IMAP_CREDENTIAL = 'emailIntelImapApi';
+/** The Gmail credentials, as on the Gmail trigger; the node's Gmail Authentication picks one. */
+export const GMAIL_CREDENTIALS = {
+	oAuth2: SIGN_IN_WITH_GOOGLE,
+	googleApi: TOKEN_JSON_OR_SERVICE_ACCOUNT,
+} as const;
 
-const CREDENTIAL_FOR: Partial<Record<ProviderName, string>> = {
-	graph: GRAPH_CREDENTIAL,
-	imap: IMAP_CREDENTIAL,
+const LABEL_OF: Record<string, string> = {
+	[GRAPH_CREDENTIAL]: 'Microsoft Graph (App)',
+	[IMAP_CREDENTIAL]: 'Email Intel IMAP',
+	[SIGN_IN_WITH_GOOGLE]: 'Email Intel Gmail OAuth2',
+	[TOKEN_JSON_OR_SERVICE_ACCOUNT]: 'Email Intel Google (Token JSON or Service Account)',
 };
 
 /**
  * The remediators of one execution, one per provider, opened when the first item of that
- * provider comes and closed when the execution ends (one IMAP login for all items). Gmail plugs
- * in here (and in lib/remediation's Remediator seam) when its remediation exists.
+ * provider comes and closed when the execution ends (one IMAP login for all items).
  */
 export class Remediators {
 	private readonly open = new Map<ProviderName, Promise<Remediator>>();
@@ -52,14 +65,22 @@ export class Remediators {
 		await Promise.allSettled(all.map(async (remediator) => (await remediator).close()));
 	}
 
+	private credentialFor(provider: ProviderName): string | undefined {
+		if (provider === 'graph') return GRAPH_CREDENTIAL;
+		if (provider === 'imap') return IMAP_CREDENTIAL;
+		if (provider !== 'gmail') return undefined;
+		const authentication = this.context.getNodeParameter('gmailAuthentication', 0, 'oAuth2');
+		return authentication === 'googleApi' ? GMAIL_CREDENTIALS.googleApi : GMAIL_CREDENTIALS.oAuth2;
+	}
+
 	private async create(provider: ProviderName): Promise<Remediator> {
-		const credential = CREDENTIAL_FOR[provider];
+		const credential = this.credentialFor(provider);
 		if (!credential)
-			throw new MailIntelError(`items from "${provider}" cannot be remediated by this node yet`, {
+			throw new MailIntelError(`items from "${provider}" cannot be remediated by this node`, {
 				source: 'config',
 				code: 'NOT_SUPPORTED',
 				field: 'provider',
-				hint: 'Mail Remediation acts on Microsoft 365 (graph) and IMAP items; Gmail comes later. Items parsed from a file have no mailbox to act on.',
+				hint: 'Mail Remediation acts on Microsoft 365 (graph), IMAP and Gmail items. Items parsed from a file have no mailbox to act on.',
 			});
 		let data;
 		try {
@@ -69,9 +90,13 @@ export class Remediators {
 				this.context.getNode(),
 				`this item comes from ${provider}, but the node has no ${credential} credential`,
 				{
-					description: `Select a ${provider === 'graph' ? 'Microsoft Graph (App)' : 'Email Intel IMAP'} credential on the node: each item is remediated with the credential of its provider.`,
+					description: `Select a ${LABEL_OF[credential]} credential on the node: each item is remediated with the credential of its provider.`,
 				},
 			);
+		}
+		if (provider === 'gmail') {
+			const authentication = credential === GMAIL_CREDENTIALS.googleApi ? 'googleApi' : 'oAuth2';
+			return new GmailRemediator(openGmail(gmailConfigFrom(authentication, data)));
 		}
 		if (provider === 'imap') {
 			const settings = imapSettingsFrom(data);

@@ -17,7 +17,7 @@ const properties: INodeProperties[] = [
 		default: '',
 		placeholder: '[Suspicious]',
 		description:
-			'The tag Remediate put in front of the subject, taken off again (Microsoft 365; an IMAP message keeps it)',
+			'The tag Remediate put in front of the subject, taken off again (Microsoft 365; an IMAP or Gmail message keeps it)',
 	},
 ];
 

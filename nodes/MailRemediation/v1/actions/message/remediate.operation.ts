@@ -18,7 +18,7 @@ const properties: INodeProperties[] = [
 		type: 'boolean',
 		default: true,
 		description:
-			"Whether to delete the attachments the item's scan marks Malicious, and those the patterns below select (IMAP: each is replaced by a short text part naming it)",
+			"Whether to delete the attachments the item's scan marks Malicious, and those the patterns below select (IMAP and Gmail: each is replaced by a short text part naming it)",
 	},
 	{
 		displayName: 'Also Delete by File Name',
@@ -77,7 +77,7 @@ const properties: INodeProperties[] = [
 		type: 'boolean',
 		default: false,
 		description:
-			'Whether to add X-headers (IMAP). Microsoft 365 cannot set headers on received mail: they become categories "Name: value", and the output says so.',
+			'Whether to add X-headers (IMAP and Gmail). Microsoft 365 cannot set headers on received mail: they become categories "Name: value", and the output says so.',
 	},
 	{
 		displayName: 'Headers',
@@ -104,7 +104,7 @@ const properties: INodeProperties[] = [
 		type: 'boolean',
 		default: false,
 		description:
-			"Whether to add Microsoft 365 categories / IMAP keywords (the mailbox owner's own are kept)",
+			"Whether to add Microsoft 365 categories / IMAP keywords / Gmail labels (created when missing; the mailbox owner's own are kept)",
 	},
 	{
 		displayName: 'Categories',
@@ -122,7 +122,7 @@ const properties: INodeProperties[] = [
 		type: 'boolean',
 		default: false,
 		description:
-			'Whether to move the email to a quarantine folder (created when missing); Release moves it back',
+			'Whether to move the email to a quarantine folder (created when missing; Gmail: add this label and take INBOX away); Release moves it back',
 	},
 	{
 		displayName: 'Quarantine Folder',
@@ -131,7 +131,7 @@ const properties: INodeProperties[] = [
 		default: 'Quarantine',
 		displayOptions: { show: { quarantine: [true] } },
 		description:
-			'Folder name or path (Inbox/Quarantine). IMAP: a special-use flag such as \\Junk picks that folder.',
+			'Folder name or path (Inbox/Quarantine). IMAP: a special-use flag such as \\Junk picks that folder. Gmail: a label name.',
 	},
 	{
 		displayName: 'Audit Copy',
@@ -139,7 +139,7 @@ const properties: INodeProperties[] = [
 		type: 'boolean',
 		default: true,
 		description:
-			'Whether to copy the untouched original to an audit folder before the email is changed',
+			'Whether to copy the untouched original to an audit folder (Gmail: a label) before the email is changed',
 	},
 	{
 		displayName: 'Audit Folder',

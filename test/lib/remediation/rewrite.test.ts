@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 
 import { simpleParser } from 'mailparser';
 
-import { rewriteMessage, type RewriteSpec } from '../../../../lib/providers/imap/rewrite';
-import { encodeWindows1251, file, message, multipart, text } from '../../../fixtures/mime-factory';
+import { rewriteMessage, type RewriteSpec } from '../../../lib/remediation/rewrite';
+import { encodeWindows1251, file, message, multipart, text } from '../../fixtures/mime-factory';
 
 /** The streamed rewrite alone, on sources fed in small chunks (as a download arrives). */
 async function rewrite(source: Buffer, spec: Partial<RewriteSpec>) {

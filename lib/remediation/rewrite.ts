@@ -2,21 +2,13 @@ import { pipeline, Transform, type Readable, type TransformCallback } from 'node
 
 import { Headers, Joiner, Rewriter, Splitter, type MimeNode } from '@zone-eu/mailsplit';
 
-import { MailIntelError } from '../../errors';
-import {
-	BANNER_HEADER,
-	PLACEHOLDER_DESCRIPTION,
-	REWRITE_OF_HEADER,
-} from '../../remediation/markers';
-import {
-	BODY_TAG_WINDOW,
-	bannerOffset,
-	BANNER_MARKER,
-	TEXT_BANNER_FIRST_LINE,
-} from '../../remediation/banner';
+import { MailIntelError } from '../errors';
+import { BANNER_HEADER, PLACEHOLDER_DESCRIPTION, REWRITE_OF_HEADER } from './markers';
+import { BODY_TAG_WINDOW, bannerOffset, BANNER_MARKER, TEXT_BANNER_FIRST_LINE } from './banner';
 
 /**
- * The IMAP rewrite: the original message in, the remediated message out, as streams. mailsplit
+ * The rewrite of a message for the providers that cannot edit one in place (IMAP APPEND, Gmail
+ * messages.insert): the original message in, the remediated message out, as streams. mailsplit
  * (the splitter mailparser itself uses, so part numbers match `AttachmentInfo.id`) cuts the
  * source into header blocks and body chunks; removed parts are replaced by a small text part
  * naming them, and their bytes are dropped as they pass; the first text/html and text/plain body
@@ -165,7 +157,7 @@ export function rewriteMessage(
 function asRewriteError(error: unknown): MailIntelError {
 	if (error instanceof MailIntelError) return error;
 	return new MailIntelError(`the message could not be rewritten: ${(error as Error).message}`, {
-		source: 'imap',
+		source: 'mail',
 		code: 'REWRITE_FAILED',
 		retryable: true,
 		cause: error,
