@@ -50,6 +50,13 @@ export async function create(context: IHookFunctions): Promise<boolean> {
 }
 
 export async function remove(context: IHookFunctions): Promise<boolean> {
+	if (context.getMode() === 'manual') {
+		// A test webhook going away ("Listen for test event" ended): users.stop ends EVERY watch of
+		// the mailbox, the active workflow's too. The test's watch is the same watch (a second
+		// users.watch replaces the first), so it stays; the active workflow renews it.
+		clearOwner(ownerOf(context));
+		return true;
+	}
 	// First the timer, and a renewal in flight: a users.watch after users.stop would restart pushes.
 	await cancelRenewals(ownerOf(context));
 	const opened = await openPushSession(context);
