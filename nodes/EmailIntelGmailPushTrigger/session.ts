@@ -11,8 +11,8 @@ import {
 } from '../../lib/providers/gmail';
 import { MailIntelError } from '../../lib/errors';
 import { GOOGLE_JWKS_URL, type OidcOptions } from '../../lib/auth/oidc';
+import { ownerKey } from '../../lib/state/registry';
 import { n8nBinarySink } from '../shared/binary-sink';
-import { lockPrefixOf } from '../shared/microsoft365/core';
 import {
 	SIGN_IN_WITH_GOOGLE,
 	TOKEN_JSON_OR_SERVICE_ACCOUNT,
@@ -31,7 +31,10 @@ export interface PushOptionValues extends GmailOptionValues {
 type Context = IHookFunctions | IWebhookFunctions;
 
 /** The push trigger's owner key in process memory (the same for its hooks and its webhook calls). */
-export const ownerOf = (context: Context): string => lockPrefixOf(context);
+export function ownerOf(context: Context): string {
+	const node = context.getNode();
+	return ownerKey(context.getWorkflow().id, node.id ?? node.name, context.getMode() === 'manual');
+}
 
 /** The session of one hook or webhook call: parameters and credential read, the provider open. */
 export async function openPushSession(
