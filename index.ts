@@ -14,6 +14,7 @@ export { DsxConnectConnector } from './nodes/DsxConnectConnector/DsxConnectConne
 export { DsxConnect } from './nodes/DsxConnect/DsxConnect.node';
 export { DsxConnectApi } from './credentials/DsxConnectApi.credentials';
 export { EmailIntelGmailTrigger } from './nodes/EmailIntelGmailTrigger/EmailIntelGmailTrigger.node';
+export { EmailIntelGmailPushTrigger } from './nodes/EmailIntelGmailPushTrigger/EmailIntelGmailPushTrigger.node';
 export { EmailIntelGmailOAuth2Api } from './credentials/EmailIntelGmailOAuth2Api.credentials';
 export { EmailIntelGoogleApi } from './credentials/EmailIntelGoogleApi.credentials';
 export { MailRemediation } from './nodes/MailRemediation/MailRemediation.node';

@@ -67,6 +67,13 @@ export type ParseJobResult =
  * thread always has the next batch while the caller is busy with its own share.
  */
 const DEPTH_PER_THREAD = 16;
+/**
+ * Batches a thread may have posted and unanswered: one it works on and one waiting. Jobs that
+ * come meanwhile gather and leave together when a batch returns. Each postMessage wakes the
+ * thread; one per message cost ~19% of the main thread in a 5,000-message Gmail sync, where
+ * downloads finish one by one and every job went alone.
+ */
+const MAX_POSTED = 2;
 /** After this many thread failures the pool parses in-process for good (e.g. the script cannot load). */
 const MAX_FAILURES = 3;
 
@@ -76,6 +83,8 @@ interface Thread {
 	inFlight: Map<number, (result: ParseJobResult) => void>;
 	batch: ParseJob[];
 	flushScheduled: boolean;
+	/** Batches posted to the thread and not answered yet. */
+	posted: number;
 }
 
 export class ParseWorkers {
@@ -180,6 +189,7 @@ export class ParseWorkers {
 			inFlight: new Map(),
 			batch: [],
 			flushScheduled: false,
+			posted: 0,
 		};
 		const fail = (reason: string) => {
 			const index = this.live.indexOf(thread);
@@ -187,8 +197,12 @@ export class ParseWorkers {
 			if (!thread.stopping) this.failures++;
 			for (const [id, settle] of thread.inFlight) settle({ id, error: reason });
 			thread.inFlight.clear();
+			thread.batch.length = 0;
 		};
 		worker.on('message', (results: ParseJobResult[]) => {
+			thread.posted = Math.max(0, thread.posted - 1);
+			// What gathered while the thread was busy goes now, in one message.
+			this.flush(thread);
 			for (const result of results) {
 				const settle = thread.inFlight.get(result.id);
 				thread.inFlight.delete(result.id);
@@ -227,28 +241,34 @@ export class ParseWorkers {
 			thread.worker.ref();
 			thread.batch.push(job);
 			// Messages of one FETCH response arrive in a burst: send them as one batch.
-			if (!thread.flushScheduled) {
+			if (!thread.flushScheduled && thread.posted < MAX_POSTED) {
 				thread.flushScheduled = true;
 				setImmediate(() => {
 					thread.flushScheduled = false;
-					const batch = thread.batch.splice(0);
-					if (batch.length === 0) return;
-					try {
-						thread.worker.postMessage(
-							batch,
-							batch.map((queued) => queued.source.buffer as ArrayBuffer),
-						);
-					} catch (error) {
-						// Each job is then parsed again on the calling thread by parse().
-						for (const queued of batch) {
-							const settle = thread.inFlight.get(queued.id);
-							thread.inFlight.delete(queued.id);
-							settle?.({ id: queued.id, error: (error as Error).message });
-						}
-					}
+					this.flush(thread);
 				});
 			}
 		});
+	}
+
+	/** Posts the jobs gathered for `thread`, unless it has MAX_POSTED batches in hand already. */
+	private flush(thread: Thread): void {
+		if (thread.batch.length === 0 || thread.posted >= MAX_POSTED) return;
+		const batch = thread.batch.splice(0);
+		try {
+			thread.worker.postMessage(
+				batch,
+				batch.map((queued) => queued.source.buffer as ArrayBuffer),
+			);
+			thread.posted++;
+		} catch (error) {
+			// Each job is then parsed again on the calling thread by parse().
+			for (const queued of batch) {
+				const settle = thread.inFlight.get(queued.id);
+				thread.inFlight.delete(queued.id);
+				settle?.({ id: queued.id, error: (error as Error).message });
+			}
+		}
 	}
 
 	private armIdleTimer(): void {

@@ -12,7 +12,7 @@
  * All of it is per process: in n8n's queue mode each process has its own. What must be shared
  * between processes lives in n8n's static data, never here (see README "Process-wide state").
  * README "Queue mode" says for each region which process uses it there and why it may stay per
- * process; `graph.passSlots` is exact only while one process serves a Graph trigger's webhook
+ * process; `ingest.passSlots` is exact only while one process serves a webhook trigger's
  * path, since n8n offers nodes no cross-process lock.
  */
 export interface RegionSpec<V = unknown> {

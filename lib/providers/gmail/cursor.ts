@@ -15,6 +15,12 @@ export interface GmailCursor extends EmittedMemory {
 	 * window again, skipping what `recent` holds, before it reads history from `historyId`.
 	 */
 	syncing?: boolean;
+	/**
+	 * The push trigger's stamp, raised by every pass it stores: overlapping webhook calls read
+	 * static data that may be stale, and the newest cursor (lib/ingest/pass-lock.ts) wins.
+	 * The polling trigger leaves it out.
+	 */
+	seq?: number;
 }
 
 /**

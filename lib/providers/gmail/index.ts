@@ -7,3 +7,4 @@ export * from './raw-message';
 export * from './source';
 export * from './state';
 export * from './push';
+export * from './push-session';

@@ -44,6 +44,8 @@ export interface GmailFetchOptions<T> {
 	rawSink?: AttachmentSink<T>;
 	keepRaw?: boolean;
 	recordTransientFailures?: boolean;
+	/** Called once the whole source has been read into memory (before it is parsed). */
+	onDownloaded?: () => void;
 }
 
 /** A fetched message: the parsed item, and the stored raw source when asked for. */
@@ -122,6 +124,7 @@ export class GmailProvider implements MailProvider<GmailCursor> {
 		let parsed: ParsedEmail<T>;
 		let raw: T | undefined;
 		if (head.whole) {
+			options.onDownloaded?.();
 			const workers = this.options.parseWorkers;
 			parsed = workers
 				? await workers.parse<T>(head.whole, identity, parseOptions)

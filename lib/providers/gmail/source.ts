@@ -2,6 +2,7 @@ import { MailIntelError } from '../../errors';
 import { EmittedSet } from '../../ingest/emitted';
 import type { IngestSource, Processed } from '../../ingest/source';
 import { failedEmail } from '../../mail/failed';
+import { createSemaphore } from '../../util/limit';
 import { formatLocator } from '../../mail/locator';
 import type { ChangeBatch, MessageSummary } from '../../mail/message-ref';
 import type { AttachmentSink, KeptAttachment } from '../../mail/parse';
@@ -34,6 +35,16 @@ export interface GmailSourceOptions<T> {
 export const DEFAULT_FETCH_CONCURRENCY = 10;
 
 /**
+ * Messages held past their download, waiting for a parse thread or for their turn to be
+ * yielded, per download slot. With none, a slot stayed taken until its message was parsed, and
+ * downloads and parsing took turns (a 5,000-message sync left both threads idle a third of the
+ * time). One per slot keeps the downloads going while parses finish: at most twice
+ * `concurrency` messages in memory, each at most IN_MEMORY_BYTES (larger ones stream and hold
+ * their download slot until parsed).
+ */
+const PARSED_AHEAD_PER_SLOT = 1;
+
+/**
  * A Gmail mailbox (its watched labels) as one scope of the ingest core (lib/ingest). The
  * messages of a batch download `concurrency` at a time and are yielded in order; a message
  * deleted since it was listed (404) is passed over.
@@ -43,14 +54,19 @@ export function gmailSource<T>(
 	options: GmailSourceOptions<T>,
 ): IngestSource<GmailCursor, GmailItem<T>> {
 	const concurrency = Math.max(1, options.concurrency ?? DEFAULT_FETCH_CONCURRENCY);
+	const ahead = concurrency * (1 + PARSED_AHEAD_PER_SLOT);
+	const downloads = createSemaphore(concurrency);
 	return {
 		scope: provider.account,
 		changes: (cursor, limit) =>
 			provider.changes(labelMailbox(options.labels), cursor, { since: options.since, limit }),
 		async *build(messages, build) {
 			const fetchOne = async (summary: MessageSummary): Promise<Processed<GmailItem<T>>> => {
+				// A download slot until the source is in memory (or, streamed, until it is parsed).
+				const release = await downloads.acquire(); // idempotent
 				try {
 					const fetched = await provider.fetchMessage(summary, {
+						onDownloaded: release,
 						policy: options.policy,
 						...(options.sink ? { sink: options.sink } : {}),
 						...(options.rawSink ? { rawSink: options.rawSink } : {}),
@@ -63,13 +79,16 @@ export function gmailSource<T>(
 				} catch (error) {
 					if (error instanceof MailIntelError && error.status === 404) return { summary };
 					throw error;
+				} finally {
+					release();
 				}
 			};
-			// A window of downloads ahead of the one yielded next: bounded memory, full pipeline.
+			// A window of messages ahead of the one yielded next (downloading, or downloaded and
+			// parsing): bounded memory, full pipeline.
 			const window: Array<Promise<Processed<GmailItem<T>>>> = [];
 			let next = 0;
 			const refill = () => {
-				while (next < messages.length && window.length < concurrency) {
+				while (next < messages.length && window.length < ahead) {
 					const download = fetchOne(messages[next++]);
 					download.catch(() => undefined); // awaited below, in order
 					window.push(download);

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 
-import { newestSubscription, recentActivation } from './pass-lock';
+import { newestSubscription, recentActivation, type GraphActivation } from './pass-lock';
 import { scopeKey, type GraphTriggerState, type MailboxScope } from './state';
 
 export interface GraphNotification {
@@ -97,7 +97,7 @@ export function triageView(
 	scopes: MailboxScope[],
 ): Pick<GraphTriggerState, 'clientState' | 'scopes'> {
 	const stored = data as Partial<GraphTriggerState> & { folders?: GraphTriggerState['scopes'] };
-	const activation = recentActivation(owner);
+	const activation = recentActivation<GraphActivation>(owner);
 	const epoch = stored.epoch ?? activation?.epoch;
 	const view: Pick<GraphTriggerState, 'clientState' | 'scopes'> = {
 		clientState: stored.clientState ?? activation?.clientState,

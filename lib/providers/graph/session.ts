@@ -19,6 +19,7 @@ import {
 	rememberActivation,
 	rememberCursor,
 	runExclusive,
+	type GraphActivation,
 } from './pass-lock';
 import { GraphProvider } from './provider';
 import { graphSource } from './source';
@@ -146,7 +147,7 @@ export class GraphMailSession<T> {
 		if (stored && stored.identity === identity) state = stored;
 		else {
 			state = newState<GraphCursor>(identity) as GraphTriggerState;
-			const activation = recentActivation(this.options.lockPrefix);
+			const activation = recentActivation<GraphActivation>(this.options.lockPrefix);
 			if (!stored && activation?.identity === identity) {
 				state.epoch = activation.epoch;
 				state.clientState = activation.clientState;

@@ -17,7 +17,8 @@ import type { AddressInfo } from 'node:net';
  * - `q` terms `rfc822msgid:` (the Message-ID header, brackets optional) besides `after:`/`before:`;
  * - history with increasing ids, `history.list?startHistoryId&historyTypes=messageAdded&labelId`
  *   (records strictly after the id, paged), and expiry: an id older than the kept history is 404;
- * - `users.watch` / `users.stop`;
+ * - `users.watch` / `users.stop`, and pushes as Pub/Sub delivers them (`deliverPush`: the body
+ *   and an OIDC token signed with a key of the fake's JWKS);
  * - an OAuth token endpoint: the refresh grant (client id/secret + refresh token, which can be
  *   revoked) and the JWT bearer grant (RS256 assertion checked against the service account's
  *   public key, audience, expiry); API calls need a bearer token it issued, for that user;
@@ -116,6 +117,12 @@ export interface FakeGmail {
 		message: { data: string; messageId: string; publishTime: string };
 		subscription: string;
 	};
+	/**
+	 * Delivers a push to `url` as Pub/Sub does: a POST of `pushBody()` with an OIDC bearer token
+	 * for `audience` (default: the URL itself, Pub/Sub's default). `token` replaces the token (a
+	 * forged one). Resolves to the HTTP status the endpoint answered.
+	 */
+	deliverPush(url: string, options?: { audience?: string; token?: string }): Promise<number>;
 	close(): Promise<void>;
 }
 
@@ -597,6 +604,20 @@ export async function startFakeGmail(options: FakeGmailOptions = {}): Promise<Fa
 			},
 			subscription: 'projects/fake-project/subscriptions/gmail-push',
 		}),
+		deliverPush: async (url, push = {}) => {
+			const token = push.token ?? fake.pushToken({ aud: push.audience ?? url });
+			const response = await fetch(url, {
+				method: 'POST',
+				headers: {
+					authorization: `Bearer ${token}`,
+					'content-type': 'application/json',
+					'user-agent': 'APIs-Google; (+https://developers.google.com/webmasters/APIs-Google.html)',
+				},
+				body: JSON.stringify(fake.pushBody()),
+			});
+			await response.arrayBuffer();
+			return response.status;
+		},
 		close: () =>
 			new Promise<void>((resolve) => {
 				server.closeAllConnections();

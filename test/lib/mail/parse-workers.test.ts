@@ -190,3 +190,36 @@ test('an idle thread never keeps the process from exiting', async () => {
 	// The idle timer is 60 s: exiting well before it means nothing held the process open.
 	expect(Date.now() - started).toBeLessThan(15_000);
 });
+
+test('jobs that arrive one by one while the thread has two batches in hand leave together', async () => {
+	const { Worker } = await import('node:worker_threads');
+	const posted: number[] = [];
+	const original = Worker.prototype.postMessage;
+	const spy = jest.spyOn(Worker.prototype, 'postMessage').mockImplementation(function (
+		this: InstanceType<typeof Worker>,
+		jobs: unknown,
+		transfer?: readonly unknown[],
+	) {
+		posted.push((jobs as unknown[]).length);
+		return original.call(this, jobs, transfer as never);
+	});
+	const workers = new ParseWorkers({ threads: 1, script: THREAD_SCRIPT });
+	try {
+		const source = fixtures[0].source;
+		const parses: Array<Promise<unknown>> = [];
+		// Twelve messages, each in its own turn of the event loop (downloads finish one by one).
+		for (let i = 0; i < 12; i++) {
+			parses.push(workers.parse(source, identityOf(`${i}`), { policy: everything }));
+			await new Promise((resolve) => setImmediate(resolve));
+		}
+		await Promise.all(parses);
+		expect(workers.parsed.onThreads).toBe(12);
+		expect(posted.reduce((sum, jobs) => sum + jobs, 0)).toBe(12);
+		// One message per job would be 12; at most two batches are in the thread's hands at once.
+		expect(posted.length).toBeLessThan(12);
+		expect(Math.max(...posted)).toBeGreaterThan(1);
+	} finally {
+		spy.mockRestore();
+		await workers.close();
+	}
+});
