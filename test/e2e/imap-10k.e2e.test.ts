@@ -61,8 +61,7 @@ describe(`Email Intel IMAP Trigger v2 with default options: a ${BACKLOG}-message
 	beforeAll(async () => {
 		dovecot = await startDovecot({ users: { alice: 'alicepass', bob: 'bobpass' } });
 		const seeding = Date.now();
-		await seedBacklog(dovecot, 'alice', BACKLOG);
-		await seedBacklog(dovecot, 'bob', BACKLOG);
+		await seedBacklog(dovecot, ['alice', 'bob'], BACKLOG);
 		log(`seeded 2 × ${BACKLOG} messages in ${((Date.now() - seeding) / 1000).toFixed(0)} s`);
 	}, 600_000);
 
