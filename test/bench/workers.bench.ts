@@ -15,7 +15,8 @@
 import os from 'node:os';
 
 import { start as startOpenCti } from '../fakes/opencti';
-import { newWorkflowId, packNodeType, type Json } from '../e2e/harness';
+import { listExecutions } from '../e2e/backlog';
+import { newWorkflowId, packNodeType } from '../e2e/harness';
 import { startN8nQueue, type N8nQueue } from '../e2e/queue/cluster';
 import { benchMessage } from './bench-message';
 
@@ -72,26 +73,9 @@ function workflow(id: string) {
 	};
 }
 
-/** Every execution of the workflow without data, oldest first. */
-async function listExecutions(queue: N8nQueue, workflowId: string): Promise<Json[]> {
-	const all: Json[] = [];
-	let cursor: string | undefined;
-	do {
-		const query = new URLSearchParams({ workflowId, limit: '250' });
-		if (cursor) query.set('cursor', cursor);
-		const page = (await queue.main.api('GET', `/executions?${query}`)) as {
-			data: Json[];
-			nextCursor?: string | null;
-		};
-		all.push(...page.data);
-		cursor = page.nextCursor ?? undefined;
-	} while (cursor);
-	return all;
-}
-
 /** POSTs `count` messages (numbered from `first`) and waits until n8n finished their executions. */
 async function phase(queue: N8nQueue, workflowId: string, first: number, count: number) {
-	const before = new Set((await listExecutions(queue, workflowId)).map((e) => String(e.id)));
+	const before = new Set((await listExecutions(queue.main, workflowId)).map((e) => String(e.id)));
 	const url = `${queue.webhookUrl}webhook/${PATH}`;
 	let next = first;
 	const post = async () => {
@@ -109,7 +93,9 @@ async function phase(queue: N8nQueue, workflowId: string, first: number, count: 
 	await Promise.all(Array.from({ length: POSTS_IN_FLIGHT }, post));
 	const deadline = Date.now() + 30 * 60_000;
 	for (;;) {
-		const mine = (await listExecutions(queue, workflowId)).filter((e) => !before.has(String(e.id)));
+		const mine = (await listExecutions(queue.main, workflowId)).filter(
+			(e) => !before.has(String(e.id)),
+		);
 		const finished = mine.filter((e) => FINISHED.has(e.status));
 		if (finished.length >= count) {
 			const start = Math.min(...finished.map((e) => Date.parse(e.startedAt)));

@@ -147,8 +147,8 @@ export interface FollowOptions {
 	onProgress?: (run: BacklogRun) => Promise<void> | void;
 }
 
-/** Every execution of a workflow without its data (id, status, times), oldest first. */
-async function listExecutions(n8n: N8nInstance, workflowId: string): Promise<Json[]> {
+/** Every execution of a workflow without its data (id, status, times), oldest first: cheap to poll. */
+export async function listExecutions(n8n: N8nInstance, workflowId: string): Promise<Json[]> {
 	const all: Json[] = [];
 	let cursor: string | undefined;
 	do {
