@@ -143,6 +143,11 @@ export interface FollowOptions {
 	/** distinct messages to wait for */
 	total: number;
 	timeoutMs: number;
+	/**
+	 * Gives up waiting (and returns what it has, for the caller's assertions to name what is
+	 * missing) once no execution has finished for this long; without it, only timeoutMs ends it.
+	 */
+	idleMs?: number;
 	/** runs between samples with the run so far (the restart test restarts n8n from here) */
 	onProgress?: (run: BacklogRun) => Promise<void> | void;
 }
@@ -179,10 +184,12 @@ export async function followBacklog(
 	const seen = new Set<string>();
 	const subjects = new Set<string>();
 	const deadline = Date.now() + options.timeoutMs;
+	let lastFinished = Date.now();
 	const collect = async () => {
 		for (const listed of await listExecutions(n8n, workflowId)) {
 			if (seen.has(listed.id) || !FINISHED.has(listed.status)) continue;
 			seen.add(listed.id);
+			lastFinished = Date.now();
 			const full = (await n8n.api('GET', `/executions/${listed.id}?includeData=true`)) as Json;
 			const runs = full?.data?.resultData?.runData?.[triggerNode] ?? [];
 			const items: Json[] = runs[runs.length - 1]?.data?.main?.[0] ?? [];
@@ -214,6 +221,7 @@ export async function followBacklog(
 					`${run.distinct} of ${options.total} messages in ${run.executions.length} finished executions after ${options.timeoutMs / 1000} s; n8n log tail:\n${n8n.logs().slice(-6000)}`,
 				);
 			await collect();
+			if (options.idleMs !== undefined && Date.now() - lastFinished > options.idleMs) break;
 			await options.onProgress?.(run);
 			await new Promise((resolve) => setTimeout(resolve, 1000));
 		}

@@ -7,7 +7,7 @@
 // - n8n's memory flat: the RSS peak of n8n's process group (n8n and its task runner) while the
 //   second half of the messages is handed on stays within RSS_GROWTH_MB of the first half's peak;
 // - the same exactly-once end state when n8n is restarted in the middle of the backlog.
-// BACKLOG messages: 2,000 by default (README "End-to-end tests": the suite's time budget);
+// BACKLOG messages: 5,000 by default (README "End-to-end tests": the suite's time budget);
 // EMAIL_INTEL_E2E_BACKLOG=10000 runs the full size (measured in the README).
 import { startDovecot, type DovecotServer } from '../imap/dovecot';
 import {
@@ -23,10 +23,16 @@ import {
 } from './backlog';
 import { newWorkflowId, startN8n, type N8nInstance } from './harness';
 
-const BACKLOG = Number(process.env.EMAIL_INTEL_E2E_BACKLOG ?? 2000);
+const BACKLOG = Number(process.env.EMAIL_INTEL_E2E_BACKLOG ?? 5000);
 /** The memory bound: second half's RSS peak ≤ first half's + this. */
 const RSS_GROWTH_MB = 150;
 const RUN_TIMEOUT_MS = 20 * 60_000;
+/**
+ * No execution finished for this long: the backlog is not coming, stop waiting and let the
+ * assertions say what is missing. Covers a restart (≈ 50 s under load) and the wait for the
+ * next scheduled poll (every minute).
+ */
+const IDLE_MS = 180_000;
 
 const log = (text: string) => process.stderr.write(`[imap-10k] ${text}\n`);
 
@@ -37,9 +43,15 @@ function expectExactlyOnce(run: BacklogRun) {
 	const oversized = run.executions.filter((e) => e.subjects.length > DEFAULT_BATCH);
 	expect(oversized.map((e) => `${e.id}: ${e.subjects.length} items`)).toEqual([]);
 	const subjects = run.executions.flatMap((execution) => execution.subjects);
-	expect(subjects.length).toBe(BACKLOG);
-	expect(new Set(subjects).size).toBe(BACKLOG);
-	expect([...subjects].sort()).toEqual(backlogSubjects(BACKLOG).sort());
+	const got = new Set(subjects);
+	const missing = backlogSubjects(BACKLOG).filter((subject) => !got.has(subject));
+	// Named, so that a failure says which messages went missing or came twice.
+	expect({
+		missing: missing.length,
+		firstMissing: missing.slice(0, 3),
+		duplicates: subjects.length - got.size,
+	}).toEqual({ missing: 0, firstMissing: [], duplicates: 0 });
+	expect(subjects).toHaveLength(BACKLOG);
 }
 
 function describeRun(run: BacklogRun, startedAt: number) {
@@ -93,6 +105,7 @@ describe(`Email Intel IMAP Trigger v2 with default options: a ${BACKLOG}-message
 			const run = await followBacklog(instance, workflowId, OUR_TRIGGER, {
 				total: BACKLOG,
 				timeoutMs: RUN_TIMEOUT_MS,
+				idleMs: IDLE_MS,
 			});
 			log(`straight run: ${describeRun(run, started)}`);
 			expectExactlyOnce(run);
@@ -104,7 +117,18 @@ describe(`Email Intel IMAP Trigger v2 with default options: a ${BACKLOG}-message
 		RUN_TIMEOUT_MS + 120_000,
 	);
 
-	it(
+	// KNOWN BUG, open (README "Exactly once", issue 17): this test FAILS on the current code, and
+	// `it.failing` keeps the suite green only while it does; fix the bug, then make it `it`.
+	// Measured 2026-12-01 with 10,000 messages: the batch the trigger handed on while n8n was
+	// stopping (UIDs 4301-4400, right after execution 43) never became an execution, but its
+	// cursor had been saved, so after the restart the trigger went on at 4,400: 100 messages
+	// lost. The likely cause, read in n8n's source (n8n's log of that run was not kept): n8n 2.41's __emit saves the static data first and starts the execution after an
+	// asynchronous reload of the published workflow; once SIGTERM has removed the poll triggers
+	// (stopProcess → removeAllNonWebhookTriggerWorkflows) no execution is created, and the
+	// rejected done promise is ignored by nodes/shared/ingest-poll.ts, which builds and emits
+	// the next batch. (n8n 2.41 has an opt-in transactional cursor for polls,
+	// N8N_POLLER_DURABLE_CURSORS_ENABLED, that commits a cursor with its execution: a lead for the fix.)
+	it.failing(
 		'n8n restarted in the middle of the backlog: still every message in exactly one finished execution',
 		async () => {
 			const { instance, workflowId, started } = await startWith('bob');
@@ -112,8 +136,11 @@ describe(`Email Intel IMAP Trigger v2 with default options: a ${BACKLOG}-message
 			const run = await followBacklog(instance, workflowId, OUR_TRIGGER, {
 				total: BACKLOG,
 				timeoutMs: RUN_TIMEOUT_MS,
+				idleMs: IDLE_MS,
 				async onProgress(progress) {
-					if (restartedAt !== undefined || progress.distinct < BACKLOG * 0.4) return;
+					// As soon as the scheduled poll drains (the activation poll hands on one batch):
+					// the stop then lands while batches are being handed on.
+					if (restartedAt !== undefined || progress.distinct < 3 * DEFAULT_BATCH) return;
 					restartedAt = Date.now();
 					log(`restarting n8n at ${progress.distinct} of ${BACKLOG} messages`);
 					await instance.restart();
