@@ -27,13 +27,29 @@ const TERMINAL = new Set(['success', 'error', 'crashed', 'canceled']);
 const log = (text: string) => process.stderr.write(`[kill-worker] ${text}\n`);
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(what: string, condition: () => Promise<boolean> | boolean, timeoutMs: number) {
+async function until(
+	what: string,
+	condition: () => Promise<boolean> | boolean,
+	timeoutMs: number,
+	state: () => string,
+) {
 	const deadline = Date.now() + timeoutMs;
 	while (!(await condition())) {
 		if (Date.now() > deadline)
-			throw new Error(`${what} did not happen within ${timeoutMs / 1000} s`);
+			throw new Error(`${what} did not happen within ${timeoutMs / 1000} s; ${state()}`);
 		await delay(250);
 	}
+}
+
+/** What n8n said about jobs, stalls and failed executions: the lines a failure needs. */
+function queueLines(logs: string): string {
+	return logs
+		.split('\n')
+		.filter((line) =>
+			/stall|Problem with execution|recover|crash|retry|Worker (started|finished)/i.test(line),
+		)
+		.slice(-60)
+		.join('\n');
 }
 
 /** Executions a worker has started and not finished, read from its log. */
@@ -126,25 +142,37 @@ describe('queue mode: a worker killed mid-job; after the retry the end state is 
 
 	it(`SIGKILL of worker-1 while it runs a job of a ${MESSAGES}-message backlog: one report per email after the retry`, async () => {
 		const [victim] = queue.workers;
+		let executions: Json[] = [];
+		const state = () =>
+			`executions: ${executions.map((e) => `${e.id} ${e.status}`).join(', ')}\nqueue log:\n${queueLines(queue.logs())}`;
+		const statusOf = (id: string) => executions.find((e) => String(e.id) === id)?.status;
 		let killed: string[] = [];
+		// A job worker-1 has started and not finished (its log), that n8n has not recorded as
+		// finished either (the log line comes after the database write), once another execution
+		// has finished: the kill lands in the middle of the run and of a job.
 		await until(
-			'worker-1 running a job after the first execution finished',
+			'worker-1 running a job after another execution finished',
 			async () => {
 				const running = runningOn(victim.logs());
 				if (running.length === 0) return false;
-				const listed = await listExecutions(queue.main, workflowId);
-				if (!listed.some((e) => e.status === 'success')) return false;
-				killed = running;
-				return true;
+				executions = await listExecutions(queue.main, workflowId);
+				const others = executions.filter((e) => !running.includes(String(e.id)));
+				if (!others.some((e) => e.status === 'success')) return false;
+				killed = running.filter((id) => !TERMINAL.has(statusOf(id) ?? ''));
+				return killed.length > 0;
 			},
 			300_000,
+			state,
 		);
 		await victim.kill();
+		// A job that ended between the check and the kill is not a killed one.
+		executions = await listExecutions(queue.main, workflowId);
+		killed = killed.filter((id) => statusOf(id) !== 'success');
 		log(`killed worker-1 while it ran execution(s) ${killed.join(', ')}`);
+		expect(killed.length).toBeGreaterThan(0);
 
 		// n8n fails the stalled job; the trigger's poll goes on with the live worker. Wait until no
-		// execution is left unfinished and the backlog has been handed on.
-		let executions: Json[] = [];
+		// execution is left unfinished and the killed one(s) failed.
 		await until(
 			'every execution finished or failed, the killed one(s) among the failed',
 			async () => {
@@ -154,11 +182,10 @@ describe('queue mode: a worker killed mid-job; after the retry the end state is 
 				return open.length === 0 && killed.every((id) => failedIds.includes(id));
 			},
 			300_000,
+			state,
 		);
 		const failed = executions.filter((e) => e.status !== 'success');
-		log(
-			`after the kill: ${executions.length} executions, not successful: ${failed.map((e) => `${e.id} ${e.status}`).join(', ')}`,
-		);
+		log(`after the kill: ${state()}`);
 		// Only what worker-1 was running failed.
 		expect(failed.map((e) => String(e.id)).sort()).toEqual([...killed].sort());
 
@@ -176,10 +203,16 @@ describe('queue mode: a worker killed mid-job; after the retry the end state is 
 				);
 			},
 			300_000,
+			state,
 		);
 
 		// The end state, on the OpenCTI fake: one report per email (by standard_id), both files.
-		await until(`${MESSAGES} reports`, () => opencti.store.reports.size >= MESSAGES, 120_000);
+		await until(
+			`${MESSAGES} reports`,
+			() => opencti.store.reports.size >= MESSAGES,
+			120_000,
+			() => `${opencti.store.reports.size} reports; ${state()}`,
+		);
 		const reports = [...opencti.store.reports.values()];
 		expect(reports).toHaveLength(MESSAGES);
 		expect(reports.map((report) => report.name).sort()).toEqual(backlogSubjects(MESSAGES).sort());
