@@ -84,7 +84,13 @@ for (const file of benches) {
 	const run = spawnSync(runtime, ['--expose-gc', compiled, ...(json ? ['--json'] : [])], {
 		cwd: root,
 		stdio: ['ignore', 'pipe', json ? 'pipe' : 'inherit'],
-		env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') },
+		// EMAIL_INTEL_REPO_ROOT: the real-n8n benchmarks build and pack the pack from the
+		// repository, not from this compiled copy (test/e2e/pack.ts).
+		env: {
+			...process.env,
+			NODE_PATH: path.join(root, 'node_modules'),
+			EMAIL_INTEL_REPO_ROOT: root,
+		},
 		maxBuffer: 64 * 1024 * 1024,
 	});
 	const lines = run.stdout

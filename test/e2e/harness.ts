@@ -110,6 +110,8 @@ export interface N8nInstance {
 	cli(args: string[]): Promise<{ exitCode: number; stdout: string }>;
 	/** resolves with n8n's exit code when the server process ends (stop(), restart() or a crash) */
 	exited(): Promise<number>;
+	/** the pid of the running server, leader of its process group (n8n and its task runner); undefined when stopped */
+	pid(): number | undefined;
 }
 
 /** Instances not stopped yet: a test file that forgets stop() must not leak an n8n into the next. */
@@ -532,6 +534,7 @@ export async function startN8n(options: StartOptions = {}): Promise<N8nInstance>
 		logs: () => log,
 		cli: (args: string[]) => runCli(install, env, args),
 		exited: () => server?.exited ?? Promise.resolve(0),
+		pid: () => server?.child.pid,
 	};
 
 	liveInstances.add(instance);

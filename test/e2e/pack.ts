@@ -14,7 +14,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/**
+ * The repository: two folders up from here, or EMAIL_INTEL_REPO_ROOT when this file runs from a
+ * compiled copy elsewhere (the benchmarks run from .bench/build, test/bench/run.js sets it).
+ */
+export const REPO_ROOT = process.env.EMAIL_INTEL_REPO_ROOT ?? path.resolve(__dirname, '..', '..');
 export const PACKAGE_NAME = (
 	JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string }
 ).name;

@@ -1,0 +1,136 @@
+/**
+ * The pack end to end in a real n8n 2.41.1 (the e2e install: Node 24, SQLite, n8n's default
+ * settings), against a real Dovecot on loopback. Prints one JSON line:
+ *
+ * p12_e2e_vs_n8n — messages per second in FINISHED executions (counted from the executions n8n
+ *   recorded, read through its public API, not from emitted items) of our IMAP trigger v2 →
+ *   No Operation ÷ n8n's own Email Trigger (IMAP) 2.2 → No Operation, each with its node's
+ *   default options, each in its own fresh n8n, one after the other in the same run, on two
+ *   copies of one mailbox of MESSAGES messages of ~21 KB (test/bench/bench-message.ts). Time
+ *   runs from the first execution's start (or n8n being ready, whichever came first) to the last
+ *   finished execution's stop, so ours includes the wait for its first scheduled poll (the
+ *   activation poll hands on one batch, the next poll of the default "every minute" the rest).
+ *   Goal ≥ 5.
+ * p12_e2e_rss_mb — the peak RSS of the n8n process group (n8n and its task runner) while ours
+ *   ran, sampled twice a second; p12_e2e_rss_n8n_mb the same while n8n's trigger ran. Goal: ours
+ *   below n8n's.
+ */
+import os from 'node:os';
+
+import { startDovecot } from '../imap/dovecot';
+import {
+	followBacklog,
+	messagesPerSecond,
+	N8N_TRIGGER,
+	n8nCredential,
+	n8nWorkflow,
+	OUR_TRIGGER,
+	ourCredential,
+	ourWorkflow,
+	peakRssMb,
+	seedBacklog,
+	type BacklogRun,
+} from '../e2e/backlog';
+import { ensureN8n, newWorkflowId, startN8n, type CredentialSeed } from '../e2e/harness';
+
+const MESSAGES = Number(process.env.E2E_BENCH_MESSAGES ?? 10_000);
+const RUN_TIMEOUT_MS = 40 * 60_000;
+
+const log = (text: string) => process.stderr.write(`[e2e bench] ${text}\n`);
+
+interface Contender {
+	name: string;
+	trigger: string;
+	credential: CredentialSeed;
+	workflow: (id: string, credential: CredentialSeed) => object;
+}
+
+async function measure(contender: Contender) {
+	const workflowId = newWorkflowId();
+	const n8n = await startN8n({
+		credentials: [contender.credential],
+		workflows: [contender.workflow(workflowId, contender.credential)],
+		publish: [workflowId],
+	});
+	const readyAt = Date.now();
+	try {
+		const loads: number[] = [];
+		const loadTimer = setInterval(() => loads.push(os.loadavg()[0]), 5000);
+		let run: BacklogRun;
+		try {
+			run = await followBacklog(n8n, workflowId, contender.trigger, {
+				total: MESSAGES,
+				timeoutMs: RUN_TIMEOUT_MS,
+			});
+		} finally {
+			clearInterval(loadTimer);
+		}
+		const since = Math.min(readyAt, ...run.executions.map((execution) => execution.startedAt));
+		const figures = {
+			msgsPerS: messagesPerSecond(run, since),
+			rssMb: peakRssMb(run),
+			executions: run.executions.length,
+			maxItems: Math.max(...run.executions.map((execution) => execution.subjects.length)),
+			duplicates: run.messages - run.distinct,
+			failed: run.executions.filter((execution) => execution.status !== 'success').length,
+			load: loads.length ? Math.max(...loads) : os.loadavg()[0],
+		};
+		log(`${contender.name}: ${JSON.stringify(figures)}`);
+		return figures;
+	} finally {
+		await n8n.stop();
+	}
+}
+
+async function main() {
+	const install = await ensureN8n();
+	const dovecot = await startDovecot({ users: { alice: 'alicepass', bob: 'bobpass' } });
+	try {
+		log(`seeding 2 × ${MESSAGES} messages`);
+		await seedBacklog(dovecot, ['alice', 'bob'], MESSAGES);
+		const ours = await measure({
+			name: 'ours',
+			trigger: OUR_TRIGGER,
+			credential: ourCredential(dovecot, 'alice', 'benchOurs0000001'),
+			workflow: ourWorkflow,
+		});
+		const theirs = await measure({
+			name: "n8n's",
+			trigger: N8N_TRIGGER,
+			credential: n8nCredential(dovecot, 'bob', 'benchN8n00000001'),
+			workflow: n8nWorkflow,
+		});
+		const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+		const line = {
+			bench: 'e2e',
+			n8n: install.version,
+			messages: MESSAGES,
+			p12_e2e_vs_n8n: round(ours.msgsPerS / theirs.msgsPerS, 2),
+			p12_e2e_rss_mb: round(ours.rssMb, 0),
+			p12_e2e_rss_n8n_mb: round(theirs.rssMb, 0),
+			ours_msgs_per_s: round(ours.msgsPerS),
+			n8n_msgs_per_s: round(theirs.msgsPerS),
+			ours_executions: ours.executions,
+			n8n_executions: theirs.executions,
+			ours_max_items: ours.maxItems,
+			n8n_max_items: theirs.maxItems,
+			ours_duplicates: ours.duplicates,
+			n8n_duplicates: theirs.duplicates,
+			ours_failed: ours.failed,
+			n8n_failed: theirs.failed,
+			load_max: round(Math.max(ours.load, theirs.load)),
+			cores: os.cpus().length,
+		};
+		process.stdout.write(`${JSON.stringify(line)}\n`);
+	} finally {
+		await dovecot.stop();
+	}
+}
+
+main().then(
+	() => process.exit(0),
+	(error: unknown) => {
+		process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : error}\n`);
+		process.exit(1);
+	},
+);
