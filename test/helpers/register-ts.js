@@ -1,4 +1,4 @@
-// Lets plain Node processes and worker threads (dev.js, the e2e global setup, the child
+// Lets plain Node processes and worker threads (test/demo/dev.js, the e2e global setup, the child
 // processes and parse thread of some unit tests) require the repo's TypeScript sources
 // directly: each .ts file is transpiled in memory with the project's own TypeScript (a
 // devDependency), CommonJS like the build. Type checking is `npm run typecheck`'s job.

@@ -93,6 +93,8 @@ export interface StartOptions {
 	mta?: boolean;
 	/** Extra IMAP capabilities to announce, e.g. `X-GM-EXT-1` to look like Gmail (Dovecot's `imap_capability = +...`). */
 	extraCapabilities?: string[];
+	/** Fixed loopback ports (plain, implicit TLS) instead of free ones: the demo's known addresses. */
+	ports?: { port: number; tlsPort: number };
 }
 
 const DOVECOT = '/usr/sbin/dovecot';
@@ -381,9 +383,9 @@ export async function startDovecot(options: StartOptions = {}): Promise<DovecotS
 		path.join(lab, 'ssl/cert.pem'),
 	]);
 	const certPem = fs.readFileSync(path.join(lab, 'ssl/cert.pem'), 'utf8');
-	const port = await freePort();
-	let tlsPort = await freePort();
-	while (tlsPort === port) tlsPort = await freePort();
+	const port = options.ports?.port ?? (await freePort());
+	let tlsPort = options.ports?.tlsPort ?? (await freePort());
+	while (tlsPort === port && !options.ports) tlsPort = await freePort();
 	const confFile = path.join(lab, 'dovecot.conf');
 	if (options.oauth2) {
 		fs.writeFileSync(

@@ -60,6 +60,8 @@ export function dsxaScan(scannerUrl: string, token: string): ScanFunction {
 export interface FakeDsxConnectOptions {
 	enrollmentToken?: string;
 	scan?: ScanFunction;
+	/** Loopback port to listen on (default: a free one). The demo uses fixed ports. */
+	port?: number;
 }
 
 export interface RegisteredConnector {
@@ -318,7 +320,7 @@ export async function startFakeDsxConnect(
 			send(404, { detail: 'Not Found' });
 		});
 	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
 	const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
 	return {

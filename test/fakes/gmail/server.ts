@@ -70,6 +70,8 @@ export interface FakeGmailOptions {
 	address?: string;
 	/** Access token lifetime in seconds (default 3600). */
 	tokenLifetimeS?: number;
+	/** Loopback port to listen on (default: a free one). The demo uses fixed ports. */
+	port?: number;
 }
 
 export interface FakeGmail {
@@ -518,7 +520,7 @@ export async function startFakeGmail(options: FakeGmailOptions = {}): Promise<Fa
 		return { sub: claims.sub };
 	}
 
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
 	const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
 	const fake: FakeGmail = {

@@ -210,6 +210,8 @@ export interface FakeGraphOptions {
 	/** Requests allowed in flight per mailbox before a MailboxConcurrency 429. */
 	mailboxConcurrency?: number;
 	seed?: number;
+	/** Loopback port to listen on (default: a free one). The demo uses fixed ports. */
+	port?: number;
 }
 
 export interface FakeGraph {
@@ -242,6 +244,10 @@ export interface FakeGraph {
 	markRead(upn: string, folder: string, ids: string[]): void;
 	removeMessages(upn: string, folder: string, ids: string[]): void;
 	messages(upn: string, folder: string): FakeMessage[];
+	/** Every message of a mailbox, whatever folder it is in now (a move keeps its immutable id). */
+	mailboxMessages(upn: string): FakeMessage[];
+	/** A folder's display name by its id (well-known ids are their names). */
+	folderName(upn: string, id: string): string | undefined;
 	expireDeltaTokens(upn: string, folder: string, mode?: 'gone' | 'syncStateNotFound'): void;
 	notificationPolicy: NotificationPolicy;
 	flushNotifications(): Promise<Delivery[]>;
@@ -531,6 +537,14 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		},
 		messages(upn, folder) {
 			return [...store(upn, folder).messages.values()].filter((message) => !message.removed);
+		},
+		mailboxMessages(upn) {
+			return [...messagesById.values()].filter(
+				(message) => !message.removed && message.upn.toLowerCase() === upn.toLowerCase(),
+			);
+		},
+		folderName(upn, id) {
+			return folderById(upn, id)?.displayName;
 		},
 		expireDeltaTokens(upn, folder, mode = 'gone') {
 			const folderStore = store(upn, folder);
@@ -1591,7 +1605,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 			})();
 		},
 	);
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
 	const port = (server.address() as AddressInfo).port;
 	base = `https://127.0.0.1:${port}`;
 	fake.url = base;

@@ -12,6 +12,7 @@ import {
 } from 'graphql';
 
 import { supportsFilesInAdd } from '../../../lib/opencti/version';
+import { renderReportsPage } from './page';
 import { openCtiSchema } from './schema';
 import { FakeOpenCtiStore, type UploadedPart } from './store';
 
@@ -153,6 +154,17 @@ export async function start(options: FakeOpenCtiOptions = {}): Promise<FakeOpenC
 
 	async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		const record: RecordedRequest = { multipart: false, files: 0, status: 200 };
+		if (req.method === 'GET' && (req.url === '/' || req.url?.startsWith('/?'))) {
+			res
+				.writeHead(200, {
+					'content-type': 'text/html; charset=utf-8',
+					// Values on the page come from email strangers wrote: no script may run there.
+					'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+					'x-content-type-options': 'nosniff',
+				})
+				.end(renderReportsPage(store, version));
+			return;
+		}
 		if (req.method !== 'POST' || !req.url?.startsWith('/graphql')) {
 			res.writeHead(404).end('not found');
 			return;

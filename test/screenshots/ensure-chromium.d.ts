@@ -1,0 +1,2 @@
+export function ensureChromiumInstalled(): void;
+export const CHROMIUM: string;
