@@ -33,7 +33,7 @@ export function parseAddressList(value: string): ParsedAddressEntry[] {
  * RFC 5322 specials, exactly one `@` with something on both sides) separated by `,` or `;`
  * and whitespace; undefined otherwise. Linear: each character is looked at once.
  */
-function bareAddrSpecs(value: string): ParsedAddressEntry[] | undefined {
+export function bareAddrSpecs(value: string): ParsedAddressEntry[] | undefined {
 	const result: ParsedAddressEntry[] = [];
 	const length = value.length;
 	let at = 0;
