@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-import { MailParser, type AddressObject, type HeaderLines } from 'mailparser';
+import type { AddressObject, HeaderLines, MailParser } from 'mailparser';
 
 import { errorMessage, isMailIntelError, MailIntelError } from '../errors';
 import {
@@ -15,6 +15,7 @@ import {
 } from './attachments';
 import { normalizeAddress, normalizeAddressList } from './addresses';
 import { parseHeaderDate, toUtcIso } from './dates';
+import { LeanMailParser } from './mail-parser';
 import type { AttachmentPolicy } from './policy';
 import type { NormalizedEmail } from './types';
 
@@ -118,7 +119,7 @@ export async function parseEmail<T = BufferedAttachment>(
 	email.attachments = attachments.infos;
 	const raw = Buffer.isBuffer(source) ? source : undefined;
 
-	const parser = new MailParser({
+	const parser = new LeanMailParser({
 		checksumAlgo: 'sha256',
 		skipImageLinks: true,
 		skipTextToHtml: true,
