@@ -152,14 +152,13 @@ export async function mapGraphMessage<T>(
 	message: GraphMessage,
 	options: MapOptions<T>,
 ): Promise<ParsedEmail<T>> {
-	// The attachment list is asked for first: the request is on its way while the body is
-	// converted and mapped (a page's messages are mapped together, each holding the thread).
+	// A delta page's messages are mapped all at once, and what runs here before the first await
+	// holds back every request of the page. So the attachment list is asked for first and the
+	// HTML body is converted last, while other messages' requests are in flight.
 	const listed = message.hasAttachments ? listing(options) : undefined;
 	listed?.catch(() => undefined); // awaited below; this only keeps a failure meanwhile handled
 	const receivedAt = message.receivedDateTime ? toUtcIso(message.receivedDateTime) : undefined;
 	const html = message.body?.contentType === 'html' ? (message.body.content ?? '') : '';
-	const text =
-		message.body?.contentType === 'html' ? htmlToText(html) : (message.body?.content ?? '');
 	const flags = [
 		...(message.isRead ? ['\\Seen'] : []),
 		...(message.flag?.flagStatus === 'flagged' ? ['\\Flagged'] : []),
@@ -193,13 +192,12 @@ export async function mapGraphMessage<T>(
 		flags,
 		labels: [],
 		categories: message.categories ?? [],
-		text,
+		text: '', // below, once the attachments are in
 		html,
 		textTruncated: false,
 		headers: {},
 		attachments: [],
 	};
-	capText(email, options.policy.maxTextChars);
 	const pipeline = new AttachmentPipeline<T>({
 		policy: options.policy,
 		sink: (options.sink ?? bufferSink) as AttachmentSink<T>,
@@ -208,6 +206,9 @@ export async function mapGraphMessage<T>(
 	email.attachments = pipeline.infos;
 	if (listed)
 		for (const attachment of await listed) await addAttachment(pipeline, attachment, options);
+	email.text =
+		message.body?.contentType === 'html' ? htmlToText(html) : (message.body?.content ?? '');
+	capText(email, options.policy.maxTextChars);
 	return { email, attachments: pipeline.kept };
 }
 
