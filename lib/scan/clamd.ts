@@ -103,10 +103,6 @@ export class ClamdEngine implements ScanEngine {
 				: net.connect({
 						host: this.options.host ?? '127.0.0.1',
 						port: this.options.port ?? DEFAULT_CLAMD_PORT,
-						// Every write is a whole frame already (sendStream corks each), so Nagle's
-						// algorithm only holds back a frame's tail and the end-of-stream marker until
-						// clamd acknowledges what came before (up to its delayed-ACK time per file).
-						noDelay: true,
 					});
 			const chunks: Buffer[] = [];
 			let size = 0;
