@@ -244,6 +244,25 @@ describe('Graph HTML bodies as text', () => {
 		expect(mapped.email.html).toBe(HTML);
 	});
 
+	it('of a message with attachments: converted and capped to maxTextChars as without them', async () => {
+		const mapped = await mapGraphMessage(
+			{ ...MESSAGE, hasAttachments: true, body: { contentType: 'html', content: HTML } },
+			options(
+				[file('a1', 'report.pdf', 'application/pdf')],
+				{ a1: PDF },
+				{
+					policy: { ...KEEP_ALL, maxTextChars: 8 },
+				},
+			),
+		);
+		expect(mapped.email.text).toBe(htmlToText(HTML).slice(0, 8));
+		expect(mapped.email.html).toBe(HTML.slice(0, 8));
+		expect(mapped.email.textTruncated).toBe(true);
+		expect(mapped.email.attachments).toHaveLength(1);
+		// The converter is compiled once and shared: a second body is not affected by the first.
+		expect(htmlToText('<p>second</p>')).toBe('second');
+	});
+
 	it('1 MB of "<" yields the text around it (a tag-stripping regex was quadratic on this)', () => {
 		const text = htmlToText(`<p>before</p>${'<'.repeat(1024 * 1024)}<p>after</p>`);
 		expect(text.startsWith('before')).toBe(true);
