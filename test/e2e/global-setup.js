@@ -6,10 +6,13 @@ const { ensureN8n } = require('./install.ts');
 const { preparePack } = require('./pack.ts');
 const { migratedDatabase } = require('./harness.ts');
 const { ensureQueueServersInstalled } = require('../system/ensure-queue-servers');
+// imap-events.e2e submits mail through a real Postfix delivering into Dovecot over LMTP.
+const { ensurePostfixInstalled } = require('../mta/ensure-postfix');
 
 module.exports = async function globalSetup() {
 	// The queue-mode test needs PostgreSQL and Redis (apt-get when root; never a silent skip).
 	ensureQueueServersInstalled();
+	ensurePostfixInstalled();
 	const install = await ensureN8n();
 	// One after the other: two npm installs at once would fight over the machine's two cores.
 	const lts = await ensureN8n('lts');

@@ -1,9 +1,13 @@
 // The Email Intel IMAP Events Trigger in a real n8n (2.41.1, the pack installed as a community
 // package) against a real Dovecot: an active workflow sees a message appended while n8n runs,
-// and a flag change made by another client, each as one execution, read back through n8n's API.
-// Mail arrives by IMAP APPEND (dovecot.seed): delivery through a real MTA is another branch's.
+// a flag change made by another client, and a message another user sends through a real
+// Postfix (authenticated submission, LMTP into Dovecot), each as one execution, read back
+// through n8n's API.
+import { createTransport } from 'nodemailer';
+
 import { startDovecot, type DovecotServer } from '../imap/dovecot';
 import { RawImap } from '../imap/raw-imap';
+import { startPostfix, type PostfixServer } from '../mta/postfix';
 import { newWorkflowId, nodeOutput, packNodeType, startN8n, type N8nInstance } from './harness';
 
 const message = (subject: string) =>
@@ -30,10 +34,15 @@ const message = (subject: string) =>
 		'',
 	].join('\r\n');
 
+// Full addresses: the MTA's LMTP delivery looks recipients up by address (dovecot.ts `mta`).
+const ALICE = 'alice@mail.test';
+const BOB = 'bob@mail.test';
+
 describe('Email Intel IMAP Events Trigger in a real n8n', () => {
 	const workflowId = newWorkflowId();
 	const credentialId = 'ImapEventsCred01';
 	let dovecot: DovecotServer;
+	let postfix: PostfixServer;
 	let n8n: N8nInstance;
 	const events = (executions: Array<Record<string, unknown>>) =>
 		executions.flatMap((execution) =>
@@ -43,8 +52,9 @@ describe('Email Intel IMAP Events Trigger in a real n8n', () => {
 		);
 
 	beforeAll(async () => {
-		dovecot = await startDovecot();
-		await dovecot.seed('alice', 'INBOX', [message('there before activation')]);
+		dovecot = await startDovecot({ mta: true, users: { [ALICE]: 'alicepass', [BOB]: 'bobpass' } });
+		postfix = await startPostfix(dovecot);
+		await dovecot.seed(ALICE, 'INBOX', [message('there before activation')]);
 		n8n = await startN8n({
 			credentials: [
 				{
@@ -55,9 +65,9 @@ describe('Email Intel IMAP Events Trigger in a real n8n', () => {
 						host: dovecot.host,
 						port: dovecot.port,
 						security: 'none',
-						user: 'alice',
+						user: ALICE,
 						authMethod: 'password',
-						password: dovecot.users.alice,
+						password: dovecot.users[ALICE],
 					},
 				},
 			],
@@ -85,6 +95,7 @@ describe('Email Intel IMAP Events Trigger in a real n8n', () => {
 
 	afterAll(async () => {
 		await n8n?.stop();
+		await postfix?.stop();
 		await dovecot?.stop();
 	});
 
@@ -95,7 +106,7 @@ describe('Email Intel IMAP Events Trigger in a real n8n', () => {
 		for (let i = 0; i < 600 && !n8n.logs().includes(watching); i++)
 			await new Promise((resolve) => setTimeout(resolve, 100));
 		expect(n8n.logs()).toContain(watching);
-		const [uid] = await dovecot.seed('alice', 'INBOX', [message('arrived while active')]);
+		const [uid] = await dovecot.seed(ALICE, 'INBOX', [message('arrived while active')]);
 		const executions = await n8n.waitForExecutions(workflowId, 1, 60_000);
 		expect(executions[0].status).toBe('success');
 		const [item] = nodeOutput(executions[0], 'IMAP Events');
@@ -114,7 +125,7 @@ describe('Email Intel IMAP Events Trigger in a real n8n', () => {
 	it('a flag set by another client is one messageUpdated execution', async () => {
 		const imap = await RawImap.connect(dovecot.host, dovecot.port);
 		try {
-			await imap.login('alice', dovecot.users.alice);
+			await imap.login(ALICE, dovecot.users[ALICE]);
 			await imap.ok(['SELECT INBOX\r\n']);
 			await imap.ok(['UID STORE 1 +FLAGS.SILENT ($Phishing)\r\n']);
 		} finally {
@@ -127,5 +138,76 @@ describe('Email Intel IMAP Events Trigger in a real n8n', () => {
 			flagsAdded: ['$Phishing'],
 			flagsRemoved: [],
 		});
+	});
+
+	it('a message Bob sends through the MTA while n8n runs is one messageNew execution', async () => {
+		// Bob's mail client: nodemailer submitting on the STARTTLS port with his own login, as
+		// any client does. Postfix refuses unauthenticated relaying and delivers over LMTP.
+		const transport = createTransport({
+			host: postfix.host,
+			port: postfix.submissionPort,
+			secure: false,
+			requireTLS: true,
+			tls: { ca: dovecot.certPem, servername: 'localhost' },
+			auth: { user: BOB, pass: dovecot.users[BOB] },
+		});
+		const messageId = `<through-the-mta.${Date.now()}@mail.test>`;
+		try {
+			const sent = await transport.sendMail({
+				from: { name: 'Bob', address: BOB },
+				to: ALICE,
+				subject: 'delivered through Postfix',
+				text: 'Suspicious link: http://evil.example.com/login',
+				messageId,
+				attachments: [
+					{
+						filename: 'iocs.csv',
+						content: 'indicator,type\nevil.example.com,domain\n',
+						contentType: 'text/csv',
+					},
+				],
+			});
+			expect(sent.accepted).toEqual([ALICE]);
+		} finally {
+			transport.close();
+		}
+		await postfix.waitForEmptyQueue();
+		// Postfix logged the LMTP hand-over into Dovecot (not a bounce or a deferral)
+		expect(postfix.log()).toMatch(new RegExp(`to=<${ALICE}>.*relay=.*lmtp.*status=sent`));
+
+		const executions = await n8n.waitForExecutions(workflowId, 3, 60_000);
+		expect(executions[2].status).toBe('success');
+		const [item] = nodeOutput(executions[2], 'IMAP Events');
+		expect(item.json).toMatchObject({
+			event: 'messageNew',
+			mailbox: 'INBOX',
+			uid: 3,
+			messageId,
+			subject: 'delivered through Postfix',
+			from: { name: 'Bob', address: BOB },
+			attachments: [{ filename: 'iocs.csv', binaryProperty: 'attachment_0' }],
+		});
+		// the Received: line Postfix wrote is in the item's headers: it did travel through the MTA
+		expect(JSON.stringify(item.json.headers.received)).toContain('mta.mail.test');
+
+		// "once": a later event on the same message is the barrier after which a duplicate of
+		// the delivery would have shown up already (executions run in order for one trigger).
+		const imap = await RawImap.connect(dovecot.host, dovecot.port);
+		try {
+			await imap.login(ALICE, dovecot.users[ALICE]);
+			await imap.ok(['SELECT INBOX\r\n']);
+			await imap.ok(['UID STORE 3 +FLAGS.SILENT (\\Flagged)\r\n']);
+		} finally {
+			await imap.logout().catch(() => imap.destroy());
+		}
+		const after = await n8n.waitForExecutions(workflowId, 4, 60_000);
+		expect(events(after).at(-1)).toMatchObject({
+			event: 'messageUpdated',
+			uid: 3,
+			flagsAdded: ['\\Flagged'],
+		});
+		expect(
+			events(after).filter((json) => json.event === 'messageNew' && json.messageId === messageId),
+		).toHaveLength(1);
 	});
 });
