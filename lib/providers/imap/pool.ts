@@ -86,13 +86,12 @@ export class ImapConnectionPool {
 		for (let entry = this.pick(key, wanted); entry; entry = this.pick(key, wanted)) {
 			this.forget(key, entry);
 			const { client } = entry;
+			// Leased from here on: the CLOSE below is awaited, so its socket must keep the process alive.
+			setRef(client, true);
 			const unwanted = () => client.mailbox !== false && !(wanted && isOn(client, wanted));
 			// Only the mailbox the lease named may stay selected (a read-only CLOSE never expunges).
 			if (client.usable && unwanted()) await client.mailboxClose().catch(() => client.close());
-			if (client.usable && !unwanted()) {
-				setRef(client, true);
-				return { client, reused: true, key, keepSelected };
-			}
+			if (client.usable && !unwanted()) return { client, reused: true, key, keepSelected };
 			client.close();
 		}
 		return { client: await connect(), reused: false, key, keepSelected };

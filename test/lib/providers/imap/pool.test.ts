@@ -355,3 +355,32 @@ describe('a listing leaves its pooled connection on the mailbox (Message: List)'
 		}
 	});
 });
+
+test('moving an idle connection off its mailbox keeps the process alive until the CLOSE is answered', async () => {
+	// In a child process: an idle pooled socket is unref'd; a lease that CLOSEs the mailbox a
+	// listing left selected must ref it first, or the process ends before the answer comes.
+	await server.seed('alice', 'PoolRef', [message({ subject: 'x' })]);
+	const script = `
+		const { ImapConnectionPool } = require(${JSON.stringify(require.resolve('../../../../lib/providers/imap/pool'))});
+		const { ImapSession } = require(${JSON.stringify(require.resolve('../../../../lib/providers/imap/session'))});
+		const { listMessages } = require(${JSON.stringify(require.resolve('../../../../lib/providers/imap/listing'))});
+		(async () => {
+			const pool = new ImapConnectionPool();
+			const session = new ImapSession(${JSON.stringify(settingsFor(server))}, { pool });
+			await listMessages(session, 'PoolRef', { page: 0, pageSize: 5 });
+			await session.close();
+			const lease = await pool.acquire(${JSON.stringify(settingsFor(server))}, async () => {
+				throw new Error('not pooled');
+			});
+			console.log('selected: ' + lease.client.mailbox);
+			await pool.release(lease);
+			await pool.closeAll();
+		})();
+	`;
+	const { stdout } = await execFileAsync(
+		process.execPath,
+		['-r', require.resolve('../../../helpers/register-ts'), '-e', script],
+		{ timeout: 20_000 },
+	).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
+	expect(stdout.trim()).toBe('selected: false');
+});
