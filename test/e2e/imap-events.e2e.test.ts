@@ -2,7 +2,9 @@
 // package) against a real Dovecot: an active workflow sees a message appended while n8n runs,
 // a flag change made by another client, and a message another user sends through a real
 // Postfix (authenticated submission, LMTP into Dovecot), each as one execution, read back
-// through n8n's API.
+// through n8n's API. A second workflow answers mail with the Email (IMAP) node's Send → Reply,
+// and the reply really arrives through the same Postfix.
+import { ImapFlow } from 'imapflow';
 import { createTransport } from 'nodemailer';
 
 import { startDovecot, type DovecotServer } from '../imap/dovecot';
@@ -37,10 +39,76 @@ const message = (subject: string) =>
 // Full addresses: the MTA's LMTP delivery looks recipients up by address (dovecot.ts `mta`).
 const ALICE = 'alice@mail.test';
 const BOB = 'bob@mail.test';
+/** The account of the auto-reply workflow. */
+const CAROL = 'carol@mail.test';
+
+/** Bob's mail client: nodemailer on the STARTTLS submission port with his own login. */
+async function sendAsBob(
+	postfix: PostfixServer,
+	dovecot: DovecotServer,
+	mail: { to: string; subject: string; text: string; messageId: string },
+): Promise<void> {
+	const transport = createTransport({
+		host: postfix.host,
+		port: postfix.submissionPort,
+		secure: false,
+		requireTLS: true,
+		tls: { ca: dovecot.certPem, servername: 'localhost' },
+		auth: { user: BOB, pass: dovecot.users[BOB] },
+	});
+	try {
+		const sent = await transport.sendMail({
+			from: { name: 'Bob', address: BOB },
+			...mail,
+			attachments: [
+				{
+					filename: 'iocs.csv',
+					content: 'indicator,type\nevil.example.com,domain\n',
+					contentType: 'text/csv',
+				},
+			],
+		});
+		expect(sent.accepted).toEqual([mail.to]);
+	} finally {
+		transport.close();
+	}
+	await postfix.waitForEmptyQueue();
+}
+
+/** Subject, In-Reply-To and References of each message in a mailbox, read with another client (read-only). */
+async function headersIn(dovecot: DovecotServer, user: string, mailbox: string): Promise<string> {
+	const client = new ImapFlow({
+		host: dovecot.host,
+		port: dovecot.port,
+		secure: false,
+		doSTARTTLS: false,
+		auth: { user, pass: dovecot.users[user] },
+		logger: false,
+	});
+	client.on('error', () => undefined);
+	await client.connect();
+	try {
+		const lock = await client.getMailboxLock(mailbox, { readOnly: true });
+		try {
+			const headers: string[] = [];
+			for await (const message of client.fetch('1:*', {
+				headers: ['subject', 'in-reply-to', 'references'],
+			}))
+				headers.push(message.headers?.toString() ?? '');
+			return headers.join('\n');
+		} finally {
+			lock.release();
+		}
+	} finally {
+		await client.logout().catch(() => client.close());
+	}
+}
 
 describe('Email Intel IMAP Events Trigger in a real n8n', () => {
 	const workflowId = newWorkflowId();
+	const replyWorkflowId = newWorkflowId();
 	const credentialId = 'ImapEventsCred01';
+	const carolCredentialId = 'ImapEventsCred02';
 	let dovecot: DovecotServer;
 	let postfix: PostfixServer;
 	let n8n: N8nInstance;
@@ -52,7 +120,10 @@ describe('Email Intel IMAP Events Trigger in a real n8n', () => {
 		);
 
 	beforeAll(async () => {
-		dovecot = await startDovecot({ mta: true, users: { [ALICE]: 'alicepass', [BOB]: 'bobpass' } });
+		dovecot = await startDovecot({
+			mta: true,
+			users: { [ALICE]: 'alicepass', [BOB]: 'bobpass', [CAROL]: 'carolpass' },
+		});
 		postfix = await startPostfix(dovecot);
 		await dovecot.seed(ALICE, 'INBOX', [message('there before activation')]);
 		n8n = await startN8n({
@@ -68,6 +139,23 @@ describe('Email Intel IMAP Events Trigger in a real n8n', () => {
 						user: ALICE,
 						authMethod: 'password',
 						password: dovecot.users[ALICE],
+					},
+				},
+				{
+					id: carolCredentialId,
+					name: 'Carol',
+					type: 'emailIntelImapApi',
+					data: {
+						host: dovecot.host,
+						port: dovecot.port,
+						security: 'starttls',
+						caCertificate: dovecot.certPem,
+						user: CAROL,
+						authMethod: 'password',
+						password: dovecot.users[CAROL],
+						smtpHost: postfix.host,
+						smtpPort: postfix.submissionPort,
+						smtpSecurity: 'starttls',
 					},
 				},
 			],
@@ -88,8 +176,40 @@ describe('Email Intel IMAP Events Trigger in a real n8n', () => {
 					],
 					connections: {},
 				},
+				{
+					id: replyWorkflowId,
+					name: 'e2e: auto-reply',
+					nodes: [
+						{
+							id: 'ar1',
+							name: 'Reports',
+							type: packNodeType('emailIntelImapEventsTrigger'),
+							typeVersion: 1,
+							position: [0, 0],
+							parameters: { mailboxes: 'INBOX', events: ['messageNew'], options: {} },
+							credentials: { emailIntelImapApi: { id: carolCredentialId, name: 'Carol' } },
+						},
+						{
+							id: 'ar2',
+							name: 'Reply',
+							type: packNodeType('emailIntelImap'),
+							typeVersion: 1,
+							position: [250, 0],
+							parameters: {
+								resource: 'message',
+								operation: 'send',
+								sendType: 'reply',
+								originalMessage: '={{ $json.locator }}',
+								text: 'Thank you, we are looking into it.',
+								options: {},
+							},
+							credentials: { emailIntelImapApi: { id: carolCredentialId, name: 'Carol' } },
+						},
+					],
+					connections: { Reports: { main: [[{ node: 'Reply', type: 'main', index: 0 }]] } },
+				},
 			],
-			publish: [workflowId],
+			publish: [workflowId, replyWorkflowId],
 		});
 	});
 
@@ -102,10 +222,12 @@ describe('Email Intel IMAP Events Trigger in a real n8n', () => {
 	it('a message appended while n8n runs is one execution; what was there before is not an event', async () => {
 		// n8n 2.41 activates published workflows after "Editor is now accessible": wait until the
 		// trigger says its baseline is taken, or the message would be part of the baseline.
+		// Both workflows watch an INBOX (Alice's, Carol's): wait for both lines.
 		const watching = 'Email Intel IMAP Events Trigger: watching "INBOX" over IDLE';
-		for (let i = 0; i < 600 && !n8n.logs().includes(watching); i++)
+		const watchers = () => n8n.logs().split(watching).length - 1;
+		for (let i = 0; i < 600 && watchers() < 2; i++)
 			await new Promise((resolve) => setTimeout(resolve, 100));
-		expect(n8n.logs()).toContain(watching);
+		expect(watchers()).toBe(2);
 		const [uid] = await dovecot.seed(ALICE, 'INBOX', [message('arrived while active')]);
 		const executions = await n8n.waitForExecutions(workflowId, 1, 60_000);
 		expect(executions[0].status).toBe('success');
@@ -141,37 +263,14 @@ describe('Email Intel IMAP Events Trigger in a real n8n', () => {
 	});
 
 	it('a message Bob sends through the MTA while n8n runs is one messageNew execution', async () => {
-		// Bob's mail client: nodemailer submitting on the STARTTLS port with his own login, as
-		// any client does. Postfix refuses unauthenticated relaying and delivers over LMTP.
-		const transport = createTransport({
-			host: postfix.host,
-			port: postfix.submissionPort,
-			secure: false,
-			requireTLS: true,
-			tls: { ca: dovecot.certPem, servername: 'localhost' },
-			auth: { user: BOB, pass: dovecot.users[BOB] },
-		});
+		// Postfix refuses unauthenticated relaying and delivers over LMTP.
 		const messageId = `<through-the-mta.${Date.now()}@mail.test>`;
-		try {
-			const sent = await transport.sendMail({
-				from: { name: 'Bob', address: BOB },
-				to: ALICE,
-				subject: 'delivered through Postfix',
-				text: 'Suspicious link: http://evil.example.com/login',
-				messageId,
-				attachments: [
-					{
-						filename: 'iocs.csv',
-						content: 'indicator,type\nevil.example.com,domain\n',
-						contentType: 'text/csv',
-					},
-				],
-			});
-			expect(sent.accepted).toEqual([ALICE]);
-		} finally {
-			transport.close();
-		}
-		await postfix.waitForEmptyQueue();
+		await sendAsBob(postfix, dovecot, {
+			to: ALICE,
+			subject: 'delivered through Postfix',
+			text: 'Suspicious link: http://evil.example.com/login',
+			messageId,
+		});
 		// Postfix logged the LMTP hand-over into Dovecot (not a bounce or a deferral)
 		expect(postfix.log()).toMatch(new RegExp(`to=<${ALICE}>.*relay=.*lmtp.*status=sent`));
 
@@ -209,5 +308,38 @@ describe('Email Intel IMAP Events Trigger in a real n8n', () => {
 		expect(
 			events(after).filter((json) => json.event === 'messageNew' && json.messageId === messageId),
 		).toHaveLength(1);
+	});
+
+	it('a workflow that answers new mail with Email (IMAP) → Send → Reply: the reply arrives through Postfix, threaded', async () => {
+		const messageId = `<please-check.${Date.now()}@mail.test>`;
+		await sendAsBob(postfix, dovecot, {
+			to: CAROL,
+			subject: 'Please check this link',
+			text: 'http://evil.example.com/login',
+			messageId,
+		});
+		const [run] = await n8n.waitForExecutions(replyWorkflowId, 1, 60_000);
+		expect(run.status).toBe('success');
+		const [sent] = nodeOutput(run, 'Reply');
+		expect(sent.json).toMatchObject({
+			accepted: [BOB],
+			rejected: [],
+			originalFlag: { done: true, flag: '\\Answered' },
+			sentCopy: { done: true },
+		});
+
+		// Carol's reply went out through Postfix into Bob's INBOX (Bob's only mail), threaded.
+		await postfix.waitForEmptyQueue();
+		const inBob = await headersIn(dovecot, BOB, 'INBOX');
+		expect(inBob).toContain('Subject: Re: Please check this link');
+		expect(inBob).toContain(`In-Reply-To: ${messageId}`);
+		expect(inBob).toMatch(new RegExp(`References:[^\\n]*${messageId.replace(/[.<>]/g, '\\$&')}`));
+		// the original is \Answered, and the sent copy is in Carol's Sent
+		expect([...(await dovecot.flags(CAROL, 'INBOX')).values()]).toEqual([['\\Answered']]);
+		expect(await headersIn(dovecot, CAROL, 'Sent')).toContain(
+			'Subject: Re: Please check this link',
+		);
+		// one message, one run so far (the \Answered flag is not an event this workflow asked for)
+		expect(await n8n.waitForExecutions(replyWorkflowId, 1, 60_000)).toHaveLength(1);
 	});
 });
