@@ -3,12 +3,15 @@
  *
  * p11_list_page_ratio — median time to list page 0 (the 50 newest, light entries) of a
  *   100,000-message mailbox ÷ of a 1,000-message one, as the node does it: a session on the
- *   connection pool, EXAMINE, NOOP, the newest UID (the snapshot), one FETCH of a sequence
+ *   shared connection pool, which hands back the connection still on that mailbox from the
+ *   previous listing (pool.ts), NOOP, the newest UID (the snapshot), one FETCH of a sequence
  *   range (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE), the connection back.
  *   The two mailboxes take turns, 100 listings each, after one warm-up listing. Goal ≤ 1.5.
- * Also printed, for reading only: the same for a deep page (page 1,000 of 2,000, a snapshot
- *   passed back, so one more UID SEARCH), and a search-filtered page 0 (one UID SEARCH over
- *   the whole snapshot: linear in the mailbox by nature).
+ * Also printed, for reading only: the same with a pool of one connection, which must leave one
+ *   mailbox for the other each time (CLOSE, then EXAMINE: Dovecot reads the whole Maildir
+ *   uidlist, so this is the first listing of a mailbox, or the old pool); a deep page (page
+ *   1,000 of 2,000, a snapshot passed back, so one more UID SEARCH), and a search-filtered page
+ *   0 (one UID SEARCH over the whole snapshot: linear in the mailbox by nature).
  */
 import { listMessages, type ListOptions } from '../../lib/providers/imap/listing';
 import { ImapConnectionPool } from '../../lib/providers/imap/pool';
@@ -86,6 +89,15 @@ async function main(): Promise<void> {
 		log(
 			`page 0 median: 1,000 msgs ${smallMs.toFixed(2)} ms, ${BIG_MAILBOX} msgs ${bigMs.toFixed(2)} ms`,
 		);
+		// One idle connection at most: each listing finds it on the other mailbox.
+		const onePool = new ImapConnectionPool({ maxIdlePerAccount: 1 });
+		const [coldSmallMs, coldBigMs] = await medians(server, onePool, ['Small', 'Big'], () => ({
+			page: 0,
+			pageSize: PAGE_SIZE,
+		})).finally(() => onePool.closeAll());
+		log(
+			`page 0 median with EXAMINE each time: ${coldSmallMs.toFixed(2)} ms vs ${coldBigMs.toFixed(2)} ms`,
+		);
 
 		const snapshots = new Map<string, number>();
 		for (const mailbox of ['Small', 'Big']) {
@@ -118,6 +130,9 @@ async function main(): Promise<void> {
 				p11_list_page_ratio: round(bigMs / smallMs),
 				page0_small_ms: round(smallMs),
 				page0_big_ms: round(bigMs),
+				examine_each_time_ratio: round(coldBigMs / coldSmallMs),
+				examine_each_time_small_ms: round(coldSmallMs),
+				examine_each_time_big_ms: round(coldBigMs),
 				deep_page_big_ms: round(deepMs),
 				deep_page_vs_page0_big: round(deepMs / bigMs),
 				search_page0_ratio: round(bigSearchMs / smallSearchMs),

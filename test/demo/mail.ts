@@ -3,7 +3,7 @@
 // Graph's message resource for the Microsoft 365 fake). The EICAR test file stands in for malware.
 import { randomUUID } from 'node:crypto';
 
-import { EICAR } from '../fakes/dsxa/eicar';
+import { EICAR } from '../fixtures/eicar';
 import type { FakeMessageInput as GraphMessageInput } from '../fakes/graph';
 
 export interface DemoAttachment {

@@ -8,13 +8,16 @@ const { migratedDatabase } = require('./harness.ts');
 const { ensureQueueServersInstalled } = require('../system/ensure-queue-servers');
 const { ensureDovecotInstalled } = require('../imap/ensure-dovecot');
 const { ensureClamdInstalled } = require('../clamav/ensure-clamd');
+const { ensurePostfixInstalled } = require('../mta/ensure-postfix');
 
 module.exports = async function globalSetup() {
 	// Real servers the e2e files start (apt-get when root; never a silent skip): Dovecot for the
-	// IMAP triggers, clamd for IMAP → ClamAV → Mail Remediation, PostgreSQL and Redis for queue mode.
+	// IMAP triggers, clamd for IMAP → ClamAV → Mail Remediation, PostgreSQL and Redis for queue mode,
+	// Postfix for mail submitted through a real MTA (imap-events, examples).
 	ensureDovecotInstalled();
 	ensureClamdInstalled();
 	ensureQueueServersInstalled();
+	ensurePostfixInstalled();
 	const install = await ensureN8n();
 	// One after the other: two npm installs at once would fight over the machine's two cores.
 	const lts = await ensureN8n('lts');

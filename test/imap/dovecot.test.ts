@@ -280,8 +280,13 @@ describe('startDovecot', () => {
 		const lab: string = await new Promise((resolve) =>
 			child.stdout?.once('data', (data: Buffer) => resolve(data.toString().trim())),
 		);
+		// by command name: the watchdog shell's arguments carry the same command line
 		const masters = () =>
-			Number(execSync(`ps -eo args | grep -c "[d]ovecot -F -c ${lab}/" || true`).toString().trim());
+			Number(
+				execSync(`ps -eo comm=,args= | grep -c "^dovecot .*-F -c ${lab}/" || true`)
+					.toString()
+					.trim(),
+			);
 		try {
 			expect(masters()).toBe(1);
 			child.kill('SIGKILL');

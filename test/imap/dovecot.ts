@@ -2,12 +2,19 @@
 // Each test file starts its own server: free ports picked at start, its own lab folder under
 // test/.lab/ (gitignored), removed by stop(). Faults (kick, SIGKILL, UIDVALIDITY change,
 // renumbering) are real server behaviour, not mocks.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import {
+	LOOPBACK as HOST,
+	freePorts,
+	runFile as run,
+	startWatched,
+	waitForGreeting,
+	type WatchedServer,
+} from '../system/lab-server';
 import { ensureDovecotInstalled as ensureInstalled } from './ensure-dovecot';
 import { RawImap, encodeMailboxName, expandUidSet, imapDateTime, quote } from './raw-imap';
 
@@ -101,7 +108,6 @@ const DOVECOT = '/usr/sbin/dovecot';
 const DOVEADM = '/usr/bin/doveadm';
 const DOVECOT_LMTP = '/usr/lib/dovecot/lmtp';
 const MAIL_UID = 5000;
-const HOST = '127.0.0.1';
 const LAB_ROOT = path.resolve(__dirname, '..', '.lab');
 /** One MULTIAPPEND command carries at most this much (Dovecot has no limit; this bounds memory). */
 const CHUNK_BYTES = 16 * 1024 * 1024;
@@ -110,59 +116,6 @@ const CHUNK_MESSAGES = 5000;
 /** Installs via apt-get when root and missing; otherwise throws with the install command. */
 export function ensureDovecotInstalled(): void {
 	ensureInstalled();
-}
-
-/**
- * Runs the master in the foreground of a process group; `read` on fd 3 (our pipe) returns
- * at EOF, i.e. when the Node process that started it is gone, and then the group is killed.
- * If Dovecot exits by itself (bad config) the group goes too, so the start fails fast.
- */
-const WATCHDOG = [
-	'exec 3<&0',
-	'"$1" -F -c "$2" </dev/null &',
-	'master=$!',
-	'{ read -r _ <&3; kill -s KILL 0; } &',
-	'wait "$master"',
-	'kill -s KILL 0',
-].join('\n');
-
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-	// A test that forgot stop() must not leave a Dovecot behind.
-	for (const child of running) killGroup(child);
-});
-
-function killGroup(child: ChildProcess): void {
-	if (child.pid === undefined) return;
-	try {
-		process.kill(-child.pid, 'SIGKILL');
-	} catch {
-		// already gone
-	}
-}
-
-async function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.unref();
-		server.once('error', reject);
-		server.listen(0, HOST, () => {
-			const { port } = server.address() as net.AddressInfo;
-			server.close(() => resolve(port));
-		});
-	});
-}
-
-function run(file: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
-	return new Promise((resolve, reject) => {
-		execFile(file, args, { maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
-			if (error)
-				reject(
-					new Error(`${path.basename(file)} ${args.join(' ')} failed: ${stderr || error.message}`),
-				);
-			else resolve({ stdout, stderr });
-		});
-	});
 }
 
 function config(
@@ -276,48 +229,6 @@ service auth {
 lmtp_save_to_detail_mailbox = no
 `;
 
-/** Resolves once the server sends its "* OK ... ready." greeting on the plain port. */
-async function waitForGreeting(
-	port: number,
-	child: ChildProcess,
-	logFile: string,
-	timeoutMs = 15000,
-): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	let exited: string | undefined;
-	const onExit = (code: number | null, signal: string | null) => {
-		exited = `dovecot exited (code ${code}, signal ${signal})`;
-	};
-	child.once('exit', onExit);
-	try {
-		for (;;) {
-			if (exited) throw new Error(`${exited} before it was ready:\n${readLog(logFile)}`);
-			const greeting = await new Promise<string | undefined>((resolve) => {
-				const socket = net.connect({ host: HOST, port });
-				let data = '';
-				const done = (value: string | undefined) => {
-					socket.destroy();
-					resolve(value);
-				};
-				socket.setTimeout(1000, () => done(undefined));
-				socket.on('data', (chunk) => {
-					data += chunk.toString('latin1');
-					if (data.includes('\r\n')) done(data);
-				});
-				socket.on('error', () => done(undefined));
-			});
-			if (greeting?.startsWith('* OK')) return;
-			if (Date.now() > deadline)
-				throw new Error(
-					`Dovecot did not greet on ${HOST}:${port} within ${timeoutMs} ms:\n${readLog(logFile)}`,
-				);
-			await new Promise((resolve) => setTimeout(resolve, 25));
-		}
-	} finally {
-		child.off('exit', onExit);
-	}
-}
-
 function readLog(file: string): string {
 	try {
 		return fs.readFileSync(file, 'utf8').split('\n').slice(-30).join('\n');
@@ -383,9 +294,9 @@ export async function startDovecot(options: StartOptions = {}): Promise<DovecotS
 		path.join(lab, 'ssl/cert.pem'),
 	]);
 	const certPem = fs.readFileSync(path.join(lab, 'ssl/cert.pem'), 'utf8');
-	const port = options.ports?.port ?? (await freePort());
-	let tlsPort = options.ports?.tlsPort ?? (await freePort());
-	while (tlsPort === port && !options.ports) tlsPort = await freePort();
+	const [port, tlsPort] = options.ports
+		? [options.ports.port, options.ports.tlsPort]
+		: await freePorts(2);
 	const confFile = path.join(lab, 'dovecot.conf');
 	if (options.oauth2) {
 		fs.writeFileSync(
@@ -414,7 +325,7 @@ export async function startDovecot(options: StartOptions = {}): Promise<DovecotS
 	);
 	const logFile = path.join(lab, 'log/dovecot.log');
 
-	let child: ChildProcess | undefined;
+	let master: WatchedServer | undefined;
 	let stopped = false;
 
 	const doveadm = async (...args: string[]) =>
@@ -459,34 +370,28 @@ export async function startDovecot(options: StartOptions = {}): Promise<DovecotS
 
 		async start() {
 			if (stopped) throw new Error('this Dovecot was stopped; start a new one with startDovecot()');
-			if (child && child.exitCode === null && child.signalCode === null) return;
+			if (master && !master.exited()) return;
 			fs.rmSync(path.join(baseDir, 'master.pid'), { force: true });
-			// detached = setsid: a small shell leads a new process group holding the master and
-			// every imap/login/auth child, so one SIGKILL to the group ends them all (SIGTERM to
-			// the master leaves sessions running). The shell also watches our end of its stdin:
-			// when this Node process dies, even by SIGKILL (a Jest worker force-exited), the
-			// pipe closes and the shell kills the group, so no test leaves a Dovecot behind.
-			const started = spawn('/bin/sh', ['-c', WATCHDOG, 'dovecot-watchdog', DOVECOT, confFile], {
-				detached: true,
-				stdio: ['pipe', 'ignore', 'ignore'],
+			// The master in the foreground of a process group of its own, so one SIGKILL to the
+			// group ends it and every imap/login/auth child (SIGTERM to the master leaves sessions
+			// running); the group also dies with this Node process (test/system/lab-server.ts).
+			const started = startWatched('dovecot', [DOVECOT, '-F', '-c', confFile]);
+			master = started;
+			await waitForGreeting({
+				server: started,
+				port,
+				prefix: '* OK',
+				what: 'Dovecot',
+				log: () => readLog(logFile),
+				timeoutMs: 15_000,
 			});
-			child = started;
-			running.add(started);
-			started.once('exit', () => running.delete(started));
-			// neither the process nor the pipe keeps Node alive: a forgotten server dies with it
-			started.unref();
-			(started.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-			await waitForGreeting(port, started, logFile);
 		},
 
 		async kill() {
-			const current = child;
-			child = undefined;
-			if (!current || current.exitCode !== null || current.signalCode !== null) return;
-			const exited = new Promise((resolve) => current.once('exit', resolve));
-			killGroup(current);
-			await exited;
-			current.stdin?.destroy();
+			const current = master;
+			master = undefined;
+			if (!current || current.exited()) return;
+			await current.kill();
 			// The children are SIGKILLed too but may take a moment to be reaped by init.
 			await waitUntilPortClosed(port);
 		},

@@ -7,16 +7,21 @@
 // here), queue and data directories under the Dovecot lab, no chroot (nothing to copy into the
 // queue), mail_owner = the `postfix` user the Debian package creates (Postfix refuses root). The
 // queue tree is created by `postfix start` (post-install create-missing) with the owners Postfix
-// wants. The master runs in the foreground (`start-fg`) inside a process group led by a watchdog
-// shell, like Dovecot's: when this Node process dies, the group dies with it.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+// wants. The master runs in the foreground (`start-fg`) under the same watchdog as Dovecot
+// (test/system/lab-server.ts): when this Node process dies, Postfix dies with it.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
 import type { DovecotServer } from '../imap/dovecot';
+import {
+	LOOPBACK as HOST,
+	freePorts,
+	runFile,
+	startWatched,
+	waitForGreeting,
+} from '../system/lab-server';
 import { ensurePostfixInstalled } from './ensure-postfix';
 
 export interface PostfixServer {
@@ -47,68 +52,9 @@ export interface StartPostfixOptions {
 
 const POSTFIX = '/usr/sbin/postfix';
 const POSTQUEUE = '/usr/sbin/postqueue';
-const HOST = '127.0.0.1';
 
-// Postfix's master calls setsid(): it leads a process group of its own (its pid, in
-// queue/pid/master.pid), which holds every Postfix daemon. The watchdog kills that group and its
-// own when our end of its stdin closes (this Node process died) or when the master exits.
-const WATCHDOG = [
-	'exec 3<&0',
-	'"$1" -c "$2" start-fg </dev/null >>"$3" 2>&1 &',
-	'postfix=$!',
-	'killall() { pid=$(cat "$4" 2>/dev/null) && kill -s KILL -- "-$pid" 2>/dev/null; kill -s KILL 0; }',
-	'{ read -r _ <&3; killall "$@"; } &',
-	'wait "$postfix"',
-	'killall "$@"',
-].join('\n');
-
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-	for (const child of running) killGroup(child);
-});
-
-function killGroup(child: ChildProcess): void {
-	if (child.pid === undefined) return;
-	try {
-		process.kill(-child.pid, 'SIGKILL');
-	} catch {
-		// already gone
-	}
-}
-
-/** SIGKILL to the master's own process group: the master and every Postfix daemon. */
-function killMaster(pidFile: string): void {
-	try {
-		const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
-		if (pid > 1) process.kill(-pid, 'SIGKILL');
-	} catch {
-		// not started, or already gone
-	}
-}
-
-async function freePort(taken: number[]): Promise<number> {
-	for (;;) {
-		const port = await new Promise<number>((resolve, reject) => {
-			const server = net.createServer();
-			server.unref();
-			server.once('error', reject);
-			server.listen(0, HOST, () => {
-				const { port: chosen } = server.address() as net.AddressInfo;
-				server.close(() => resolve(chosen));
-			});
-		});
-		if (!taken.includes(port)) return port;
-	}
-}
-
-function run(file: string, args: string[]): Promise<string> {
-	return new Promise((resolve, reject) => {
-		execFile(file, args, (error, stdout, stderr) => {
-			if (error)
-				reject(new Error(`${path.basename(file)} ${args.join(' ')}: ${stderr || error.message}`));
-			else resolve(stdout);
-		});
-	});
+async function run(file: string, args: string[]): Promise<string> {
+	return (await runFile(file, args)).stdout;
 }
 
 function mainCf(lab: string, queueDir: string, dovecot: DovecotServer, domain: string): string {
@@ -224,9 +170,7 @@ export async function startPostfix(
 	fs.chmodSync(queueDir, 0o755);
 	// data_directory holds Postfix's own caches and must belong to mail_owner
 	await run('/bin/chown', ['postfix:postfix', path.join(lab, 'data')]);
-	const submissionPort = await freePort([]);
-	const smtpsPort = await freePort([submissionPort]);
-	const plainPort = await freePort([submissionPort, smtpsPort]);
+	const [submissionPort, smtpsPort, plainPort] = await freePorts(3);
 	const configDir = path.join(lab, 'etc');
 	fs.writeFileSync(path.join(configDir, 'main.cf'), mainCf(lab, queueDir, dovecot, domain));
 	fs.writeFileSync(
@@ -242,18 +186,12 @@ export async function startPostfix(
 			.join('');
 	const readLog = () => fullLog().split('\n').slice(-40).join('\n');
 
-	const child = spawn(
-		'/bin/sh',
-		['-c', WATCHDOG, 'postfix-watchdog', POSTFIX, configDir, startLog, masterPidFile],
-		{
-			detached: true,
-			stdio: ['pipe', 'ignore', 'ignore'],
-		},
-	);
-	running.add(child);
-	child.once('exit', () => running.delete(child));
-	child.unref();
-	(child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+	// Postfix's master calls setsid(): it leads a process group of its own (its pid, in
+	// queue/pid/master.pid), which holds every Postfix daemon; the watchdog kills that one too.
+	const master = startWatched('postfix', [POSTFIX, '-c', configDir, 'start-fg'], {
+		outputFile: startLog,
+		groupPidFile: masterPidFile,
+	});
 
 	let stopped = false;
 	const server: PostfixServer = {
@@ -276,53 +214,25 @@ export async function startPostfix(
 		async stop() {
 			if (stopped) return;
 			stopped = true;
-			killMaster(masterPidFile);
-			if (child.exitCode === null && child.signalCode === null) {
-				const exited = new Promise((resolve) => child.once('exit', resolve));
-				killGroup(child);
-				await exited;
-			}
-			child.stdin?.destroy();
+			await master.kill();
 			fs.rmSync(lab, { recursive: true, force: true });
 			fs.rmSync(queueDir, { recursive: true, force: true });
 		},
 	};
 	try {
-		await waitForGreeting(submissionPort, child, readLog);
+		await waitForGreeting({
+			server: master,
+			port: submissionPort,
+			prefix: '220',
+			what: 'Postfix',
+			log: readLog,
+			// ~5 s here; more when the machine's two cores are busy with other tests
+			timeoutMs: 120_000,
+		});
 	} catch (error) {
 		if (process.env.KEEP_POSTFIX_LAB) throw error;
 		await server.stop();
 		throw error;
 	}
 	return server;
-}
-
-/** Resolves once the submission port answers `220`. */
-async function waitForGreeting(
-	port: number,
-	child: ChildProcess,
-	readLog: () => string,
-	attempts = 600,
-): Promise<void> {
-	for (let attempt = 0; attempt < attempts; attempt++) {
-		if (child.exitCode !== null || child.signalCode !== null)
-			throw new Error(`postfix exited before it was ready:\n${readLog()}`);
-		const greeting = await new Promise<string | undefined>((resolve) => {
-			const socket = net.connect({ host: HOST, port });
-			let data = '';
-			const done = (value: string | undefined) => {
-				socket.destroy();
-				resolve(value);
-			};
-			socket.setTimeout(1000, () => done(undefined));
-			socket.on('data', (chunk) => {
-				data += chunk.toString('latin1');
-				if (data.includes('\r\n')) done(data);
-			});
-			socket.on('error', () => done(undefined));
-		});
-		if (greeting?.startsWith('220')) return;
-		await new Promise((resolve) => setTimeout(resolve, 50));
-	}
-	throw new Error(`Postfix did not greet on ${HOST}:${port}:\n${readLog()}`);
 }

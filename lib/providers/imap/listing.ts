@@ -49,11 +49,14 @@ export async function listMessages(
 	const pageSize = wholeAtLeast(options.pageSize, 1, 'pageSize');
 	if (pageSize > MAX_PAGE_SIZE)
 		throw invalid('pageSize', `page size ${pageSize} is above ${MAX_PAGE_SIZE}`);
-	const client = await session.client();
+	// A pooled connection still on this mailbox from an earlier listing is reused as it is: on
+	// Dovecot's Maildir an EXAMINE reads the mailbox's whole uidlist, a NOOP does not (pool.ts).
+	const client = await session.client(mailbox);
 	const lock = await session.lock(client, mailbox);
 	try {
-		// A connection that kept this mailbox selected learns of new mail only when a command
-		// ends: a NOOP first, so EXISTS, UIDNEXT and the SEARCH below all see the same messages.
+		// A connection that kept this mailbox selected learns of new mail and expunges only when a
+		// command ends: a NOOP first, so EXISTS, the newest UID and the SEARCH below all see the
+		// same messages as a fresh EXAMINE would.
 		await client.noop();
 		const box = client.mailbox;
 		if (!box) throw imapError({ code: 'NotFound' }, session.settings, mailbox);

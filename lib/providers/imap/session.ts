@@ -47,7 +47,11 @@ export class ImapSession {
 		this.account = settings.user;
 	}
 
-	async client(): Promise<ImapFlow> {
+	/**
+	 * The logged-in connection. `mailbox`: the mailbox the caller opens read-only next; a pooled
+	 * connection still on it is preferred and stays on it when given back (pool.ts AcquireOptions).
+	 */
+	async client(mailbox?: string): Promise<ImapFlow> {
 		if (this.connection) {
 			const existing = await this.connection.catch(() => undefined);
 			if (existing?.usable) return existing;
@@ -57,7 +61,7 @@ export class ImapSession {
 		const pool = this.options.pool;
 		this.lease = undefined;
 		this.connection = pool
-			? pool.acquire(this.settings, connect).then((lease) => {
+			? pool.acquire(this.settings, connect, { mailbox }).then((lease) => {
 					this.lease = lease;
 					return lease.client;
 				})

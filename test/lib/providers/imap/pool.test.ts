@@ -1,9 +1,16 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
+import {
+	listMessages,
+	type ListOptions,
+	type MessagePage,
+} from '../../../../lib/providers/imap/listing';
 import { ImapConnectionPool } from '../../../../lib/providers/imap/pool';
 import { ImapProvider } from '../../../../lib/providers/imap/provider';
+import { ImapSession } from '../../../../lib/providers/imap/session';
 import { startDovecot, type DovecotServer } from '../../../imap/dovecot';
+import { RawImap } from '../../../imap/raw-imap';
 import { message } from './messages';
 import { Poller, expectNoSeen, imapCommandLog, settingsFor } from './poll-helper';
 
@@ -232,4 +239,148 @@ test('a changed password is a different account: the pooled login is not used fo
 	} finally {
 		await pool.closeAll();
 	}
+});
+
+describe('a listing leaves its pooled connection on the mailbox (Message: List)', () => {
+	// On Dovecot's Maildir every EXAMINE reads the mailbox's whole uidlist (the cost that grows
+	// with the mailbox: README, p11_list_page_ratio); a listing that finds its mailbox still
+	// selected NOOPs instead. What a user checks: the page is exactly the one a fresh connection
+	// lists, even after another client added and deleted mail in between.
+	const list = async (
+		pool: ImapConnectionPool | undefined,
+		mailbox: string,
+		options: ListOptions,
+		logger?: ReturnType<typeof imapCommandLog>['logger'],
+	): Promise<MessagePage> => {
+		const session = new ImapSession(settingsFor(server), { pool, logger });
+		try {
+			return await listMessages(session, mailbox, options);
+		} finally {
+			await session.close();
+		}
+	};
+	const subjects = (page: MessagePage) => page.messages.map((entry) => entry.subject);
+
+	test('the next listing NOOPs instead of EXAMINE and lists what a fresh connection lists, mail added and deleted meanwhile', async () => {
+		const pool = new ImapConnectionPool();
+		const log = imapCommandLog();
+		const uids = await server.seed(
+			'alice',
+			'PoolList',
+			Array.from({ length: 12 }, (_, i) => message({ subject: `listed ${i}` })),
+		);
+		try {
+			const first = await list(pool, 'PoolList', { page: 0, pageSize: 5 }, log.logger);
+			expect(subjects(first)).toEqual([
+				'listed 11',
+				'listed 10',
+				'listed 9',
+				'listed 8',
+				'listed 7',
+			]);
+			expect(names(log.lines)).toContain('EXAMINE');
+			expect(pool.idleCount()).toBe(1);
+
+			// Another client: two new messages, and one of page 0 and one of page 1 expunged.
+			await server.seed('alice', 'PoolList', [
+				message({ subject: 'new 1' }),
+				message({ subject: 'new 2' }),
+			]);
+			const other = await RawImap.connect(server.host, server.port);
+			try {
+				await other.login('alice', server.users.alice);
+				await other.ok(['SELECT PoolList\r\n']);
+				await other.ok([`UID STORE ${uids[9]},${uids[4]} +FLAGS.SILENT (\\Deleted)\r\n`]);
+				await other.ok([`UID EXPUNGE ${uids[9]},${uids[4]}\r\n`]);
+			} finally {
+				await other.logout().catch(() => other.destroy());
+			}
+
+			log.lines.length = 0;
+			const again = await list(pool, 'PoolList', { page: 0, pageSize: 5 });
+			expect(names(log.lines)).not.toContain('EXAMINE');
+			expect(names(log.lines)).not.toContain('SELECT');
+			expect(names(log.lines)).toContain('NOOP');
+			expect(subjects(again)).toEqual(['new 2', 'new 1', 'listed 11', 'listed 10', 'listed 8']);
+			expect(again).toEqual(await list(undefined, 'PoolList', { page: 0, pageSize: 5 }));
+
+			// Page 1 of the first listing's snapshot: the new mail stays out, on both connections
+			// (the two expunged ones close up: page 0 of this snapshot now ends at 'listed 6').
+			const page1 = await list(pool, 'PoolList', {
+				page: 1,
+				pageSize: 5,
+				snapshot: first.snapshot,
+			});
+			expect(subjects(page1)).toEqual(['listed 5', 'listed 3', 'listed 2', 'listed 1', 'listed 0']);
+			expect(page1).toEqual(
+				await list(undefined, 'PoolList', { page: 1, pageSize: 5, snapshot: first.snapshot }),
+			);
+			expect(names(log.lines)).not.toContain('EXAMINE');
+		} finally {
+			await pool.closeAll();
+		}
+	});
+
+	test('two mailboxes listed in turn keep a connection each; a trigger still gets one with no mailbox selected', async () => {
+		const pool = new ImapConnectionPool();
+		const log = imapCommandLog();
+		await server.seed('alice', 'PoolTurnA', [message({ subject: 'in A' })]);
+		await server.seed('alice', 'PoolTurnB', [message({ subject: 'in B' })]);
+		try {
+			for (const mailbox of ['PoolTurnA', 'PoolTurnB'])
+				await list(pool, mailbox, { page: 0, pageSize: 5 }, log.logger);
+			expect(pool.idleCount()).toBe(2);
+			log.lines.length = 0;
+			for (const mailbox of ['PoolTurnA', 'PoolTurnB', 'PoolTurnA', 'PoolTurnB'])
+				expect(subjects(await list(pool, mailbox, { page: 0, pageSize: 5 }))).toEqual([
+					mailbox === 'PoolTurnA' ? 'in A' : 'in B',
+				]);
+			expect(names(log.lines).filter((name) => name === 'EXAMINE' || name === 'SELECT')).toEqual(
+				[],
+			);
+
+			// A lease that names no mailbox (the triggers' polls) never inherits a selection.
+			const lease = await pool.acquire(settingsFor(server), async () => {
+				throw new Error('the listings left no connection in the pool');
+			});
+			expect(lease.reused).toBe(true);
+			expect(lease.client.mailbox).toBe(false);
+			await pool.release(lease);
+			await server.seed('alice', 'PoolTurnA', [message({ subject: 'polled' })]);
+			const poller = new Poller(settingsFor(server), { mailboxes: ['PoolTurnA'], pool });
+			expect((await poller.poll()).emails.map((e) => e.email.subject)).toEqual(['in A', 'polled']);
+			await expectNoSeen(server, 'PoolTurnA');
+		} finally {
+			await pool.closeAll();
+		}
+	});
+});
+
+test('moving an idle connection off its mailbox keeps the process alive until the CLOSE is answered', async () => {
+	// In a child process: an idle pooled socket is unref'd; a lease that CLOSEs the mailbox a
+	// listing left selected must ref it first, or the process ends before the answer comes.
+	await server.seed('alice', 'PoolRef', [message({ subject: 'x' })]);
+	const script = `
+		const { ImapConnectionPool } = require(${JSON.stringify(require.resolve('../../../../lib/providers/imap/pool'))});
+		const { ImapSession } = require(${JSON.stringify(require.resolve('../../../../lib/providers/imap/session'))});
+		const { listMessages } = require(${JSON.stringify(require.resolve('../../../../lib/providers/imap/listing'))});
+		(async () => {
+			const pool = new ImapConnectionPool();
+			const session = new ImapSession(${JSON.stringify(settingsFor(server))}, { pool });
+			await listMessages(session, 'PoolRef', { page: 0, pageSize: 5 });
+			await session.close();
+			const lease = await pool.acquire(${JSON.stringify(settingsFor(server))}, async () => {
+				throw new Error('not pooled');
+			});
+			console.log('selected: ' + lease.client.mailbox);
+			await pool.release(lease);
+			await pool.closeAll();
+		})();
+	`;
+	const { stdout } = await execFileAsync(
+		process.execPath,
+		['-r', require.resolve('../../../helpers/register-ts'), '-e', script],
+		{ timeout: 20_000 },
+	).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
+	expect(stdout.trim()).toBe('selected: false');
 });
