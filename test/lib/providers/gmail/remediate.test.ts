@@ -350,6 +350,31 @@ test('HTML in the subject and the file name stays text inside the banner', async
 	expect(parsed.html).not.toMatch(/<script|<img/);
 });
 
+test('a text-only message gets the text banner and stays text/plain', async () => {
+	const original = fake.addMessage({
+		raw: message(
+			{
+				From: 'a@example.net',
+				To: 'soc@example.com',
+				Subject: 'Plain </div> note',
+				Date: DATE,
+				'Message-ID': `<plain-${++counter}@example.net>`,
+			},
+			text('Just text.'),
+		),
+		labelIds: ['INBOX'],
+	});
+	const result = await remediator.remediate(target(original.id), policy({ auditFolder: '' }));
+	expect(result.done).toEqual(['textBanner']);
+	const rewrite = fake.message(result.after.id)!;
+	const parsed = await simpleParser(rewrite.raw);
+	expect(parsed.headers.get('content-type')).toMatchObject({ value: 'text/plain' });
+	expect(parsed.html).toBe(false);
+	expect(parsed.text).toMatch(
+		/^\[Security Notice\] An attachment was removed[\s\S]*Just text\.\s*$/,
+	);
+});
+
 test('a failure between insert and trash leaves both copies; the retry trashes the original and leaves exactly one', async () => {
 	const original = seed({ messageId: false });
 	const scan = await scanOf(original);
