@@ -3,12 +3,10 @@
 // that line: the pack loads with every node and credential type, a credential test runs,
 // Parse runs under `n8n execute`, and the example workflow "IMAP → OpenCTI" turns each email of
 // a real Dovecot into one report on the OpenCTI fake, exactly once across a restart.
-import fs from 'node:fs';
-import path from 'node:path';
 
 import { startDovecot, type DovecotServer } from '../imap/dovecot';
 import { start, type FakeOpenCti } from '../fakes/opencti';
-import { buildMime, EMAILS } from '../fixtures/opencti/emails';
+import { EMAILS } from '../fixtures/opencti/emails';
 import { message } from '../lib/providers/imap/messages';
 import {
 	executeWorkflow,
@@ -19,28 +17,21 @@ import {
 	type Json,
 	type N8nInstance,
 } from './harness';
-import { declaredTypes, REPO_ROOT } from './pack';
-import { imapCredential } from './seeds';
+import { declaredTypes } from './pack';
+import { imapCredential, imapToOpenCtiExample, parseWorkflow, seedOpenCtiEmails } from './seeds';
 
 describe('the pack on n8n 1.123.81 (LTS line, Node 20)', () => {
 	let dovecot: DovecotServer;
 	let opencti: FakeOpenCti;
 	let n8n: N8nInstance;
 	const workflowId = newWorkflowId();
-	const example = JSON.parse(
-		fs.readFileSync(path.join(REPO_ROOT, 'examples/imap-to-opencti.json'), 'utf8'),
-	) as Json;
+	const example = imapToOpenCtiExample();
 	const openCtiCredential = example.nodes[1].credentials.emailIntelOpenCtiApi.id as string;
 
 	beforeAll(async () => {
 		opencti = await start({ version: '6.9.7' });
 		dovecot = await startDovecot();
-		await dovecot.seed(
-			'alice',
-			'INBOX',
-			EMAILS.map((spec) => buildMime(spec)),
-			{ internalDates: EMAILS.map(() => new Date()) },
-		);
+		await seedOpenCtiEmails(dovecot);
 		n8n = await startN8n({
 			line: 'lts',
 			workflows: [{ ...example, id: workflowId }],
@@ -132,28 +123,7 @@ describe('the pack on n8n 1.123.81 (LTS line, Node 20)', () => {
 
 	it('runs Parse under `n8n execute`', async () => {
 		const result = await executeWorkflow(
-			{
-				name: 'lts: parse a raw email',
-				nodes: [
-					{
-						id: 'a1',
-						name: 'Start',
-						type: 'n8n-nodes-base.manualTrigger',
-						typeVersion: 1,
-						position: [0, 0],
-						parameters: {},
-					},
-					{
-						id: 'a2',
-						name: 'Parse',
-						type: packNodeType('emailIntelParse'),
-						typeVersion: 1,
-						position: [220, 0],
-						parameters: { inputType: 'text', source: message({ subject: 'parsed on 1.x' }) },
-					},
-				],
-				connections: { Start: { main: [[{ node: 'Parse', type: 'main', index: 0 }]] } },
-			},
+			parseWorkflow('lts: parse a raw email', message({ subject: 'parsed on 1.x' })),
 			{ line: 'lts' },
 		);
 		if (result.exitCode !== 0) console.log(result.stdout.slice(-6000));

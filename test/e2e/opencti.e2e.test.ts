@@ -2,15 +2,12 @@
 // Trigger polls a seeded Dovecot mailbox, the OpenCTI node turns each email into a report on
 // the schema-validating fake OpenCTI, files and TLP included, and nothing is sent that the
 // real schema would refuse.
-import fs from 'node:fs';
-import path from 'node:path';
 
 import { startDovecot, type DovecotServer } from '../imap/dovecot';
 import { start, type FakeOpenCti } from '../fakes/opencti';
-import { buildMime, EMAILS } from '../fixtures/opencti/emails';
+import { EMAILS } from '../fixtures/opencti/emails';
 import { newWorkflowId, nodeOutput, startN8n, type Json, type N8nInstance } from './harness';
-import { REPO_ROOT } from './pack';
-import { imapCredential } from './seeds';
+import { imapCredential, imapToOpenCtiExample, seedOpenCtiEmails } from './seeds';
 
 const AMBER_STRICT = 'marking-definition--826578e1-40ad-459f-bc73-ede076f81f37';
 
@@ -23,17 +20,9 @@ describe('example workflow "IMAP → OpenCTI" in n8n 2.41.1', () => {
 	beforeAll(async () => {
 		opencti = await start({ version: '6.9.7' });
 		dovecot = await startDovecot();
-		// INTERNALDATE now: the trigger's first run imports the last 30 days (P30D), like the connector.
-		await dovecot.seed(
-			'alice',
-			'INBOX',
-			EMAILS.map((spec) => buildMime(spec)),
-			{ internalDates: EMAILS.map(() => new Date()) },
-		);
+		await seedOpenCtiEmails(dovecot);
 
-		const example = JSON.parse(
-			fs.readFileSync(path.join(REPO_ROOT, 'examples/imap-to-opencti.json'), 'utf8'),
-		) as Json;
+		const example = imapToOpenCtiExample();
 		const workflow = { ...example, id: workflowId };
 		n8n = await startN8n({
 			workflows: [workflow],

@@ -13,6 +13,7 @@ import {
 	type N8nInstance,
 } from './harness';
 import { declaredTypes, preparePack, REPO_ROOT } from './pack';
+import { parseWorkflow } from './seeds';
 
 describe('the pack installed as a community package in n8n 2.41.1', () => {
 	let n8n: N8nInstance;
@@ -125,28 +126,7 @@ describe('`n8n execute` of a workflow using Email Intel Parse', () => {
 			'--b1--',
 			'',
 		].join('\n');
-		const workflow = {
-			name: 'e2e: parse a raw email',
-			nodes: [
-				{
-					id: 'a1',
-					name: 'Start',
-					type: 'n8n-nodes-base.manualTrigger',
-					typeVersion: 1,
-					position: [0, 0],
-					parameters: {},
-				},
-				{
-					id: 'a2',
-					name: 'Parse',
-					type: packNodeType('emailIntelParse'),
-					typeVersion: 1,
-					position: [220, 0],
-					parameters: { inputType: 'text', source },
-				},
-			],
-			connections: { Start: { main: [[{ node: 'Parse', type: 'main', index: 0 }]] } },
-		};
+		const workflow = parseWorkflow('e2e: parse a raw email', source);
 
 		const started = Date.now();
 		const result = await executeWorkflow(workflow);

@@ -10,18 +10,22 @@
 //   webhooks), and every message of a burst comes out once;
 // - the OpenCTI node runs on the workers, reading the attachments the trigger stored on the main
 //   from n8n's binary data (database mode), one report per email by standard_id.
-import fs from 'node:fs';
-import path from 'node:path';
 
 import { startDovecot, type DovecotServer } from '../imap/dovecot';
 import { message } from '../lib/providers/imap/messages';
 import { start as startOpenCti, type FakeOpenCti } from '../fakes/opencti';
 import { startFakeGraph, type FakeGraph } from '../fakes/graph';
-import { buildMime, EMAILS } from '../fixtures/opencti/emails';
+import { EMAILS } from '../fixtures/opencti/emails';
 import { newWorkflowId, nodeOutput, packNodeType, type Json } from './harness';
-import { REPO_ROOT } from './pack';
 import { PROCESS_ENV, startN8nQueue, type N8nQueue } from './queue/cluster';
-import { credentialRef, imapCredential, imapTriggerNode, subjectsOf } from './seeds';
+import {
+	credentialRef,
+	imapCredential,
+	imapToOpenCtiExample,
+	imapTriggerNode,
+	seedOpenCtiEmails,
+	subjectsOf,
+} from './seeds';
 
 const BACKLOG = 1000;
 const BATCH = 50;
@@ -97,18 +101,11 @@ describe('the pack in n8n queue mode: PostgreSQL + Redis, main + 2 workers + 1 w
 			'INBOX',
 			backlog.map((subject) => message({ subject })),
 		);
-		await dovecot.seed(
-			'bob',
-			'INBOX',
-			EMAILS.map((spec) => buildMime(spec)),
-			{ internalDates: EMAILS.map(() => new Date()) },
-		);
+		await seedOpenCtiEmails(dovecot, 'bob');
 		graph = await startFakeGraph({ defaultPageSize: 10 });
 		opencti = await startOpenCti({ version: '6.9.7' });
 
-		const example = JSON.parse(
-			fs.readFileSync(path.join(REPO_ROOT, 'examples/imap-to-opencti.json'), 'utf8'),
-		) as Json;
+		const example = imapToOpenCtiExample();
 		const imapQueueCredential = (user: string) =>
 			imapCredential(dovecot, {
 				id: `imapQueue${user.padEnd(7, '0')}`,

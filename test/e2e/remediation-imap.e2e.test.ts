@@ -6,10 +6,9 @@
 // is not touched, and a second Mail Remediation given the original's locator changes nothing.
 import { startClamd, type ClamdServer } from '../clamav/clamd';
 import { EICAR } from '../fixtures/eicar';
-import { file, html, message, multipart, text } from '../fixtures/mime-factory';
 import { startDovecot, type DovecotServer } from '../imap/dovecot';
 import { settingsFor } from '../lib/providers/imap/poll-helper';
-import { readFolder } from '../lib/providers/imap/remediation-helper';
+import { invoiceMail, readFolder } from '../lib/providers/imap/remediation-helper';
 import {
 	newWorkflowId,
 	nodeOutput,
@@ -32,32 +31,21 @@ const OUTPUTS = SCAN_OUTPUTS;
 const AUDIT_FOLDER = 'Email Intel Audit';
 const RECEIVED = new Date('2026-11-30T08:15:00Z');
 
-/** Text and HTML bodies, the EICAR file named like an invoice, and a harmless CSV. */
+const MESSAGE_ID = '<eicar-invoice.e2e@evil.example>';
+
+/** Text and HTML bodies, the EICAR file named like an invoice (part 2), and a harmless CSV. */
 const eicarMessage = () =>
-	message(
-		{
-			From: 'Mallory <mallory@evil.example>',
-			To: 'alice@example.org',
-			Subject: 'EICAR invoice',
-			Date: 'Mon, 30 Nov 2026 09:15:00 +0100',
-			'Message-ID': '<eicar-invoice.e2e@evil.example>',
-		},
-		multipart('mixed', 'outer-b', [
-			multipart('alternative', 'alt-b', [
-				text('Please pay the attached invoice.'),
-				html('<html><body><p>Please pay the attached invoice.</p></body></html>'),
-			]),
-			file({
-				contentType: 'application/pdf',
-				data: EICAR,
-				disposition: 'attachment; filename="invoice.pdf"',
-			}),
-			file({
+	invoiceMail(
+		'EICAR invoice',
+		[
+			{ filename: 'invoice.pdf', contentType: 'application/pdf', data: EICAR },
+			{
+				filename: 'iocs.csv',
 				contentType: 'text/csv',
 				data: Buffer.from('indicator,type\nevil.example,domain\n'),
-				disposition: 'attachment; filename="iocs.csv"',
-			}),
-		]),
+			},
+		],
+		MESSAGE_ID,
 	);
 
 describe('IMAP Trigger → ClamAV → Mail Remediation in a real n8n, against Dovecot and clamd', () => {
@@ -157,9 +145,7 @@ describe('IMAP Trigger → ClamAV → Mail Remediation in a real n8n, against Do
 		const inbox = await readFolder(settingsFor(dovecot), 'INBOX');
 		const clean = inbox.find((stored) => stored.uid === cleanBefore.uid);
 		expect(clean && { uid: clean.uid, raw: clean.raw, flags: clean.flags }).toEqual(cleanBefore);
-		const copies = inbox.filter(
-			(stored) => stored.parsed.messageId === '<eicar-invoice.e2e@evil.example>',
-		);
+		const copies = inbox.filter((stored) => stored.parsed.messageId === MESSAGE_ID);
 		expect(copies).toHaveLength(1);
 		expect(inbox).toHaveLength(2);
 		const [rewrite] = copies;
@@ -178,7 +164,7 @@ describe('IMAP Trigger → ClamAV → Mail Remediation in a real n8n, against Do
 		// The untouched original, once, in the audit folder: EICAR still in it.
 		const audit = await readFolder(settingsFor(dovecot), AUDIT_FOLDER);
 		expect(audit).toHaveLength(1);
-		expect(audit[0].parsed.messageId).toBe('<eicar-invoice.e2e@evil.example>');
+		expect(audit[0].parsed.messageId).toBe(MESSAGE_ID);
 		const eicar = audit[0].parsed.attachments.find((part) => part.filename === 'invoice.pdf');
 		expect(eicar?.content.equals(EICAR)).toBe(true);
 		expect(audit[0].parsed.headers.has('x-attachment-scan')).toBe(false);

@@ -4,19 +4,12 @@
 // an email without attachments out of Not Scanned — each once, with its binaries and `scan`.
 // Behind Malicious, Mail Remediation (issue 14's chain) acts on the message in the fake's mailbox,
 // and a second Mail Remediation applies the same policy to the same message again.
-import { startFakeGraph, type FakeGraph, type FakeMessage } from '../fakes/graph';
-import { EICAR, startFakeDsxa, type FakeDsxa } from '../fakes/dsxa';
-import {
-	newWorkflowId,
-	nodeOutput,
-	packNodeType,
-	startN8n,
-	type Json,
-	type N8nInstance,
-} from './harness';
-import { remediationChain, SCAN_OUTPUTS } from './seeds';
+import type { FakeMessage } from '../fakes/graph';
+import { EICAR } from '../fakes/dsxa';
+import { nodeOutput, type Json } from './harness';
+import { startM365DsxLab, UPN, type M365DsxLab } from './m365-dsx';
+import { SCAN_OUTPUTS } from './seeds';
 
-const UPN = 'soc@contoso.com';
 const OUTPUTS = SCAN_OUTPUTS;
 
 /** What a mailbox user sees of a message: subject, body, categories, attachments and folder. */
@@ -33,111 +26,39 @@ const visibleState = (message: FakeMessage) => ({
 });
 
 describe('Microsoft 365 Mail Poll Trigger → Deep Instinct DSX in a real n8n', () => {
-	const workflowId = newWorkflowId();
-	const graphCredential = 'GraphScanCred001';
-	const dsxCredential = 'DsxaScanCred0001';
-	let graph: FakeGraph;
-	let dsxa: FakeDsxa;
-	let n8n: N8nInstance;
+	let lab: M365DsxLab;
 	/** What a mailbox user sees of the Clean and Not Scanned messages when they arrive. */
 	let untouched: Json[];
 
 	beforeAll(async () => {
-		graph = await startFakeGraph({ defaultPageSize: 10 });
-		dsxa = await startFakeDsxa({ token: 'dsxa-token' });
-		const seeded = graph.addMessages(UPN, 'Inbox', [
-			{
-				subject: 'EICAR report',
-				attachments: [{ name: 'invoice.pdf', contentType: 'application/pdf', content: EICAR }],
-			},
-			{
-				subject: 'Benign report',
-				attachments: [
-					{
-						name: 'report.pdf',
-						contentType: 'application/pdf',
-						content: Buffer.from('%PDF-1.7 quarterly figures'),
-					},
-				],
-			},
-			{ subject: 'No attachment' },
-		]);
-		untouched = seeded.slice(1).map(visibleState);
-		const chain = remediationChain({
-			scanNode: 'DSX',
-			policy: {
-				tagSubject: true,
-				subjectTag: '[Suspicious]',
-				addHeaders: true,
-				headers: { header: [{ name: 'X-Attachment-Scan', value: 'malicious' }] },
-				addCategories: true,
-				categories: 'Phishing',
-			},
-			credentials: { microsoftGraphAppApi: { id: graphCredential, name: 'Graph fake' } },
-		});
-		const workflow = {
-			id: workflowId,
-			name: 'e2e: Microsoft 365 → Deep Instinct DSX',
-			nodes: [
+		lab = await startM365DsxLab((graph) => {
+			const seeded = graph.addMessages(UPN, 'Inbox', [
 				{
-					id: 'p1',
-					name: 'M365 Poll',
-					type: packNodeType('microsoft365MailPollTrigger'),
-					typeVersion: 1,
-					position: [0, 0],
-					parameters: {
-						pollTimes: { item: [{ mode: 'everyMinute' }] },
-						mailboxes: UPN,
-						options: { attachmentMimeTypes: 'application/pdf' },
-					},
-					credentials: { microsoftGraphAppApi: { id: graphCredential, name: 'Graph fake' } },
+					subject: 'EICAR report',
+					attachments: [{ name: 'invoice.pdf', contentType: 'application/pdf', content: EICAR }],
 				},
 				{
-					id: 'd1',
-					name: 'DSX',
-					type: packNodeType('deepInstinctDsx'),
-					typeVersion: 1,
-					position: [220, 0],
-					parameters: { operation: 'scanAttachments' },
-					credentials: { deepInstinctDsxApi: { id: dsxCredential, name: 'DSXA fake' } },
+					subject: 'Benign report',
+					attachments: [
+						{
+							name: 'report.pdf',
+							contentType: 'application/pdf',
+							content: Buffer.from('%PDF-1.7 quarterly figures'),
+						},
+					],
 				},
-				...chain.nodes,
-			],
-			connections: {
-				'M365 Poll': { main: [[{ node: 'DSX', type: 'main', index: 0 }]] },
-				...chain.connections,
-			},
-		};
-		n8n = await startN8n({
-			env: { NODE_EXTRA_CA_CERTS: graph.caPath },
-			credentials: [
-				{
-					id: graphCredential,
-					name: 'Graph fake',
-					type: 'microsoftGraphAppApi',
-					data: graph.credentialData({ trustCa: false }),
-				},
-				{
-					id: dsxCredential,
-					name: 'DSXA fake',
-					type: 'deepInstinctDsxApi',
-					// The fake listens on plain HTTP, as DSXA does on a trusted internal network.
-					data: { url: dsxa.url, token: 'dsxa-token', allowUnencryptedHttp: true },
-				},
-			],
-			workflows: [workflow],
-			publish: [workflowId],
+				{ subject: 'No attachment' },
+			]);
+			untouched = seeded.slice(1).map(visibleState);
 		});
 	});
 
 	afterAll(async () => {
-		await n8n?.stop();
-		await dsxa?.stop();
-		await graph?.close();
+		await lab?.stop();
 	});
 
 	it('routes each email to its output once, binaries and scan report kept', async () => {
-		const executions = await n8n.waitForExecutions(workflowId, 1, 180_000);
+		const executions = await lab.n8n.waitForExecutions(lab.workflowId, 1, 180_000);
 		expect(executions.map((execution: Json) => execution.status)).toEqual(['success']);
 		const routed = Object.fromEntries(
 			OUTPUTS.map((name) => [
@@ -163,12 +84,12 @@ describe('Microsoft 365 Mail Poll Trigger → Deep Instinct DSX in a real n8n', 
 		expect(malicious.binary?.attachment_0).toMatchObject({ fileName: 'invoice.pdf' });
 		expect(routed.Clean[0].json.scan.verdict).toBe('Benign');
 		// Only the two PDFs went to the scanner, once each, with the token.
-		expect(dsxa.scans.map((scan) => scan.verdict).sort()).toEqual(['Benign', 'Malicious']);
-		expect(dsxa.scans.every((scan) => scan.headers.auth === 'dsxa-token')).toBe(true);
+		expect(lab.dsxa.scans.map((scan) => scan.verdict).sort()).toEqual(['Benign', 'Malicious']);
+		expect(lab.dsxa.scans.every((scan) => scan.headers.auth === 'dsxa-token')).toBe(true);
 	});
 
 	it('Mail Remediation behind Malicious strips the EICAR file, adds banner, tag and categories, once', async () => {
-		const [execution] = await n8n.waitForExecutions(workflowId, 1, 180_000);
+		const [execution] = await lab.n8n.waitForExecutions(lab.workflowId, 1, 180_000);
 		const [first] = nodeOutput(execution, 'Mail Remediation');
 		const [again] = nodeOutput(execution, 'Remediate Again');
 		expect(nodeOutput(execution, 'Mail Remediation')).toHaveLength(1);
@@ -190,7 +111,7 @@ describe('Microsoft 365 Mail Poll Trigger → Deep Instinct DSX in a real n8n', 
 		);
 
 		// What the mailbox user sees: the attachment gone, one banner, one tag, categories once.
-		const inbox = graph.messages(UPN, 'Inbox');
+		const inbox = lab.graph.messages(UPN, 'Inbox');
 		const eicar = inbox.find((message) => message.id === first.json.id)!;
 		expect(eicar.subject).toBe('[Suspicious] EICAR report');
 		expect(eicar.attachments).toEqual([]);
@@ -198,7 +119,7 @@ describe('Microsoft 365 Mail Poll Trigger → Deep Instinct DSX in a real n8n', 
 		expect(eicar.body).toContain('<code>invoice.pdf</code>');
 		expect([...eicar.categories].sort()).toEqual(['Phishing', 'X-Attachment-Scan: malicious']);
 		// The untouched original, copied once into the audit folder before anything changed.
-		const audit = graph.messages(UPN, first.json.remediation.audit.mailbox);
+		const audit = lab.graph.messages(UPN, first.json.remediation.audit.mailbox);
 		expect(audit.map((message) => message.subject)).toEqual(['EICAR report']);
 		expect(audit[0].attachments.map((a) => [a.name, a.content.equals(EICAR)])).toEqual([
 			['invoice.pdf', true],
@@ -208,15 +129,15 @@ describe('Microsoft 365 Mail Poll Trigger → Deep Instinct DSX in a real n8n', 
 		expect(others.map(visibleState)).toEqual(untouched);
 		// One DELETE and one audit copy in all, for both runs.
 		const calls = (method: string, path: RegExp) =>
-			graph.requests.filter((request) => request.method === method && path.test(request.path));
+			lab.graph.requests.filter((request) => request.method === method && path.test(request.path));
 		expect(calls('DELETE', /\/attachments\//)).toHaveLength(1);
 		expect(calls('POST', /\/copy$/)).toHaveLength(1);
 	});
 
 	it('the next poll hands on only new mail: the remediated message is not emitted again', async () => {
 		// Graph reports the remediated message as changed; the trigger has handed its id on already.
-		graph.addMessages(UPN, 'Inbox', [{ subject: 'Arrived later' }]);
-		const executions = await n8n.waitForExecutions(workflowId, 2, 150_000);
+		lab.graph.addMessages(UPN, 'Inbox', [{ subject: 'Arrived later' }]);
+		const executions = await lab.n8n.waitForExecutions(lab.workflowId, 2, 150_000);
 		expect(executions.map((execution: Json) => execution.status)).toEqual(['success', 'success']);
 		expect(nodeOutput(executions[1], 'M365 Poll').map((item: Json) => item.json.subject)).toEqual([
 			'Arrived later',

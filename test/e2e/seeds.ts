@@ -2,8 +2,13 @@
 // Dovecot, the IMAP Trigger node, the small report message they seed, and reading back which
 // subjects a node handed on. One place, so a credential field or a node parameter renamed in
 // the pack is changed in one test file, not six.
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { buildMime, EMAILS } from '../fixtures/opencti/emails';
 import type { DovecotServer } from '../imap/dovecot';
 import { nodeOutput, packNodeType, type CredentialSeed, type Json } from './harness';
+import { REPO_ROOT } from './pack';
 
 export { iocReport } from '../fixtures/ioc-report';
 
@@ -119,5 +124,51 @@ export function remediationChain(options: {
 			Malicious: { main: [link('Mail Remediation')] },
 			'Mail Remediation': { main: [link('Remediate Again')] },
 		},
+	};
+}
+
+/** examples/imap-to-opencti.json as a user imports it (IMAP Trigger → OpenCTI). */
+export function imapToOpenCtiExample(): Json {
+	return JSON.parse(
+		fs.readFileSync(path.join(REPO_ROOT, 'examples/imap-to-opencti.json'), 'utf8'),
+	) as Json;
+}
+
+/**
+ * The OpenCTI fixture emails in a user's INBOX, with INTERNALDATE now: the trigger's first run
+ * imports the last 30 days (P30D), like the connector.
+ */
+export function seedOpenCtiEmails(dovecot: DovecotServer, user = 'alice'): Promise<number[]> {
+	return dovecot.seed(
+		user,
+		'INBOX',
+		EMAILS.map((spec) => buildMime(spec)),
+		{ internalDates: EMAILS.map(() => new Date()) },
+	);
+}
+
+/** Manual Trigger → Email Intel Parse of `source` (raw MIME text), for `n8n execute`. */
+export function parseWorkflow(name: string, source: string) {
+	return {
+		name,
+		nodes: [
+			{
+				id: 'a1',
+				name: 'Start',
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
+			{
+				id: 'a2',
+				name: 'Parse',
+				type: packNodeType('emailIntelParse'),
+				typeVersion: 1,
+				position: [220, 0],
+				parameters: { inputType: 'text', source },
+			},
+		],
+		connections: { Start: { main: [[{ node: 'Parse', type: 'main', index: 0 }]] } },
 	};
 }

@@ -54,33 +54,55 @@ export async function readFolder(
 	}
 }
 
-/** A message with a text and an HTML body and two attachments: report.pdf (part 2) and invoice.exe (part 3). */
-export function suspiciousMessage(subject = 'Quarterly invoice', exeName = 'invoice.exe'): Buffer {
+export interface InvoiceAttachment {
+	filename: string;
+	contentType: string;
+	data: Buffer;
+}
+
+/**
+ * Mallory's "pay the attached invoice" mail: a text and an HTML body (part 1), then the given
+ * attachments (parts 2, 3, …). A random Message-ID unless one is given.
+ */
+export function invoiceMail(
+	subject: string,
+	attachments: InvoiceAttachment[],
+	messageId = `<${Math.random().toString(36).slice(2)}@evil.example>`,
+): Buffer {
 	return message(
 		{
 			From: 'Mallory <mallory@evil.example>',
 			To: 'alice@example.org',
 			Subject: subject,
 			Date: 'Tue, 01 Dec 2026 09:30:00 +0100',
-			'Message-ID': `<${Math.random().toString(36).slice(2)}@evil.example>`,
+			'Message-ID': messageId,
 		},
 		multipart('mixed', 'outer-b', [
 			multipart('alternative', 'alt-b', [
 				text('Please pay the attached invoice.'),
 				html('<html><body><p>Please pay the attached invoice.</p></body></html>'),
 			]),
-			file({
-				contentType: 'application/pdf',
-				data: Buffer.from('%PDF-1.4 harmless report'),
-				disposition: 'attachment; filename="report.pdf"',
-			}),
-			file({
-				contentType: 'application/octet-stream',
-				data: Buffer.from('MZ this would be the malware'),
-				disposition: `attachment; filename="${exeName}"`,
-			}),
+			...attachments.map(({ filename, contentType, data }) =>
+				file({ contentType, data, disposition: `attachment; filename="${filename}"` }),
+			),
 		]),
 	);
+}
+
+/** The invoice mail with two attachments: report.pdf (part 2) and invoice.exe (part 3). */
+export function suspiciousMessage(subject = 'Quarterly invoice', exeName = 'invoice.exe'): Buffer {
+	return invoiceMail(subject, [
+		{
+			filename: 'report.pdf',
+			contentType: 'application/pdf',
+			data: Buffer.from('%PDF-1.4 harmless report'),
+		},
+		{
+			filename: exeName,
+			contentType: 'application/octet-stream',
+			data: Buffer.from('MZ this would be the malware'),
+		},
+	]);
 }
 
 /** What a scan node writes on the item: invoice.exe (part 3) Malicious, report.pdf Benign. */
