@@ -114,9 +114,7 @@ describe('real Dovecot harness', () => {
 		const flags = messages.map((_, i) =>
 			i % 3 === 0 ? ['\\Seen'] : i % 3 === 1 ? ['\\Flagged', '$Phish'] : [],
 		);
-		const started = Date.now();
 		const uids = await server.seed('alice', 'Archive/2024', messages, { internalDates, flags });
-		const elapsed = Date.now() - started;
 		expect(uids).toHaveLength(count);
 		expect(new Set(uids).size).toBe(count);
 
@@ -153,8 +151,6 @@ describe('real Dovecot harness', () => {
 		uids.forEach((uid, i) =>
 			expect([...(readBack.get(uid) ?? [])].sort()).toEqual([...flags[i]].sort()),
 		);
-		// Seeding is fast enough for the 10,000/100,000-message benchmarks (~7k msg/s measured).
-		expect(elapsed).toBeLessThan(20_000);
 	});
 
 	it('reading flags never sets \\Seen', async () => {
@@ -183,9 +179,7 @@ describe('real Dovecot harness', () => {
 		await closed;
 		await expect(RawImap.connect(server.host, server.port)).rejects.toThrow(/ECONNREFUSED/);
 
-		const started = Date.now();
 		await server.start();
-		expect(Date.now() - started).toBeLessThan(5000);
 		const after = await server.flags('alice', 'Archive/2024');
 		expect([...after.keys()]).toEqual([...before.keys()]);
 	});

@@ -53,7 +53,6 @@ describe('Microsoft 365 Mail Trigger (webhook) in n8n-core contexts against the 
 		expect(validations).toEqual([
 			expect.objectContaining({ ok: true, status: 200, url: harness.webhookUrl }),
 		]);
-		expect(validations[0].type === 'validation' && validations[0].ms).toBeLessThan(10_000);
 		const created = fake.events.filter((e) => e.type === 'created');
 		expect(created).toHaveLength(1);
 		const sub = [...fake.subscriptions.values()][0];
