@@ -49,6 +49,17 @@ async function canvasReady(page: Page): Promise<void> {
 }
 
 export async function main(): Promise<void> {
+	// playwright-core's pipe to the browser does not hold Node's event loop open by itself: a run
+	// once ended (exit 0) between two pictures. This timer keeps the process alive until done.
+	const keepAlive = setInterval(() => undefined, 1000);
+	try {
+		await takeAll();
+	} finally {
+		clearInterval(keepAlive);
+	}
+}
+
+async function takeAll(): Promise<void> {
 	ensureChromiumInstalled();
 	fs.mkdirSync(OUT, { recursive: true });
 	const servers = await startDemoServers();
@@ -79,6 +90,7 @@ export async function main(): Promise<void> {
 			const page = context.pages()[0] ?? (await context.newPage());
 			await signIn(page, n8n.url);
 			for (const example of examples) {
+				log(`opening "${example.workflow.name}"`);
 				await page.goto(`${n8n.url}/workflow/${example.workflow.id}`);
 				await canvasReady(page);
 				const file = path.join(OUT, example.file.replace(/\.json$/, '.png'));
