@@ -222,7 +222,10 @@ export async function followBacklog(
 				);
 			await collect();
 			if (options.idleMs !== undefined && Date.now() - lastFinished > options.idleMs) break;
+			// Time spent in the callback (a restart of n8n) does not count as idle.
+			const called = Date.now();
 			await options.onProgress?.(run);
+			lastFinished += Date.now() - called;
 			await new Promise((resolve) => setTimeout(resolve, 1000));
 		}
 		// An execution still running now (a duplicate would be one) has a few seconds to finish.
