@@ -100,8 +100,22 @@ export function ourWorkflow(id: string, credential: CredentialSeed) {
 	});
 }
 
-/** n8n's Email Trigger (IMAP) 2.2 with its defaults (INBOX, UNSEEN, simple, mark as read) → No Operation. */
+/**
+ * n8n's Email Trigger (IMAP) 2.2 with its defaults (INBOX, UNSEEN, simple, mark as read) →
+ * No Operation. With its defaults and no stored watermark it fetches only mail that arrives after
+ * activation (n8n 2.41 EmailReadImapV2: `catchUp()` runs only when `lastMessageUid` is set), so
+ * a backlog already in the mailbox would never come: the workflow is imported with the watermark
+ * a previous run of the node would have left (`lastMessageUid: 1`, the lowest UID, as
+ * imap-n8n-baseline.js does), and it catches up on UIDs 2..n, n − 1 messages.
+ */
 export function n8nWorkflow(id: string, credential: CredentialSeed) {
+	return {
+		...n8nTriggerToNoOp(id, credential),
+		staticData: { [`node:${N8N_TRIGGER}`]: { lastMessageUid: 1 } },
+	};
+}
+
+function n8nTriggerToNoOp(id: string, credential: CredentialSeed) {
 	return triggerToNoOp(id, 'backlog: n8n Email Trigger (IMAP)', {
 		id: 'n8n0-0000-4000-8000-000000000001',
 		name: N8N_TRIGGER,
@@ -222,7 +236,10 @@ export async function followBacklog(
 				);
 			await collect();
 			if (options.idleMs !== undefined && Date.now() - lastFinished > options.idleMs) break;
+			// Time spent in the callback (a restart of n8n) does not count as idle.
+			const called = Date.now();
 			await options.onProgress?.(run);
+			lastFinished += Date.now() - called;
 			await new Promise((resolve) => setTimeout(resolve, 1000));
 		}
 		// An execution still running now (a duplicate would be one) has a few seconds to finish.
