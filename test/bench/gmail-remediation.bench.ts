@@ -17,16 +17,13 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import { parseLocator } from '../../lib/mail/locator';
 import { GmailClient, GmailProvider, gmailTokens } from '../../lib/providers/gmail';
 import { GmailRemediator } from '../../lib/providers/gmail/remediate';
-import { DEFAULT_POLICY } from '../../lib/remediation/policy';
-import type { ScanReport } from '../../lib/scan/types';
+import { measureRewrite } from './rewrite-memory';
 
 const MB = 1024 * 1024;
 /** 100 MB; REMEDIATION_BENCH_MB sets another size (a quick check of the benchmark itself). */
 const ATTACHMENT_BYTES = Number(process.env.REMEDIATION_BENCH_MB ?? 100) * MB;
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** The Gmail fake with the large message, in a worker thread (compiled JS next to this file). */
@@ -120,41 +117,11 @@ void (async () => {
 		});
 		const remediator = new GmailRemediator(provider);
 		const locator = `gmail://me/messages/${seeded.id}`;
-		const scan: ScanReport = {
-			verdict: 'Malicious',
-			engine: 'clamav',
-			scannedAt: new Date().toISOString(),
-			files: [
-				{
-					attachment: { id: '2', filename: 'payload.bin', size: ATTACHMENT_BYTES },
-					verdict: 'Malicious',
-					engine: 'clamav',
-					durationMs: 1,
-				},
-			],
-		};
-		gc();
-		const level = (usage: NodeJS.MemoryUsage) => usage.heapUsed + usage.arrayBuffers;
-		const before = process.memoryUsage();
-		let peak = level(before);
-		let peakHeapUsed = before.heapUsed;
-		const sampler = setInterval(() => {
-			const now = process.memoryUsage();
-			peak = Math.max(peak, level(now));
-			peakHeapUsed = Math.max(peakHeapUsed, now.heapUsed);
-		}, 10);
-		const started = process.hrtime.bigint();
-		const result = await remediator.remediate(
-			{ ref: parseLocator(locator), locator, scan },
-			{ ...DEFAULT_POLICY, auditFolder: '' },
+		const { result, seconds, growth, heapUsedGrowth } = await measureRewrite(
+			remediator,
+			locator,
+			ATTACHMENT_BYTES,
 		);
-		const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-		clearInterval(sampler);
-		const after = process.memoryUsage();
-		peak = Math.max(peak, level(after));
-		peakHeapUsed = Math.max(peakHeapUsed, after.heapUsed);
-		if (result.removedAttachments.length !== 1)
-			throw new Error(`expected one attachment removed: ${JSON.stringify(result)}`);
 		worker.postMessage('inspect');
 		const stored = await next<Stored[]>();
 		const live = stored.filter((message) => !message.labels.includes('TRASH'));
@@ -163,8 +130,8 @@ void (async () => {
 		await remediator.close();
 		const round1 = (value: number) => Math.round(value * 10) / 10;
 		const figures = {
-			p9_gmail_rewrite_heap_mb: round1((peak - level(before)) / MB),
-			p9_gmail_rewrite_heapused_mb: round1((peakHeapUsed - before.heapUsed) / MB),
+			p9_gmail_rewrite_heap_mb: round1(growth / MB),
+			p9_gmail_rewrite_heapused_mb: round1(heapUsedGrowth / MB),
 			p9_gmail_rewrite_source_mb: round1(seeded.size / MB),
 			p9_gmail_rewrite_output_kb: round1(live[0].size / 1024),
 			p9_gmail_rewrite_seconds: round1(seconds),
