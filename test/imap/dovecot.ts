@@ -344,12 +344,24 @@ export async function startDovecot(options: StartOptions = {}): Promise<DovecotS
 			throw new Error(`no test user ${user} (users: ${Object.keys(users).join(', ')})`);
 		const imap = await RawImap.connect(HOST, port);
 		try {
-			await imap.login(user, password);
+			try {
+				await imap.login(user, password);
+			} catch (error) {
+				// Dovecot looks at a changed passwd-file at most once a second: a login with a
+				// password set by setPassword() a moment ago can still meet the old one. Once more,
+				// after that second, on a new connection.
+				if (Date.now() - (passwordSetAt.get(user) ?? 0) > 3000) throw error;
+				await new Promise((resolve) => setTimeout(resolve, 1100));
+				imap.destroy();
+				return await withSession(user, work);
+			}
 			return await work(imap);
 		} finally {
 			await imap.logout().catch(() => imap.destroy());
 		}
 	};
+	/** When setPassword() last changed each user's password (ms since epoch). */
+	const passwordSetAt = new Map<string, number>();
 
 	const server: DovecotServer = {
 		host: HOST,
@@ -485,6 +497,7 @@ export async function startDovecot(options: StartOptions = {}): Promise<DovecotS
 			if (/[:\r\n]/.test(password)) throw new Error('setPassword: no ":" or line breaks');
 			const before = fs.statSync(usersFile).mtimeMs;
 			users[user] = password;
+			passwordSetAt.set(user, Date.now());
 			writeUsers();
 			// Dovecot notices a changed passwd-file by its mtime (whole seconds) and size: two
 			// changes within one second to a password of the same length would go unseen.
