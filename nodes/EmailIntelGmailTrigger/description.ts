@@ -1,4 +1,4 @@
-import type { INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
 import { attachmentOptions, includeRawOption } from '../shared/attachment-options';
 
@@ -6,21 +6,6 @@ import { attachmentOptions, includeRawOption } from '../shared/attachment-option
  * The parameters of both Gmail triggers (polling, and push: nodes/EmailIntelGmailPushTrigger).
  * Option names are read in parameters.ts; keep the two in step.
  */
-/** The two Gmail credentials, each shown for its Authentication choice. */
-export const gmailCredentials: INodeCredentialDescription[] = [
-	{
-		name: 'emailIntelGmailOAuth2Api',
-		required: true,
-		displayOptions: { show: { authentication: ['oAuth2'] } },
-	},
-	{
-		name: 'emailIntelGoogleApi',
-		required: true,
-		testedBy: 'emailIntelGoogleApiTest',
-		displayOptions: { show: { authentication: ['googleApi'] } },
-	},
-];
-
 export const authenticationProperty: INodeProperties = {
 	displayName: 'Authentication',
 	name: 'authentication',
