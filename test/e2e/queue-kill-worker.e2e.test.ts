@@ -215,9 +215,7 @@ describe('queue mode: a worker killed mid-job; after the retry the end state is 
 			]);
 		}
 		const upserted = reports.filter((report) => report.upserts > 1).length;
-		log(
-			`${reports.length} reports, ${upserted} written more than once (upserts by standard_id)`,
-		);
+		log(`${reports.length} reports, ${upserted} written more than once (upserts by standard_id)`);
 		expect(opencti.invalidRequests()).toEqual([]);
 	}, 900_000);
 });
