@@ -8,6 +8,7 @@ import {
 
 import { ingest, type IngestResult } from '../../lib/ingest/core';
 import { tryPollLock } from '../../lib/ingest/memory';
+import { processStopping, watchProcessStop } from '../../lib/ingest/process-stop';
 import type { IngestSource } from '../../lib/ingest/source';
 import { currentState, type IngestState } from '../../lib/ingest/state';
 import { ownerKey, region } from '../../lib/state/registry';
@@ -45,6 +46,10 @@ export function pollOwner(context: IPollFunctions): string {
  *   as its own execution (`__emit`, which saves static data and starts the run). The next batch
  *   is built meanwhile and handed over once the previous execution has finished, so a backlog
  *   drains at full speed in executions of bounded size, with one execution in flight;
+ * - n8n saves the cursor before it creates the execution and creates none once it is stopping,
+ *   so nothing is handed on after SIGTERM/SIGINT (lib/ingest/process-stop.ts), and a batch n8n
+ *   did not run (its done promise rejected) ends the poll with the cursor put back in memory to
+ *   before that batch: the next poll reads it again (README "Exactly once");
  * - failures: see failureToReport (thrown after the batches that did get built went out).
  * Without batches (node version 1) everything of the poll is returned as one execution.
  */
@@ -74,7 +79,8 @@ export async function runIngestPoll<Cursor, Item>(
 			retryBudget: poll.retryBudget,
 		});
 		const collected: INodeExecutionData[] = [];
-		let inFlight: Promise<unknown> | undefined;
+		if (batched) watchProcessStop();
+		let inFlight: HandedOn | undefined;
 		let result: IngestResult;
 		try {
 			result = await handOn();
@@ -93,12 +99,16 @@ export async function runIngestPoll<Cursor, Item>(
 					collected.push(...items);
 					continue;
 				}
-				await inFlight;
-				writeState(staticData, state);
-				const done = deferred<IRun>();
-				context.__emit([items], undefined, done);
-				// A failed execution is n8n's to report; it does not stop the next batch.
-				inFlight = done.promise.catch(() => undefined);
+				// A failed execution is n8n's to report and does not stop the next batch; an
+				// execution n8n did not create does (see handOnBatch).
+				if (inFlight && !(await inFlight.ran)) return { failures: [], more: true };
+				if (processStopping()) {
+					context.logger.info(
+						`${poll.label}: n8n is stopping; the rest is handed on after it starts`,
+					);
+					return { failures: [], more: true };
+				}
+				inFlight = handOnBatch(context, staticData, state, items);
 				// Past n8n's poll budget: stop here (the state of every batch handed on is stored);
 				// the next poll goes on from this point.
 				if (Date.now() > deadline) return { failures: [], more: true };
@@ -121,6 +131,42 @@ export async function runIngestPoll<Cursor, Item>(
 }
 
 const POLL_BUDGET_MS = 5 * 60_000;
+
+/** One batch handed to n8n; `ran` settles when n8n has run it (true) or refused to (false). */
+interface HandedOn {
+	ran: Promise<boolean>;
+}
+
+/**
+ * Writes the state that covers `items` to static data and hands them to n8n as one execution.
+ * If n8n then creates no execution (it is stopping, or its database refused the insert), the
+ * done promise rejects: static data in memory goes back to what it held before, unless a later
+ * poll has written it since, so this process reads the batch again on its next poll. What n8n
+ * already saved cannot be taken back from a node; that is why nothing is handed on once the
+ * process is stopping.
+ */
+function handOnBatch<Cursor>(
+	context: IPollFunctions,
+	staticData: IDataObject,
+	state: IngestState<Cursor>,
+	items: INodeExecutionData[],
+): HandedOn {
+	const before = JSON.parse(JSON.stringify(staticData)) as IDataObject;
+	const written = writeState(staticData, state);
+	const done = deferred<IRun>();
+	context.__emit([items], undefined, done);
+	const ran = done.promise.then(
+		() => true,
+		(error: unknown) => {
+			context.logger.warn(
+				`n8n did not run a batch of ${items.length} item(s) (${String((error as Error)?.message ?? error)}); it is read again next poll`,
+			);
+			if (JSON.stringify(staticData) === written) replaceContents(staticData, before);
+			return false;
+		},
+	);
+	return { ran };
+}
 
 /**
  * A deferred promise for `__emit`'s done callback. Written here: n8n-workflow's
@@ -157,8 +203,18 @@ function firstPollHere(owner: string): boolean {
 	return true;
 }
 
-/** The core's state into static data, as a copy: later batches must not change what n8n saves. */
-function writeState<Cursor>(staticData: IDataObject, state: IngestState<Cursor>): void {
-	for (const key of Object.keys(staticData)) delete staticData[key];
-	Object.assign(staticData, JSON.parse(JSON.stringify(state)) as IDataObject);
+/**
+ * The core's state into static data, as a copy: later batches must not change what n8n saves.
+ * Returns what static data now holds, as JSON.
+ */
+function writeState<Cursor>(staticData: IDataObject, state: IngestState<Cursor>): string {
+	const json = JSON.stringify(state);
+	replaceContents(staticData, JSON.parse(json) as IDataObject);
+	return JSON.stringify(staticData);
+}
+
+/** In place: n8n keeps (and observes) the static data object itself. */
+function replaceContents(target: IDataObject, contents: IDataObject): void {
+	for (const key of Object.keys(target)) delete target[key];
+	Object.assign(target, contents);
 }

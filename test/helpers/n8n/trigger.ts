@@ -63,12 +63,22 @@ export interface Harness {
 	 * One poll. Resolves to every item this poll handed to n8n (all its executions, in order),
 	 * or null when it emitted nothing; rejects when the poll throws (n8n's error execution).
 	 */
-	poll(mode?: WorkflowExecuteMode): Promise<INodeExecutionData[][] | null>;
+	poll(mode?: WorkflowExecuteMode, options?: PollOptions): Promise<INodeExecutionData[][] | null>;
 	/** n8n restarted: the active workflow is rebuilt from what the database holds. */
 	restart(): void;
 	settle(): Promise<void>;
 	emittedIds(): string[];
 	close(): Promise<void>;
+}
+
+export interface PollOptions {
+	/**
+	 * From this `__emit` of the poll on (0: the first), n8n creates no execution, as when it is
+	 * stopping: static data is saved first (as n8n's emit does), then the done promise rejects.
+	 */
+	refuseFrom?: number;
+	/** Called at the end of each `__emit` of the poll, with its index (e.g. to send a signal). */
+	afterEmit?: (index: number) => void;
 }
 
 export async function startHarness(nodeType: INodeType, options: HarnessOptions): Promise<Harness> {
@@ -206,21 +216,29 @@ export async function startHarness(nodeType: INodeType, options: HarnessOptions)
 			return { existed };
 		},
 		deactivate: () => hook('delete'),
-		async poll(mode = 'trigger') {
+		async poll(mode = 'trigger', pollOptions: PollOptions = {}) {
 			// Manual runs ("Fetch Test Event") get a copy n8n never saves; active polls the kept workflow.
 			const manual = mode === 'manual';
 			const workflow = manual ? loadWorkflow() : (activeWorkflow ??= loadWorkflow());
 			const emitted: INodeExecutionData[] = [];
+			let emits = 0;
 			const emit = (
 				data: INodeExecutionData[][],
 				_response?: unknown,
 				done?: IDeferredPromise<IRun>,
 			) => {
 				if (!manual) saveStaticData(workflow);
+				const index = emits++;
+				if (pollOptions.refuseFrom !== undefined && index >= pollOptions.refuseFrom) {
+					if (done) setImmediate(() => done.reject(new Error('n8n is shutting down')));
+					pollOptions.afterEmit?.(index);
+					return;
+				}
 				emitted.push(...data[0]);
 				executions.push({ items: data[0], at: performance.now() });
 				// The execution "runs" on a later turn, as n8n's does.
 				if (done) setImmediate(() => done.resolve({} as IRun));
+				pollOptions.afterEmit?.(index);
 			};
 			const context = new PollContext(workflow, node, additionalData(), mode, 'activate', emit);
 			const result = await nodeType.poll!.call(context);

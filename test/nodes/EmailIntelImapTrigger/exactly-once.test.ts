@@ -85,6 +85,28 @@ test('version 2: a backlog drains in executions of Max Items per Execution, acro
 	expect(await harness.poll()).toBeNull();
 });
 
+test('version 2: a batch n8n does not run (its done promise rejects) ends the poll, and the next poll hands it on again', async () => {
+	const mailbox = 'Once/Refused';
+	const expected = Array.from({ length: 120 }, (_, i) => `r${i}`);
+	await server.seed(
+		'alice',
+		mailbox,
+		expected.map((subject) => message({ subject })),
+	);
+	harness = await startHarness(new EmailIntelImapTrigger(), {
+		parameters: { mailboxes: mailbox, options: { maxItemsPerExecution: 40 } },
+		credentials: credentials(),
+		typeVersion: 2,
+	});
+	await harness.poll();
+	// The poll's second batch (r80-r119) gets no execution: n8n saved the static data, then refused.
+	await harness.poll('trigger', { refuseFrom: 1 });
+	expect(harness.executions.map((e) => e.items.length)).toEqual([40, 40]);
+	await harness.poll();
+	expect(subjectsOf(harness)).toEqual(expected);
+	expect(await harness.poll()).toBeNull();
+});
+
 test('a 10 MB message whose download is cut mid-transfer: no broken item, it arrives whole next poll', async () => {
 	const mailbox = 'Once/Cut';
 	const big = Buffer.alloc(10 * 1024 * 1024, 'z');

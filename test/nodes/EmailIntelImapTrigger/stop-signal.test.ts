@@ -1,0 +1,92 @@
+import type { INodeType } from 'n8n-workflow';
+
+import { startDovecot, type DovecotServer } from '../../imap/dovecot';
+import { message } from '../../lib/providers/imap/messages';
+import { startHarness, type Harness } from '../../helpers/n8n/trigger';
+
+/**
+ * n8n stopping in the middle of a backlog (SIGTERM), against a real Dovecot inside n8n-core's
+ * PollContext. n8n saves the static data a batch carries before it creates the batch's
+ * execution, and creates none once it is stopping: a batch handed on after the signal would be
+ * lost with its cursor saved. Its own file: the stop flag is process-wide and stays set.
+ */
+let server: DovecotServer;
+const harnesses: Harness[] = [];
+// n8n registers its own SIGTERM listener at start; the trigger only watches where one exists.
+const n8nListener = () => undefined;
+
+beforeAll(async () => {
+	server = await startDovecot();
+	process.on('SIGTERM', n8nListener);
+});
+afterAll(async () => {
+	process.off('SIGTERM', n8nListener);
+	await server?.stop();
+});
+afterEach(async () => {
+	for (const harness of harnesses.splice(0)) await harness.close();
+});
+
+/** The trigger as a freshly started n8n process loads it: its module state (stop flag) new. */
+function freshTrigger(): INodeType {
+	let trigger: INodeType | undefined;
+	jest.isolateModules(() => {
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const loaded = require('../../../nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node') as {
+			EmailIntelImapTrigger: new () => INodeType;
+		};
+		trigger = new loaded.EmailIntelImapTrigger();
+	});
+	return trigger as INodeType;
+}
+
+async function start(mailbox: string) {
+	const harness = await startHarness(freshTrigger(), {
+		parameters: { mailboxes: mailbox, options: { maxItemsPerExecution: 40 } },
+		credentials: {
+			emailIntelImapApi: {
+				host: server.host,
+				port: server.port,
+				security: 'none',
+				user: 'alice',
+				authMethod: 'password',
+				password: server.users.alice,
+			},
+		},
+		typeVersion: 2,
+	});
+	harnesses.push(harness);
+	return harness;
+}
+
+const subjectsOf = (harness: Harness) =>
+	harness.executions.flatMap((execution) =>
+		execution.items.map((item) => String(item.json.subject)),
+	);
+
+test('SIGTERM while a backlog is handed on: nothing more goes out, and after the restart every message arrives once', async () => {
+	const mailbox = 'Stop/Backlog';
+	const expected = Array.from({ length: 200 }, (_, i) => `s${i}`);
+	await server.seed(
+		'alice',
+		mailbox,
+		expected.map((subject) => message({ subject })),
+	);
+	const before = await start(mailbox);
+	await before.poll();
+	// The signal lands right after the poll's first batch; from then on n8n runs nothing more.
+	await before.poll('trigger', {
+		afterEmit: (index) => {
+			if (index === 0) process.emit('SIGTERM');
+		},
+		refuseFrom: 1,
+	});
+	const handedOn = subjectsOf(before);
+	expect(handedOn).toEqual(expected.slice(0, 80));
+
+	// n8n starts again: a new process, the workflow from what the database holds.
+	const after = await start(mailbox);
+	after.setStaticData(before.staticData());
+	while ((await after.poll()) !== null);
+	expect([...handedOn, ...subjectsOf(after)]).toEqual(expected);
+});
