@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 
 /** Thrown into the stream when more bytes arrive than the size cap allows. */
@@ -11,18 +11,24 @@ export class OverSizeError extends Error {
 }
 
 /**
- * The bytes on their way to an engine, measured as they pass: SHA-256 and length, and the
- * size cap enforced on what really flows (a declared size can lie). Streams; holds no file.
+ * The bytes on their way to an engine, measured as they pass: length, SHA-256 (unless the file's
+ * hash is already known) and the size cap enforced on what really flows (a declared size can
+ * lie). Streams; holds no file.
  */
 export class MeteredStream extends Transform {
-	private readonly hash = createHash('sha256');
+	/** Undefined when the caller knows the hash: hashing costs about a tenth of a scan's CPU. */
+	private readonly hash?: Hash;
 	private bytes = 0;
 	private digest?: string;
 	/** True once the cap was passed: the engine's failure is then "too large", not the engine's fault. */
 	exceeded = false;
 
-	constructor(private readonly maxBytes: number | undefined) {
+	constructor(
+		private readonly maxBytes: number | undefined,
+		options: { hash?: boolean } = {},
+	) {
 		super();
+		if (options.hash !== false) this.hash = createHash('sha256');
 	}
 
 	override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
@@ -31,12 +37,12 @@ export class MeteredStream extends Transform {
 			this.exceeded = true;
 			return done(new OverSizeError(this.maxBytes));
 		}
-		this.hash.update(chunk);
+		this.hash?.update(chunk);
 		done(null, chunk);
 	}
 
 	override _flush(done: TransformCallback): void {
-		this.digest = this.hash.digest('hex');
+		this.digest = this.hash?.digest('hex');
 		done();
 	}
 
@@ -44,7 +50,7 @@ export class MeteredStream extends Transform {
 		return this.bytes;
 	}
 
-	/** Hex SHA-256 once every byte has passed; undefined before. */
+	/** Hex SHA-256 once every byte has passed; undefined before, or when not hashing. */
 	get sha256(): string | undefined {
 		return this.digest;
 	}

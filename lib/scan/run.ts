@@ -99,7 +99,9 @@ async function scanOne(
 					const known = await engine.byHash(file.sha256, file);
 					if (known) return { ...known, reason: known.reason ?? 'hash' };
 				}
-				meter = new MeteredStream(max);
+				// A hash the item already carries (every trigger of the pack computes it while the
+				// attachment is stored) is not computed again; Scan File of a bare binary hashes.
+				meter = new MeteredStream(max, { hash: file.sha256 === undefined });
 				const metered = meter;
 				const source = await input.open();
 				streamInto(source, metered);

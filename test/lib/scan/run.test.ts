@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { Readable } from 'node:stream';
 
@@ -118,5 +119,23 @@ describe('scan runner: timeouts and aborts', () => {
 		for (let run = 0; run < 3; run++)
 			await scanFiles(engine, [file(`a${run}`), file(`b${run}`)], { signal: caller.signal });
 		expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
+	});
+});
+
+describe('scan runner: the file hash', () => {
+	test("the SHA-256 is that of the bytes scanned; a hash the item carries (the trigger's) is kept, not recomputed", async () => {
+		const engine = new RecordingEngine();
+		const bytes = Buffer.from('attachment bytes');
+		const carried = 'c'.repeat(64);
+		const known = {
+			...file('known', bytes),
+			file: { ...file('known', bytes).file, sha256: carried },
+		};
+		const [computed, kept] = await scanFiles(engine, [file('bare', bytes), known], {
+			retry: NO_RETRY,
+		});
+		expect(computed!.attachment.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+		expect(kept!.attachment.sha256).toBe(carried);
+		expect(kept!.attachment.size).toBe(bytes.length);
 	});
 });
