@@ -125,14 +125,12 @@ describe(`Email Intel IMAP Trigger v2 with default options: a ${BACKLOG}-message
 		RUN_TIMEOUT_MS + 120_000,
 	);
 
-	// KNOWN GAP, open (README "Exactly once", issues 10 and 17): n8n 2.41's __emit saves the
-	// static data (our cursor) first and creates the execution after an asynchronous reload of
-	// the published workflow; once SIGTERM has removed the poll triggers no execution is created.
-	// Measured 2026-12-01 with 10,000 messages: the batch handed on during the stop (UIDs
-	// 4301-4400) never became an execution and the trigger went on at 4,400 after the restart;
-	// other runs lost nothing. Until the cursor is committed with its execution (n8n's opt-in
-	// N8N_POLLER_DURABLE_CURSORS_ENABLED chain, or emit's deduplication key with a cursor written
-	// after the run), this test holds what is true today: nothing twice, at most that one batch lost.
+	// n8n's __emit saves the static data (our cursor) first and creates the execution a few
+	// database round trips later; a stopping n8n creates none. Measured 2026-12-01 with 10,000
+	// messages before the fix: the batch handed on during the stop (UIDs 4301-4400) was lost.
+	// The trigger now hands nothing on after SIGTERM (nodes/shared/ingest-poll.ts); a signal that
+	// lands in the milliseconds between an __emit and its execution can still cost that one
+	// batch (README "Exactly once"), so this holds: nothing twice, at most one batch lost.
 	it(
 		`n8n restarted in the middle of the backlog: no message twice, at most the batch handed on during the stop lost (${DEFAULT_BATCH})`,
 		async () => {
