@@ -1,5 +1,6 @@
 import type { IBinaryData, ITriggerFunctions, ITriggerResponse } from 'n8n-workflow';
 
+import { processStopping, watchProcessStop } from '../../lib/ingest/process-stop';
 import { imapIdentity } from '../../lib/providers/imap';
 import {
 	MailboxWatcher,
@@ -32,6 +33,7 @@ const LABEL = 'Email Intel IMAP Events Trigger';
 export async function startEventsTrigger(context: ITriggerFunctions): Promise<ITriggerResponse> {
 	const node = context.getNode();
 	const manual = context.getMode() === 'manual';
+	watchProcessStop();
 	let watchers: Array<{ watcher: MailboxWatcher<IBinaryData>; resume: boolean }>;
 	let mailboxList = '';
 	try {
@@ -50,6 +52,9 @@ export async function startEventsTrigger(context: ITriggerFunctions): Promise<IT
 
 		const sink: WatcherSink<IBinaryData> = {
 			async deliver(mailbox, events, cursor) {
+				// A stopping n8n saves the cursor but runs no execution (README "Exactly once"):
+				// these events wait for the next start, which reads them again from the stored cursor.
+				if (processStopping()) return;
 				if (!manual) writeCursor(staticData, identity, parameters.mailboxes, mailbox, cursor);
 				let wanted = events.filter((event) => parameters.events.has(event.type));
 				if (wanted.length === 0) return;
