@@ -19,6 +19,7 @@ import { cachedN8n } from '../e2e/install';
 import { iocReport } from '../fixtures/ioc-report';
 import { startLongLivedHarness } from '../helpers/n8n/long-lived-trigger';
 import { startDovecot } from '../imap/dovecot';
+import { dovecotCredential } from '../imap/credentials';
 import { RawImap } from '../imap/raw-imap';
 
 const ROOT = process.cwd();
@@ -42,16 +43,7 @@ async function main(): Promise<void> {
 	};
 	const harness = startLongLivedHarness(new EmailIntelImapEventsTrigger(), {
 		parameters: { mailboxes: 'INBOX', events: ['messageNew'] },
-		credentials: {
-			emailIntelImapApi: {
-				host: server.host,
-				port: server.port,
-				security: 'none',
-				user: 'alice',
-				authMethod: 'password',
-				password: server.users.alice,
-			},
-		},
+		credentials: { emailIntelImapApi: dovecotCredential(server) },
 		onEmit: (items: INodeExecutionData[]) => {
 			const at = now();
 			for (const item of items) record('ours', item.json.subject, at);

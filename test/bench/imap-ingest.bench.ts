@@ -43,6 +43,7 @@ import { startHarness } from '../helpers/n8n/trigger';
 import { imapCommandLog, settingsFor } from '../lib/providers/imap/poll-helper';
 import { cachedN8n } from '../e2e/install';
 import { startDovecot, type DovecotServer } from '../imap/dovecot';
+import { dovecotCredential } from '../imap/credentials';
 import { benchMessage as sizedMessage } from './bench-message';
 import { barChartSvg } from './chart';
 
@@ -118,16 +119,7 @@ async function bound(server: DovecotServer, mailbox: string): Promise<number> {
 async function ours(server: DovecotServer, mailbox: string): Promise<number> {
 	const harness = await startHarness(new EmailIntelImapTrigger(), {
 		parameters: { mailboxes: mailbox, options: { maxItemsPerPoll: 1000 } },
-		credentials: {
-			emailIntelImapApi: {
-				host: server.host,
-				port: server.port,
-				security: 'none',
-				user: 'alice',
-				authMethod: 'password',
-				password: server.users.alice,
-			},
-		},
+		credentials: { emailIntelImapApi: dovecotCredential(server) },
 	});
 	const started = performance.now();
 	let count = 0;

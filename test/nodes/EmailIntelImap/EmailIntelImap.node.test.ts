@@ -5,6 +5,7 @@ import { sharedImapPool } from '../../../lib/providers/imap';
 import { EmailIntelImap } from '../../../nodes/EmailIntelImap/EmailIntelImap.node';
 import { runNode, shutdownN8nCore } from '../../helpers/n8n/execute';
 import { startDovecot, type DovecotServer } from '../../imap/dovecot';
+import { dovecotCredential } from '../../imap/credentials';
 import { message } from '../../lib/providers/imap/messages';
 import { expectNoSeen } from '../../lib/providers/imap/poll-helper';
 
@@ -25,15 +26,7 @@ afterAll(async () => {
 });
 
 const credentials = (overrides: Record<string, unknown> = {}) => ({
-	emailIntelImapApi: {
-		host: server.host,
-		port: server.port,
-		security: 'none',
-		user: 'alice',
-		authMethod: 'password',
-		password: server.users.alice,
-		...overrides,
-	},
+	emailIntelImapApi: dovecotCredential(server, overrides),
 });
 
 const run = (

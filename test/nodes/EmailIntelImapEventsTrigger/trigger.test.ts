@@ -1,5 +1,6 @@
 import { EmailIntelImapEventsTrigger } from '../../../nodes/EmailIntelImapEventsTrigger/EmailIntelImapEventsTrigger.node';
 import { startDovecot, type DovecotServer } from '../../imap/dovecot';
+import { dovecotCredential } from '../../imap/credentials';
 import { shutdownN8nCore } from '../../helpers/n8n/execute';
 import { startLongLivedHarness, type LongLivedHarness } from '../../helpers/n8n/long-lived-trigger';
 import {
@@ -31,15 +32,7 @@ afterEach(async () => {
 });
 
 const credentials = (overrides: Record<string, unknown> = {}) => ({
-	emailIntelImapApi: {
-		host: server.host,
-		port: server.port,
-		security: 'none',
-		user: 'alice',
-		authMethod: 'password',
-		password: server.users.alice,
-		...overrides,
-	},
+	emailIntelImapApi: dovecotCredential(server, overrides),
 });
 
 function start(mailboxes: string, extra: Record<string, unknown> = {}, creds = credentials()) {

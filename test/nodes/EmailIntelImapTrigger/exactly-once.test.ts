@@ -1,6 +1,7 @@
 import { EmailIntelImapTrigger } from '../../../nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node';
 import { startRelay } from '../../imap/relay';
 import { startDovecot, type DovecotServer } from '../../imap/dovecot';
+import { dovecotCredential } from '../../imap/credentials';
 import { message } from '../../lib/providers/imap/messages';
 import { Poller, settingsFor } from '../../lib/providers/imap/poll-helper';
 import { startHarness, type Harness } from '../../helpers/n8n/trigger';
@@ -23,16 +24,7 @@ afterEach(async () => {
 	harness = undefined;
 });
 
-const credentials = () => ({
-	emailIntelImapApi: {
-		host: server.host,
-		port: server.port,
-		security: 'none',
-		user: 'alice',
-		authMethod: 'password',
-		password: server.users.alice,
-	},
-});
+const credentials = () => ({ emailIntelImapApi: dovecotCredential(server) });
 
 const subjectsOf = (harness: Harness) =>
 	harness.executions.flatMap((execution) =>

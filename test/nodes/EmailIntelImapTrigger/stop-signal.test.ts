@@ -1,6 +1,7 @@
 import type { INodeType } from 'n8n-workflow';
 
 import { startDovecot, type DovecotServer } from '../../imap/dovecot';
+import { dovecotCredential } from '../../imap/credentials';
 import { message } from '../../lib/providers/imap/messages';
 import { startHarness, type Harness } from '../../helpers/n8n/trigger';
 
@@ -43,16 +44,7 @@ function freshTrigger(): INodeType {
 async function start(mailbox: string) {
 	const harness = await startHarness(freshTrigger(), {
 		parameters: { mailboxes: mailbox, options: { maxItemsPerExecution: 40 } },
-		credentials: {
-			emailIntelImapApi: {
-				host: server.host,
-				port: server.port,
-				security: 'none',
-				user: 'alice',
-				authMethod: 'password',
-				password: server.users.alice,
-			},
-		},
+		credentials: { emailIntelImapApi: dovecotCredential(server) },
 		typeVersion: 2,
 	});
 	harnesses.push(harness);

@@ -3,6 +3,7 @@ import type { ICredentialTestFunctions } from 'n8n-workflow';
 import { EmailIntelImapTrigger } from '../../../nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node';
 import { testImapCredential } from '../../../nodes/EmailIntelImapTrigger/credential-test';
 import { startDovecot, type DovecotServer } from '../../imap/dovecot';
+import { dovecotCredential } from '../../imap/credentials';
 import { message } from '../../lib/providers/imap/messages';
 import { expectNoSeen } from '../../lib/providers/imap/poll-helper';
 import { startHarness, type Harness } from '../../helpers/n8n/trigger';
@@ -27,16 +28,7 @@ afterEach(async () => {
 });
 
 const credentials = (overrides: Record<string, unknown> = {}) => ({
-	emailIntelImapApi: {
-		host: server.host,
-		port: server.port,
-		security: 'none',
-		skipTlsVerification: false,
-		user: 'alice',
-		authMethod: 'password',
-		password: server.users.alice,
-		...overrides,
-	},
+	emailIntelImapApi: dovecotCredential(server, { skipTlsVerification: false, ...overrides }),
 });
 
 function json(result: Awaited<ReturnType<Harness['poll']>>) {

@@ -5,6 +5,7 @@ import { GRAPH_ORIGIN_PROPERTY } from '../../../lib/remediation/markers';
 import { startFakeGraph, type FakeGraph } from '../../fakes/graph';
 import { runNode, shutdownN8nCore } from '../../helpers/n8n/execute';
 import { startDovecot, type DovecotServer } from '../../imap/dovecot';
+import { dovecotCredential } from '../../imap/credentials';
 import {
 	readFolder,
 	Remediation,
@@ -33,14 +34,7 @@ afterAll(async () => {
 	await shutdownN8nCore();
 });
 
-const imapCredential = () => ({
-	host: server.host,
-	port: server.port,
-	security: 'none',
-	user: 'alice',
-	authMethod: 'password',
-	password: server.users.alice,
-});
+const imapCredential = () => dovecotCredential(server);
 
 async function graphItem(): Promise<INodeExecutionData> {
 	const [message] = fake.addMessages(UPN, 'Inbox', [
