@@ -152,7 +152,8 @@ async function takeAll(): Promise<void> {
 			// The execution above created the reports; the page lists them (and says "0 report(s)" before).
 			await page.locator('.report').first().waitFor({ timeout: 30_000 });
 			const openCtiFile = path.join(OUT, 'opencti-stand-in.png');
-			await page.screenshot({ path: openCtiFile });
+			// The whole page: every report with its files and markings (a handful: the seeded mail).
+			await page.screenshot({ path: openCtiFile, fullPage: true });
 			log(`${path.relative(REPO_ROOT, openCtiFile)}: the OpenCTI stand-in's page`);
 		} finally {
 			await context.close();
