@@ -57,6 +57,7 @@ export async function main(): Promise<void> {
 		await page?.close();
 		await servers?.stop();
 		removePack();
+		log('stopped: n8n, the demo page and every stand-in (their lab folders removed).');
 	};
 	process.on('SIGINT', () => void stop('SIGINT').then(() => process.exit(0)));
 	process.on('SIGTERM', () => void stop('SIGTERM').then(() => process.exit(0)));
