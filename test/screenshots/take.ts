@@ -39,10 +39,23 @@ async function signIn(page: Page, url: string): Promise<void> {
 	});
 }
 
+/**
+ * Closes n8n's "Production Checklist" popover, which 2.41 opens by itself on a published
+ * workflow's page and which would cover the left of the picture (the executions list).
+ */
+async function closeChecklist(page: Page): Promise<void> {
+	const close = page.locator('[data-test-id="suggested-actions-close"]');
+	if (await close.isVisible()) {
+		await close.click();
+		await close.waitFor({ state: 'hidden', timeout: 10_000 });
+	}
+}
+
 /** Waits until the canvas shows its nodes and n8n's toasts and tooltips have settled. */
 async function canvasReady(page: Page): Promise<void> {
 	await page.locator('.vue-flow__node').first().waitFor({ timeout: 60_000 });
 	await page.waitForTimeout(1500);
+	await closeChecklist(page);
 	// A "fit view" so every node is in the picture (n8n's canvas shortcut is "1").
 	await page.keyboard.press('1');
 	await page.waitForTimeout(800);
@@ -66,6 +79,7 @@ async function shootExecution(
 			.first();
 		await node.waitFor({ timeout: 60_000 });
 		await page.waitForTimeout(1500);
+		await closeChecklist(page);
 		await page.screenshot({ path: shot.canvasFile });
 		log(`${path.relative(REPO_ROOT, shot.canvasFile)}: a finished execution on the canvas`);
 		await node.dblclick();
