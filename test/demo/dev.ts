@@ -18,6 +18,7 @@ import { ensureN8n, OWNER, preparePack, startN8n, type N8nInstance } from '../e2
 import { removePack } from '../e2e/pack';
 import { bindCredentials, demoCredentials } from './credentials';
 import { readExamples } from './examples';
+import { examplesToImport, rememberImported } from './imported';
 import { startDemoPage, type DemoPage } from './page';
 import { seedDemoMail } from './seed';
 import { DEMO_PORTS, startDemoServers, type DemoServers } from './servers';
@@ -43,8 +44,6 @@ export async function main(): Promise<void> {
 		process.env.EMAIL_INTEL_DEV_DIR || path.join(os.homedir(), '.n8n-email-intel-dev'),
 	);
 	const port = Number(process.env.EMAIL_INTEL_DEV_PORT || 5678);
-	/** which example files were imported, by content hash: re-imported only when they change */
-	const importedFile = path.join(userFolder, '.imported-examples.json');
 
 	let servers: DemoServers | undefined;
 	let n8n: N8nInstance | undefined;
@@ -58,6 +57,7 @@ export async function main(): Promise<void> {
 		await page?.close();
 		await servers?.stop();
 		removePack();
+		log('stopped: n8n, the demo page and every stand-in (their lab folders removed).');
 	};
 	process.on('SIGINT', () => void stop('SIGINT').then(() => process.exit(0)));
 	process.on('SIGTERM', () => void stop('SIGTERM').then(() => process.exit(0)));
@@ -76,11 +76,8 @@ export async function main(): Promise<void> {
 		for (const line of await seedDemoMail(servers)) log(`seeded ${line}`);
 
 		const credentials = demoCredentials(servers);
-		const imported = fs.existsSync(importedFile)
-			? (JSON.parse(fs.readFileSync(importedFile, 'utf8')) as Record<string, string>)
-			: {};
 		const examples = readExamples();
-		const changed = examples.filter((example) => imported[example.file] !== example.hash);
+		const changed = examplesToImport(userFolder, examples);
 		if (changed.length)
 			log(`importing ${changed.map((example) => example.file).join(', ')} from examples/`);
 
@@ -92,10 +89,7 @@ export async function main(): Promise<void> {
 			env: userEnv(),
 			echo: true,
 		});
-		fs.writeFileSync(
-			importedFile,
-			JSON.stringify(Object.fromEntries(examples.map((e) => [e.file, e.hash])), null, 2),
-		);
+		rememberImported(userFolder, examples);
 		removePack();
 		page = await startDemoPage(servers, {
 			port: DEMO_PAGE_PORT,

@@ -2,8 +2,8 @@
 // Starts the demo's stand-ins (free ports, so a running `npm run dev` is not disturbed) and a
 // throwaway n8n with the examples, publishes "IMAP → OpenCTI" so one finished execution exists,
 // then drives Debian's Chromium (headless, fresh user-data dir) with playwright-core: each example
-// on the canvas, that execution with its items, and the OpenCTI stand-in's page. The images go to
-// docs/images/, replacing the old ones.
+// on the canvas, that execution (its canvas, then the OpenCTI node's items), and the OpenCTI
+// stand-in's page with the reports it made. The images go to docs/images/, replacing the old ones.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,13 +39,70 @@ async function signIn(page: Page, url: string): Promise<void> {
 	});
 }
 
+/**
+ * Closes n8n's "Production Checklist" popover, which 2.41 opens by itself on a published
+ * workflow's page and which would cover the left of the picture (the executions list).
+ */
+async function closeChecklist(page: Page): Promise<void> {
+	const close = page.locator('[data-test-id="suggested-actions-close"]');
+	if (await close.isVisible()) {
+		await close.click();
+		await close.waitFor({ state: 'hidden', timeout: 10_000 });
+	}
+}
+
 /** Waits until the canvas shows its nodes and n8n's toasts and tooltips have settled. */
 async function canvasReady(page: Page): Promise<void> {
 	await page.locator('.vue-flow__node').first().waitFor({ timeout: 60_000 });
 	await page.waitForTimeout(1500);
+	await closeChecklist(page);
 	// A "fit view" so every node is in the picture (n8n's canvas shortcut is "1").
 	await page.keyboard.press('1');
 	await page.waitForTimeout(800);
+}
+
+/**
+ * One finished execution in n8n 2.41's execution view: the canvas (no iframe since 2.x: the
+ * preview is rendered in place, in `execution-preview-host`), then the node opened by a
+ * double-click, its output panel showing the items. On a miss, the page and the data-test-ids it
+ * had go to a debug folder named in the error (n8n's markup moves between versions).
+ */
+async function shootExecution(
+	page: Page,
+	shot: { url: string; nodeName: string; canvasFile: string; file: string },
+): Promise<void> {
+	try {
+		await page.goto(shot.url);
+		const node = page
+			.locator('[data-test-id="execution-preview-host"] .vue-flow__node')
+			.filter({ hasText: shot.nodeName })
+			.first();
+		await node.waitFor({ timeout: 60_000 });
+		await page.waitForTimeout(1500);
+		await closeChecklist(page);
+		await page.screenshot({ path: shot.canvasFile });
+		log(`${path.relative(REPO_ROOT, shot.canvasFile)}: a finished execution on the canvas`);
+		await node.dblclick();
+		const output = page.locator(
+			'[data-test-id="ndv"] [data-test-id="output-panel"] [data-test-id="ndv-data-container"]',
+		);
+		await output.waitFor({ timeout: 30_000 });
+		await page.waitForTimeout(1000);
+		await page.screenshot({ path: shot.file });
+		log(`${path.relative(REPO_ROOT, shot.file)}: that execution's ${shot.nodeName} items`);
+	} catch (error) {
+		const debug = fs.mkdtempSync(path.join(os.tmpdir(), 'email-intel-screenshots-'));
+		await page.screenshot({ path: path.join(debug, 'page.png') }).catch(() => undefined);
+		const ids = await page
+			.locator('[data-test-id]')
+			.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-test-id')))
+			.catch(() => []);
+		fs.writeFileSync(path.join(debug, 'data-test-ids.txt'), ids.join('\n'));
+		fs.writeFileSync(path.join(debug, 'page.html'), await page.content().catch(() => ''));
+		throw new Error(
+			`the execution view at ${page.url()} did not show what was expected (page, data-test-ids and HTML in ${debug}): ${error instanceof Error ? error.message : String(error)}`,
+		);
+	}
 }
 
 export async function main(): Promise<void> {
@@ -98,23 +155,20 @@ async function takeAll(): Promise<void> {
 				log(`${path.relative(REPO_ROOT, file)}: ${example.workflow.name}`);
 			}
 
-			await page.goto(`${servers.opencti.url}/`);
-			const openCtiFile = path.join(OUT, 'opencti-stand-in.png');
-			await page.screenshot({ path: openCtiFile, fullPage: false });
-			log(`${path.relative(REPO_ROOT, openCtiFile)}: the OpenCTI stand-in's page`);
+			await shootExecution(page, {
+				url: `${n8n.url}/workflow/${first.workflow.id}/executions/${execution.id}`,
+				nodeName: 'OpenCTI',
+				canvasFile: path.join(OUT, 'execution-imap-to-opencti-canvas.png'),
+				file: path.join(OUT, 'execution-imap-to-opencti.png'),
+			});
 
-			// Not working yet: n8n 2.41's execution view did not show the nodes this looks for.
-			await page.goto(`${n8n.url}/workflow/${first.workflow.id}/executions/${execution.id}`);
-			await page.waitForTimeout(3000);
-			// The execution preview is an iframe holding a canvas; open the OpenCTI node's items.
-			const preview = page.frameLocator('iframe').first();
-			const node = preview.locator('.vue-flow__node', { hasText: 'OpenCTI' }).first();
-			await node.waitFor({ timeout: 60_000 });
-			await node.dblclick();
-			await page.waitForTimeout(2000);
-			const executionFile = path.join(OUT, 'execution-imap-to-opencti.png');
-			await page.screenshot({ path: executionFile });
-			log(`${path.relative(REPO_ROOT, executionFile)}: a finished execution with its items`);
+			await page.goto(`${servers.opencti.url}/`);
+			// The execution above created the reports; the page lists them (and says "0 report(s)" before).
+			await page.locator('.report').first().waitFor({ timeout: 30_000 });
+			const openCtiFile = path.join(OUT, 'opencti-stand-in.png');
+			// The whole page: every report with its files and markings (a handful: the seeded mail).
+			await page.screenshot({ path: openCtiFile, fullPage: true });
+			log(`${path.relative(REPO_ROOT, openCtiFile)}: the OpenCTI stand-in's page`);
 		} finally {
 			await context.close();
 		}

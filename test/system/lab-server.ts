@@ -75,6 +75,10 @@ export function startWatched(
 			if (options.groupPidFile) killPidFileGroup(options.groupPidFile);
 			if (!exited()) {
 				const gone = new Promise((resolve) => child.once('exit', resolve));
+				// The child is unref'd (above), so waiting for its exit alone does not keep Node
+				// alive: a caller whose last handle this is (`npm run dev` after Ctrl-C, once n8n
+				// is gone) would end mid-stop with the lab folders left behind. Hold the loop.
+				child.ref();
 				killGroup(child);
 				await gone;
 			}
