@@ -15,7 +15,9 @@
  *   Goal ≥ 5.
  *   Also printed: each side's longest idle gap between one execution's stop and the next one's
  *   start (ours: the wait for the first scheduled poll, 0–60 s by the clock, see README
- *   "Real n8n end to end") and its rate without that gap, to tell the schedule from the speed.
+ *   "Real n8n end to end") and its rate without that gap, to tell the schedule from the speed;
+ *   and the median execution (start → stop) and median time between executions, to tell n8n's
+ *   cost per execution from the trigger's.
  * p12_e2e_rss_mb — the peak RSS of the n8n process group (n8n and its task runner) while ours
  *   ran, sampled twice a second; p12_e2e_rss_n8n_mb the same while n8n's trigger ran. Goal: ours
  *   below n8n's.
@@ -79,6 +81,8 @@ async function measure(contender: Contender) {
 			msgsPerS: messagesPerSecond(run, since),
 			gapS: gapMs / 1000,
 			msgsPerSWithoutGap: run.messages / ((end - since - gapMs) / 1000),
+			executionMedianMs: median(run.executions.map((e) => e.stoppedAt - e.startedAt)),
+			betweenMedianMs: median(betweenExecutionsMs(run)),
 			rssMb: peakRssMb(run),
 			executions: run.executions.length,
 			maxItems: Math.max(...run.executions.map((execution) => execution.subjects.length)),
@@ -91,6 +95,17 @@ async function measure(contender: Contender) {
 	} finally {
 		await n8n.stop();
 	}
+}
+
+function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
+}
+
+/** For each execution after the first (by start): its start − the previous one's stop. */
+function betweenExecutionsMs(run: BacklogRun): number[] {
+	const byStart = [...run.executions].sort((a, b) => a.startedAt - b.startedAt);
+	return byStart.slice(1).map((execution, i) => execution.startedAt - byStart[i].stoppedAt);
 }
 
 /** The longest time no execution ran, between one's stop and the next one's start (by start). */
@@ -140,6 +155,12 @@ async function main() {
 			n8n_idle_gap_s: round(theirs.gapS),
 			ours_msgs_per_s_without_gap: round(ours.msgsPerSWithoutGap),
 			n8n_msgs_per_s_without_gap: round(theirs.msgsPerSWithoutGap),
+			// Where a batch's time goes: n8n running and storing one execution (start → stop), and
+			// the time from one execution's stop to the next one's start (trigger and n8n between).
+			ours_execution_median_ms: ours.executionMedianMs,
+			n8n_execution_median_ms: theirs.executionMedianMs,
+			ours_between_median_ms: ours.betweenMedianMs,
+			n8n_between_median_ms: theirs.betweenMedianMs,
 			ours_executions: ours.executions,
 			n8n_executions: theirs.executions,
 			ours_max_items: ours.maxItems,
