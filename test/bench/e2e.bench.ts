@@ -13,6 +13,11 @@
  *   n8n's trigger never imports mail that was there before activation; it starts from the
  *   watermark a previous run would have stored (backlog.ts n8nWorkflow), MESSAGES − 1 messages.
  *   Goal ≥ 5.
+ *   Also printed: each side's longest idle gap between one execution's stop and the next one's
+ *   start (ours: the wait for the first scheduled poll, 0–60 s by the clock, see README
+ *   "Real n8n end to end") and its rate without that gap, to tell the schedule from the speed;
+ *   and the median execution (start → stop) and median time between executions, to tell n8n's
+ *   cost per execution from the trigger's.
  * p12_e2e_rss_mb — the peak RSS of the n8n process group (n8n and its task runner) while ours
  *   ran, sampled twice a second; p12_e2e_rss_n8n_mb the same while n8n's trigger ran. Goal: ours
  *   below n8n's.
@@ -70,8 +75,14 @@ async function measure(contender: Contender) {
 			clearInterval(loadTimer);
 		}
 		const since = Math.min(readyAt, ...run.executions.map((execution) => execution.startedAt));
+		const gapMs = longestIdleGapMs(run);
+		const end = Math.max(...run.executions.map((execution) => execution.stoppedAt));
 		const figures = {
 			msgsPerS: messagesPerSecond(run, since),
+			gapS: gapMs / 1000,
+			msgsPerSWithoutGap: run.messages / ((end - since - gapMs) / 1000),
+			executionMedianMs: median(run.executions.map((e) => e.stoppedAt - e.startedAt)),
+			betweenMedianMs: median(betweenExecutionsMs(run)),
 			rssMb: peakRssMb(run),
 			executions: run.executions.length,
 			maxItems: Math.max(...run.executions.map((execution) => execution.subjects.length)),
@@ -84,6 +95,29 @@ async function measure(contender: Contender) {
 	} finally {
 		await n8n.stop();
 	}
+}
+
+function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
+}
+
+/** For each execution after the first (by start): its start − the previous one's stop. */
+function betweenExecutionsMs(run: BacklogRun): number[] {
+	const byStart = [...run.executions].sort((a, b) => a.startedAt - b.startedAt);
+	return byStart.slice(1).map((execution, i) => execution.startedAt - byStart[i].stoppedAt);
+}
+
+/** The longest time no execution ran, between one's stop and the next one's start (by start). */
+function longestIdleGapMs(run: BacklogRun): number {
+	const byStart = [...run.executions].sort((a, b) => a.startedAt - b.startedAt);
+	let gap = 0;
+	let busyUntil = byStart[0]?.stoppedAt ?? 0;
+	for (const execution of byStart.slice(1)) {
+		gap = Math.max(gap, execution.startedAt - busyUntil);
+		busyUntil = Math.max(busyUntil, execution.stoppedAt);
+	}
+	return gap;
 }
 
 async function main() {
@@ -117,6 +151,16 @@ async function main() {
 			p12_e2e_rss_n8n_mb: round(theirs.rssMb, 0),
 			ours_msgs_per_s: round(ours.msgsPerS),
 			n8n_msgs_per_s: round(theirs.msgsPerS),
+			ours_idle_gap_s: round(ours.gapS),
+			n8n_idle_gap_s: round(theirs.gapS),
+			ours_msgs_per_s_without_gap: round(ours.msgsPerSWithoutGap),
+			n8n_msgs_per_s_without_gap: round(theirs.msgsPerSWithoutGap),
+			// Where a batch's time goes: n8n running and storing one execution (start → stop), and
+			// the time from one execution's stop to the next one's start (trigger and n8n between).
+			ours_execution_median_ms: ours.executionMedianMs,
+			n8n_execution_median_ms: theirs.executionMedianMs,
+			ours_between_median_ms: ours.betweenMedianMs,
+			n8n_between_median_ms: theirs.betweenMedianMs,
 			ours_executions: ours.executions,
 			n8n_executions: theirs.executions,
 			ours_max_items: ours.maxItems,

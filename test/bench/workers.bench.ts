@@ -17,7 +17,7 @@ import os from 'node:os';
 import { start as startOpenCti } from '../fakes/opencti';
 import { listExecutions } from '../e2e/backlog';
 import { newWorkflowId, packNodeType } from '../e2e/harness';
-import { startN8nQueue, type N8nQueue } from '../e2e/queue/cluster';
+import { postWebhook, startN8nQueue, type N8nQueue } from '../e2e/queue/cluster';
 import { benchMessage } from './bench-message';
 
 const EXECUTIONS = Number(process.env.WORKERS_BENCH_EXECUTIONS ?? 200);
@@ -76,18 +76,11 @@ function workflow(id: string) {
 /** POSTs `count` messages (numbered from `first`) and waits until n8n finished their executions. */
 async function phase(queue: N8nQueue, workflowId: string, first: number, count: number) {
 	const before = new Set((await listExecutions(queue.main, workflowId)).map((e) => String(e.id)));
-	const url = `${queue.webhookUrl}webhook/${PATH}`;
 	let next = first;
 	const post = async () => {
 		while (next < first + count) {
 			const index = next++;
-			const response = await fetch(url, {
-				method: 'POST',
-				headers: { 'content-type': 'application/json' },
-				body: JSON.stringify({ eml: benchMessage(index, first + count).toString('utf8') }),
-			});
-			if (!response.ok) throw new Error(`POST ${index}: HTTP ${response.status}`);
-			await response.arrayBuffer();
+			await postWebhook(queue, PATH, { eml: benchMessage(index, first + count).toString('utf8') });
 		}
 	};
 	await Promise.all(Array.from({ length: POSTS_IN_FLIGHT }, post));

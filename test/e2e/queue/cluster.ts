@@ -91,6 +91,24 @@ function queueEnv(postgres: PostgresServer, redis: LabServer, webhookPort: numbe
 	};
 }
 
+/**
+ * Waits until the main reports a workflow's publication settled (published, partial or failed),
+ * as the harness does after a start: n8n 2.41 may finish an activation in the background, and a
+ * webhook called before that answers 404.
+ */
+async function waitForPublication(main: N8nInstance, id: string, timeoutMs = 120_000) {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const { status } = (await main.rest('GET', `/workflows/${id}/publication-status`)) as {
+			status: string;
+		};
+		if (['published', 'partial', 'failed'].includes(status)) return;
+		if (Date.now() > deadline)
+			throw new Error(`workflow ${id} still "${status}" ${timeoutMs} ms after its activation`);
+		await new Promise((resolve) => setTimeout(resolve, 200));
+	}
+}
+
 export async function startN8nQueue(options: QueueStartOptions = {}): Promise<N8nQueue> {
 	const install = await ensureN8n();
 	const postgres = await startPostgres();
@@ -189,7 +207,10 @@ export async function startN8nQueue(options: QueueStartOptions = {}): Promise<N8
 		});
 		// Activated through the running main rather than `n8n publish:workflow` before it starts:
 		// each CLI call is a full n8n boot against PostgreSQL (≈ 20 s here).
-		for (const id of options.publish ?? []) await main.api('POST', `/workflows/${id}/activate`);
+		for (const id of options.publish ?? []) {
+			await main.api('POST', `/workflows/${id}/activate`);
+			await waitForPublication(main, id);
+		}
 
 		const handle = (name: string): QueueProcess => {
 			const entry = () => processes.find((p) => p.name === name);
@@ -236,5 +257,31 @@ export async function startN8nQueue(options: QueueStartOptions = {}): Promise<N8
 	} catch (error) {
 		await stopAll();
 		throw error;
+	}
+}
+
+/**
+ * POSTs JSON to a production webhook path on the cluster's webhook processor. A 404 is tried
+ * again for up to `registeredWithinMs` (the path is unknown there until the main has stored the
+ * activated workflow's webhooks); any other failure, or a 404 past that, throws with n8n's answer.
+ */
+export async function postWebhook(
+	queue: N8nQueue,
+	path: string,
+	body: unknown,
+	registeredWithinMs = 60_000,
+): Promise<void> {
+	const deadline = Date.now() + registeredWithinMs;
+	for (;;) {
+		const response = await fetch(`${queue.webhookUrl}webhook/${path}`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify(body),
+		});
+		const text = await response.text();
+		if (response.ok) return;
+		if (response.status !== 404 || Date.now() > deadline)
+			throw new Error(`POST webhook/${path}: HTTP ${response.status}: ${text.slice(0, 2000)}`);
+		await new Promise((resolve) => setTimeout(resolve, 500));
 	}
 }
