@@ -217,7 +217,7 @@ export async function walkMime(
 	};
 
 	const splitter = new Splitter(options) as unknown as NodeJS.ReadWriteStream;
-	splitter.on('data', (chunk: SplitterChunk) => {
+	const onChunk = (chunk: SplitterChunk) => {
 		if (chunk.type === 'node') return onNode(chunk);
 		const leaf = current?.leaf;
 		if (chunk.type === 'data') {
@@ -226,6 +226,15 @@ export async function walkMime(
 		} else if (leaf) {
 			leaf.chunks.push(chunk.value);
 			leaf.bytes += chunk.value.length;
+		}
+	};
+	splitter.on('data', (chunk: SplitterChunk) => {
+		// The splitter emits from its own event-loop turns: a throw here would be uncaught and
+		// end the process. It fails this parse instead (the item gets a parseError).
+		try {
+			onChunk(chunk);
+		} catch (error) {
+			(splitter as unknown as { destroy(error: unknown): void }).destroy(error);
 		}
 	});
 	let splitError: unknown;

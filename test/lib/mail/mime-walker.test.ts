@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Readable, type Transform } from 'node:stream';
 
+import { LeanMailParser } from '../../../lib/mail/mail-parser';
 import { parseEmail, type EmailIdentity, type ParseOptions } from '../../../lib/mail/parse';
 import { decodeTransfer } from '../../../lib/mail/part-body';
 import { DEFAULT_POLICY, type AttachmentPolicy } from '../../../lib/mail/policy';
@@ -112,6 +113,26 @@ describe('the walker gives the items LeanMailParser gives', () => {
 		expect(walked.email.parseError).toMatch(/child nodes/);
 		expect(walked.email.parseError).toBe(streamed.email.parseError);
 		expect(walked.raw?.equals(source)).toBe(true);
+	});
+
+	it('a failure while reading a part is a parseError item with the raw source, not an uncaught exception', async () => {
+		// The walker reads parts from the splitter's own event-loop turns; nothing in mail is
+		// known to make header parsing throw, so a throw is forced where the walker calls it.
+		const spy = jest
+			.spyOn(LeanMailParser.prototype, 'processHeaders')
+			.mockImplementationOnce(() => {
+				throw new Error('forced header failure');
+			});
+		try {
+			const source = FIXTURES['alternative.eml'].build();
+			const parsed = await parseEmail(source, identity, { policy: DEFAULT_POLICY });
+			expect(parsed.email.parseError).toBe(
+				'could not parse the message as MIME: forced header failure',
+			);
+			expect(parsed.raw).toBe(source);
+		} finally {
+			spy.mockRestore();
+		}
 	});
 
 	it('a sink without a Buffer path gets the same bytes as a stream', async () => {
