@@ -118,10 +118,12 @@ interface Helper {
 }
 
 /**
- * Splits and decodes `source`. `onPart` is called for each attachment leaf in message order,
- * one at a time (the next waits until the promise it returned settles, as mailparser waits for
- * each attachment); it must not reject. Rejects with the splitter's or mailparser's error when
- * the source is not parsable, after every part found before the error was handled.
+ * Splits and decodes `source`. Once the whole source is split, `onPart` is called for each
+ * attachment leaf in message order, one at a time (the next waits until the promise it returned
+ * settles, as mailparser waits for each attachment); it must not reject. Rejects with the
+ * splitter's or mailparser's error when the source is not parsable; no part is handed over
+ * then, so a message that becomes a parseError item stores nothing (mailparser hands over the
+ * parts it reached before its splitter failed: a number that depends on timing).
  */
 export async function walkMime(
 	source: Buffer,
@@ -135,7 +137,8 @@ export async function walkMime(
 	const message: WalkedMessage = { headerLines: [], fields: {} };
 	let tree: TreeNode | undefined;
 	let current: TreeNode | undefined;
-	let handled: Promise<void> = Promise.resolve();
+	/** Attachment leaves, decoded: at most about the source's size (parse.ts walks ≤ 4 MB). */
+	const parts: Array<WalkedPart | undefined> = [];
 
 	const close = (tnode: TreeNode | undefined) => {
 		const leaf = tnode?.leaf;
@@ -147,8 +150,7 @@ export async function walkMime(
 			tnode.textContent = decodeText(data, tnode.node);
 			return;
 		}
-		const part = attachmentOf(tnode, leaf.partId, data, options.checksumAlgo);
-		handled = handled.then(() => onPart(part));
+		parts.push(attachmentOf(tnode, leaf.partId, data, options.checksumAlgo));
 	};
 
 	const place = (created: TreeNode, node: MimeNode): void => {
@@ -247,8 +249,13 @@ export async function walkMime(
 		splitter.end(source);
 	});
 	if (splitError === undefined) close(current);
-	await handled;
 	if (splitError !== undefined) throw splitError;
+	for (let at = 0; at < parts.length; at++) {
+		const part = parts[at]!;
+		// Let each part's bytes go once the sink has them.
+		parts[at] = undefined;
+		await onPart(part);
+	}
 
 	helper.tree = tree ?? false;
 	const content = helper.getTextContent();
