@@ -106,6 +106,11 @@ export interface PartBytes {
 	readToEnd: boolean;
 	/** The hash the producer computed itself (mailparser does); else this pipeline hashes. */
 	checksum?: () => string | undefined;
+	/**
+	 * The whole decoded part, already in memory and hashed (the MIME walker): kept or skipped
+	 * without a stream; `open` is then not called.
+	 */
+	decoded?: { data: Buffer; checksum: string };
 	/** What an error of the bytes themselves means for this producer (decode error vs cut download). */
 	streamFailure: (error: unknown) => MailIntelError;
 	/** A skip the producer decides before the policy (Graph: an attachment kind it never downloads). */
@@ -157,7 +162,10 @@ export class AttachmentPipeline<T> {
 		const skip = content.skip ?? skipReasonFor(info, this.options.policy);
 		if (skip) {
 			info.skipped = skip;
-			if (content.readToEnd) {
+			if (content.decoded) {
+				info.size = content.decoded.data.length;
+				info.sha256 = content.decoded.checksum;
+			} else if (content.readToEnd) {
 				// The bytes read so far are what we know; the hash is whole when the part ended cleanly.
 				const drained = await drainPart(await content.open());
 				info.size = drained.bytes;
@@ -166,7 +174,39 @@ export class AttachmentPipeline<T> {
 			}
 			return;
 		}
-		await this.read(info, content);
+		if (content.decoded) await this.keepDecoded(info, content.decoded);
+		else await this.read(info, content);
+	}
+
+	/**
+	 * A part decoded in memory: what read() does with a part stream that ended cleanly (the
+	 * size cap, then the sink, then size and hash), without the stream.
+	 */
+	private async keepDecoded(
+		info: AttachmentInfo,
+		{ data, checksum }: { data: Buffer; checksum: string },
+	): Promise<void> {
+		if (data.length > this.options.policy.maxAttachmentBytes) {
+			info.skipped = 'size';
+			info.size = data.length;
+			info.sha256 = checksum;
+			return;
+		}
+		const binaryProperty = `attachment_${this.numbered++}`;
+		info.binaryProperty = binaryProperty;
+		let stored: T;
+		try {
+			stored = await storeBuffer(this.sink, info, data);
+		} catch (error) {
+			delete info.binaryProperty;
+			this.numbered--;
+			info.size = data.length;
+			this.fail(info, sinkFailure(info, error));
+			return;
+		}
+		info.size = data.length;
+		info.sha256 = checksum;
+		this.kept.push({ binaryProperty, info, stored });
 	}
 
 	/**

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import type { AddressObject, HeaderLines, MailParser } from 'mailparser';
@@ -11,11 +11,13 @@ import {
 	type AttachmentSink,
 	type BufferedAttachment,
 	type KeptAttachment,
+	type PartBytes,
 	type PartDescription,
 } from './attachments';
 import { normalizeAddress, normalizeAddressList } from './addresses';
 import { parseHeaderDate, toUtcIso } from './dates';
 import { LeanMailParser } from './mail-parser';
+import { walkMime, type RootFields } from './mime-walker';
 import type { AttachmentPolicy } from './policy';
 import type { NormalizedEmail } from './types';
 
@@ -32,13 +34,31 @@ export {
  * mailsplit's own limits (1 MB of header per part, 1,000 parts) turn legal mail into a parse
  * error: RFC 5322 sets no header size, and a To of 100,000 recipients (2 MB) or a report with
  * 10,000 parts are real. Raised, but not removed, because memory grows with them: measured,
- * ~7 KB of heap per part (mailparser's node objects), and ~60x the header's bytes for an address
- * list (100,000 addresses: +124 MB). So at most ~115 MB for the parts and ~250 MB for a header;
+ * ~7 KB of heap per part (mailparser's node objects; the walker needs about half: peak 115 vs
+ * 60 MB for 16,000 parts), and ~60x the header's bytes for an address list (100,000
+ * addresses: +124 MB). So at most ~115 MB for the parts and ~250 MB for a header;
  * beyond that the message is a parseError item (raw source kept), never an exhausted heap.
  * Parsing is linear in both (the benchmark `pathological` measures the time per MB).
  */
 const MAX_HEADER_BYTES = 4 * 1024 * 1024;
 const MAX_PARTS = 16_384;
+
+/** mailparser's options, the same for the walker and the streaming parser. */
+const PARSER_OPTIONS = {
+	checksumAlgo: 'sha256',
+	skipImageLinks: true,
+	skipTextToHtml: true,
+	skipTextLinks: true,
+	maxHeadSize: MAX_HEADER_BYTES,
+	maxChildNodes: MAX_PARTS,
+} as ConstructorParameters<typeof MailParser>[0] & { checksumAlgo: string };
+
+/**
+ * Sources in memory up to this size are parsed by the walker (mime-walker.ts), which gathers
+ * each part before decoding it, so its memory grows with the source; larger ones stream
+ * through LeanMailParser. The IMAP fetch streams messages above the same size.
+ */
+export const WALK_MAX_BYTES = 4 * 1024 * 1024;
 
 /** What the provider knows about a message before its source is parsed. */
 export type EmailIdentity = Pick<
@@ -119,63 +139,30 @@ export async function parseEmail<T = BufferedAttachment>(
 	email.attachments = attachments.infos;
 	const raw = Buffer.isBuffer(source) ? source : undefined;
 
-	const parser = new LeanMailParser({
-		checksumAlgo: 'sha256',
-		skipImageLinks: true,
-		skipTextToHtml: true,
-		skipTextLinks: true,
-		maxHeadSize: MAX_HEADER_BYTES,
-		maxChildNodes: MAX_PARTS,
-	} as ConstructorParameters<typeof MailParser>[0]);
-	let headerLines: HeaderLines = [];
-	parser.on('headerLines', (lines: HeaderLines) => (headerLines = lines));
-
-	// The source failing is told apart from the parser failing: only the first is transient.
-	const cut = Buffer.isBuffer(source) ? undefined : watchSource(source, parser);
-	/** Part streams still being read: a cut source would otherwise leave them waiting forever. */
-	const open = new Set<Readable>();
+	/** Every part's outcome, looked at once the parse ended. */
 	const pending: Promise<void>[] = [];
-	parser.on('data', (data: StreamedAttachment | StreamedText) => {
-		if (data.type === 'text') {
-			email.text = data.text ?? '';
-			email.html = typeof data.html === 'string' ? data.html : '';
-			return;
-		}
-		open.add(data.content);
-		const info = attachments.describe(describePart(data, attachments.infos.length));
-		const done = attachments
-			.add(info, {
-				open: () => data.content,
-				readToEnd: true,
-				checksum: () => data.checksum,
-				streamFailure: (error) => cut?.error() ?? undecodable(info.id, error),
-			})
-			.finally(() => {
-				open.delete(data.content);
-				data.release?.();
-			});
+	const addPart = (part: PartDescription, bytes: PartBytes): Promise<void> => {
+		const done = attachments.add(attachments.describe(part), bytes);
 		// Looked at once the parse ended (allSettled below); until then it must not count as unhandled.
 		done.catch(() => undefined);
 		pending.push(done);
-	});
-
-	try {
-		if (Buffer.isBuffer(source)) await parseWhole(parser, source);
-		else await pipeline(source, parser);
-	} catch (error) {
-		const interrupted = cut?.error();
-		for (const part of open) part.destroy(interrupted ?? undecodable('?', error));
-		await Promise.allSettled(pending);
-		if (interrupted) throw interrupted;
-		return failed(`could not parse the message as MIME: ${errorMessage(error)}`);
-	}
+		return done;
+	};
+	const read =
+		raw && raw.length <= WALK_MAX_BYTES
+			? await readWalked(raw, attachments, addPart)
+			: await readStreamed(source, attachments, addPart);
 	// A transient failure of one part fails the fetch (after every part settled, so no
 	// stream is left half-read); the first one is reported.
 	const outcomes = await Promise.allSettled(pending);
+	if ('failure' in read) {
+		if (read.interrupted) throw read.interrupted;
+		return failed(`could not parse the message as MIME: ${errorMessage(read.failure)}`);
+	}
 	for (const outcome of outcomes)
 		if (outcome.status === 'rejected') throw transient(outcome.reason);
 
-	if (!headerLines.some(isHeaderField)) {
+	if (!read.headerLines.some(isHeaderField)) {
 		// mailparser accepts anything; a source without a single `Name: value` header line is
 		// not an email (a truncated download, a PDF saved as .eml, a line of garbage).
 		return failed(
@@ -183,7 +170,9 @@ export async function parseEmail<T = BufferedAttachment>(
 		);
 	}
 
-	fillHeaders(email, parser, headerLines, identity);
+	fillHeaders(email, read.fields, read.headerLines, identity);
+	email.text = read.text ?? '';
+	email.html = read.html ?? '';
 	capText(email, options.policy.maxTextChars);
 	return { email, attachments: attachments.kept, raw: options.keepRaw ? raw : undefined };
 
@@ -195,12 +184,105 @@ export async function parseEmail<T = BufferedAttachment>(
 	}
 }
 
+/** Lists a part and keeps or skips it; resolves when it settled (see AttachmentPipeline.add). */
+type AddPart = (part: PartDescription, bytes: PartBytes) => Promise<void>;
+
+/** What a MIME reader found: the root's headers and the bodies, or why the source is not MIME. */
+type MimeRead =
+	| { headerLines: HeaderLines; fields: RootFields; text?: string; html?: string }
+	/** `interrupted`: the source stream failed (transient), rethrown once every part settled. */
+	| { failure: unknown; interrupted?: MailIntelError };
+
+/**
+ * A source already in memory, through the walker (mime-walker.ts): the same result as
+ * LeanMailParser without a stream chain per part. Parts go to the pipeline one at a time,
+ * in message order, as mailparser hands them over.
+ */
+async function readWalked<T>(
+	source: Buffer,
+	attachments: AttachmentPipeline<T>,
+	addPart: AddPart,
+): Promise<MimeRead> {
+	try {
+		return await walkMime(source, PARSER_OPTIONS, async (part) => {
+			const description = describePart(part, attachments.infos.length);
+			await addPart(description, {
+				open: () => Readable.from([part.data]),
+				decoded: { data: part.data, checksum: part.checksum },
+				readToEnd: true,
+				checksum: () => part.checksum,
+				streamFailure: (error) => undecodable(description.id, error),
+			}).catch(() => undefined);
+		});
+	} catch (error) {
+		return { failure: error };
+	}
+}
+
+/**
+ * A stream, or a source too large to gather part by part: through LeanMailParser, which
+ * streams every part to the pipeline. Rejects only when the source itself failed
+ * (SOURCE_INTERRUPTED, transient); bad mail is a `failure`.
+ */
+async function readStreamed<T>(
+	source: Buffer | Readable,
+	attachments: AttachmentPipeline<T>,
+	addPart: AddPart,
+): Promise<MimeRead> {
+	const parser = new LeanMailParser(PARSER_OPTIONS);
+	let headerLines: HeaderLines = [];
+	parser.on('headerLines', (lines: HeaderLines) => (headerLines = lines));
+	let text: string | undefined;
+	let html: string | undefined;
+
+	// The source failing is told apart from the parser failing: only the first is transient.
+	const cut = Buffer.isBuffer(source) ? undefined : watchSource(source, parser);
+	/** Part streams still being read: a cut source would otherwise leave them waiting forever. */
+	const open = new Set<Readable>();
+	parser.on('data', (data: StreamedAttachment | StreamedText) => {
+		if (data.type === 'text') {
+			text = data.text ?? '';
+			html = typeof data.html === 'string' ? data.html : '';
+			return;
+		}
+		open.add(data.content);
+		const description = describePart(data, attachments.infos.length);
+		void addPart(description, {
+			open: () => data.content,
+			readToEnd: true,
+			checksum: () => data.checksum,
+			streamFailure: (error) => cut?.error() ?? undecodable(description.id, error),
+		})
+			.catch(() => undefined)
+			.finally(() => {
+				open.delete(data.content);
+				data.release?.();
+			});
+	});
+
+	try {
+		if (Buffer.isBuffer(source)) await parseWhole(parser, source);
+		else await pipeline(source, parser);
+	} catch (error) {
+		const interrupted = cut?.error();
+		for (const part of open) part.destroy(interrupted ?? undecodable('?', error));
+		return { failure: error, interrupted };
+	}
+	return { headerLines, fields: parser as unknown as RootFields, text, html };
+}
+
 /**
  * The part as its own headers declare it. mailparser relabels `application/octet-stream` by
  * the file name (`evil.exe.pdf` becomes `application/pdf`): the declared type is read from the
  * part's Content-Type header instead. A leaf part without one is `text/plain` (RFC 2045 §5.1).
  */
-function describePart(part: StreamedAttachment, index: number): PartDescription {
+function describePart(
+	part: Pick<
+		StreamedAttachment,
+		'partId' | 'filename' | 'contentDisposition' | 'contentId' | 'related' | 'headers'
+	>,
+	index: number,
+): PartDescription {
 	const declared = headerValue(part.headers, 'content-type') ?? 'text/plain';
 	const disposition = headerValue(part.headers, 'content-disposition')?.toLowerCase();
 	return {
@@ -303,12 +385,12 @@ export function emptyEmail(identity: EmailIdentity): NormalizedEmail {
 
 function fillHeaders(
 	email: NormalizedEmail,
-	parser: MailParser,
+	fields: RootFields,
 	headerLines: HeaderLines,
 	identity: EmailIdentity,
 ): void {
 	email.headers = headerMap(headerLines);
-	const headers = parser as unknown as {
+	const headers = fields as {
 		subject?: string;
 		from?: AddressObject;
 		to?: AddressObject | AddressObject[];
@@ -319,7 +401,7 @@ function fillHeaders(
 		inReplyTo?: string;
 		references?: string | string[];
 	};
-	const parsedHeaders = (parser as unknown as { headers?: Map<string, unknown> }).headers;
+	const parsedHeaders = fields.headers;
 	email.subject = headers.subject ?? '';
 	email.from = normalizeAddressList(headers.from)[0];
 	const sender = normalizeAddress(parsedHeaders?.get('sender') as AddressObject | undefined);

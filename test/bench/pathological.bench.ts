@@ -7,6 +7,9 @@
  *   100,000 addresses in To, 1,000-deep nesting) ÷ time per MB parsing ordinary mail (text +
  *   HTML alternative and a PDF) of the same sizes, both in this run. Goal ≤ 3.
  * p8_ratio_<input> — the same per input (which shape costs what).
+ * p8_ratio_less_than_html_vs_html_only — less_than_html's time per MB ÷ that of ordinary
+ *   HTML-only mail of about the same size (not in the yardstick): ~1 when what less_than_html costs
+ *   is converting HTML to text (html-to-text), which every HTML-only message pays.
  * p8_growth_<input> — log4 of (time at full size ÷ time at a quarter of it): ~1 when parsing
  *   is linear, ~2 when it is quadratic (what the comment-stripping and tag regexes were).
  * Each time is the median of RUNS parses of one source held in memory, through parseEmail
@@ -16,6 +19,7 @@ import { parseEmail, type EmailIdentity } from '../../lib/mail/parse';
 import { DEFAULT_POLICY } from '../../lib/mail/policy';
 import {
 	deepNesting,
+	htmlOnlyMail,
 	lessThanHtml,
 	manyAddresses,
 	manyParts,
@@ -82,6 +86,13 @@ void (async () => {
 		ordinaryMb += plainMb;
 		figures[`p8_ratio_${name}`] = round2(fullMs / mb / (plainMs / plainMb));
 		figures[`p8_growth_${name}`] = round2(Math.log(fullMs / quarterMs) / Math.log(4));
+		if (name === 'less_than_html') {
+			const htmlOnly = htmlOnlyMail(full.length);
+			const htmlOnlyMs = await parseMs(htmlOnly);
+			figures.p8_ratio_less_than_html_vs_html_only = round2(
+				fullMs / full.length / (htmlOnlyMs / htmlOnly.length),
+			);
+		}
 		log(
 			`${name}: ${mb.toFixed(2)} MB in ${fullMs.toFixed(0)} ms (a quarter: ${quarterMs.toFixed(0)} ms); ` +
 				`ordinary mail of ${plainMb.toFixed(2)} MB: ${plainMs.toFixed(0)} ms`,

@@ -2,8 +2,8 @@ import { MailParser } from 'mailparser';
 import type { Readable } from 'node:stream';
 
 import { LeanMailParser } from '../../../lib/mail/mail-parser';
-import { FIXTURES, INNER_MESSAGE } from '../../fixtures/generate';
-import { message, multipart, text } from '../../fixtures/mime-factory';
+import { FIXTURES } from '../../fixtures/generate';
+import { EDGE_SHAPES, INLINE_FORWARD, MANY_ADDRESS_SHAPES } from '../../fixtures/mime-shapes';
 import { deepNesting, manyAddresses, manyParts } from '../../fixtures/pathological';
 
 // LeanMailParser only takes costs out of mailparser (address renderings built on first read,
@@ -99,49 +99,13 @@ async function expectSameOutput(source: Buffer): Promise<void> {
 	expect(ours).toEqual(theirs);
 }
 
-/** An inline message/rfc822: mailparser prints its From/To/Cc lines into text and html. */
-const INLINE_FORWARD = message(
-	{
-		From: '"Alice, SOC" <alice@example.com>',
-		To: 'Bob <bob@example.com>, carol@example.com',
-		Cc: 'Team: dave@example.com, "Eve" <eve@example.com>;',
-		Subject: 'inline forward',
-		Date: 'Tue, 05 Mar 2024 09:15:00 +0100',
-	},
-	multipart('mixed', 'fwd', [
-		text('See below.'),
-		{
-			headers: [
-				['Content-Type', 'message/rfc822'],
-				['Content-Disposition', 'inline'],
-			],
-			body: INNER_MESSAGE,
-		},
-		{ headers: [['Content-Type', 'text/html; charset=utf-8']], body: '<p>html too</p>' },
-	]),
-);
-
-/** Address headers that repeat, mix display names, groups, encoded words and bare lists. */
-const MANY_ADDRESS_SHAPES = Buffer.from(
-	[
-		'From: first@example.com',
-		'From: =?UTF-8?B?w4lsb2TDrWU=?= <elodie@example.com>',
-		'To: a@example.com, b@example.com;c@example.com',
-		'To: "Quoted, Name" <q@example.com>',
-		'Cc: undisclosed-recipients:;',
-		'Bcc: x@xn--mnchen-3ya.de',
-		'Reply-To: <r@example.com> (comment)',
-		'Sender: s@example.com',
-		'Subject: shapes',
-		'',
-		'body',
-		'',
-	].join('\r\n'),
-);
-
 describe('LeanMailParser emits what mailparser emits', () => {
 	it.each(Object.keys(FIXTURES))('fixture %s', async (name) => {
 		await expectSameOutput(FIXTURES[name].build());
+	});
+
+	it.each(Object.keys(EDGE_SHAPES))('%s', async (name) => {
+		await expectSameOutput(EDGE_SHAPES[name]());
 	});
 
 	it('an inline message/rfc822 (its address lines rendered into text and html)', async () => {
