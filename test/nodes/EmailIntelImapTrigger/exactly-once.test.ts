@@ -50,53 +50,52 @@ test('two overlapping polls of one node: the second returns nothing, no message 
 	expect(new Set(subjects).size).toBe(40);
 });
 
-test('version 2: a backlog drains in executions of Max Items per Execution, across a restart, each message once', async () => {
-	const mailbox = 'Once/Backlog';
-	const expected = Array.from({ length: 250 }, (_, i) => `b${i}`);
+/** Seeds `count` messages (subjects prefix0…) and starts the trigger v2 with batches of 40. */
+async function startBacklog(
+	mailbox: string,
+	count: number,
+	prefix: string,
+): Promise<{ trigger: Harness; expected: string[] }> {
+	const expected = Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 	await server.seed(
 		'alice',
 		mailbox,
 		expected.map((subject) => message({ subject })),
 	);
-	harness = await startHarness(new EmailIntelImapTrigger(), {
+	const trigger = await startHarness(new EmailIntelImapTrigger(), {
 		parameters: { mailboxes: mailbox, options: { maxItemsPerExecution: 40 } },
 		credentials: credentials(),
 		typeVersion: 2,
 	});
+	harness = trigger;
+	return { trigger, expected };
+}
+
+test('version 2: a backlog drains in executions of Max Items per Execution, across a restart, each message once', async () => {
+	const { trigger, expected } = await startBacklog('Once/Backlog', 250, 'b');
 	// The activation poll hands on one batch (n8n waits for it before the workflow is active).
-	await harness.poll();
-	expect(harness.executions.map((e) => e.items.length)).toEqual([40]);
+	await trigger.poll();
+	expect(trigger.executions.map((e) => e.items.length)).toEqual([40]);
 	// n8n restarts: the workflow is rebuilt from what the database holds.
-	harness.restart();
-	await harness.poll();
-	await harness.poll();
-	const sizes = harness.executions.map((e) => e.items.length);
+	trigger.restart();
+	await trigger.poll();
+	await trigger.poll();
+	const sizes = trigger.executions.map((e) => e.items.length);
 	expect(Math.max(...sizes)).toBeLessThanOrEqual(40);
 	expect(sizes.length).toBeGreaterThan(2);
-	expect(subjectsOf(harness)).toEqual(expected);
-	expect(await harness.poll()).toBeNull();
+	expect(subjectsOf(trigger)).toEqual(expected);
+	expect(await trigger.poll()).toBeNull();
 });
 
 test('version 2: a batch n8n does not run (its done promise rejects) ends the poll, and the next poll hands it on again', async () => {
-	const mailbox = 'Once/Refused';
-	const expected = Array.from({ length: 120 }, (_, i) => `r${i}`);
-	await server.seed(
-		'alice',
-		mailbox,
-		expected.map((subject) => message({ subject })),
-	);
-	harness = await startHarness(new EmailIntelImapTrigger(), {
-		parameters: { mailboxes: mailbox, options: { maxItemsPerExecution: 40 } },
-		credentials: credentials(),
-		typeVersion: 2,
-	});
-	await harness.poll();
+	const { trigger, expected } = await startBacklog('Once/Refused', 120, 'r');
+	await trigger.poll();
 	// The poll's second batch (r80-r119) gets no execution: n8n saved the static data, then refused.
-	await harness.poll('trigger', { refuseFrom: 1 });
-	expect(harness.executions.map((e) => e.items.length)).toEqual([40, 40]);
-	await harness.poll();
-	expect(subjectsOf(harness)).toEqual(expected);
-	expect(await harness.poll()).toBeNull();
+	await trigger.poll('trigger', { refuseFrom: 1 });
+	expect(trigger.executions.map((e) => e.items.length)).toEqual([40, 40]);
+	await trigger.poll();
+	expect(subjectsOf(trigger)).toEqual(expected);
+	expect(await trigger.poll()).toBeNull();
 });
 
 test('a 10 MB message whose download is cut mid-transfer: no broken item, it arrives whole next poll', async () => {
