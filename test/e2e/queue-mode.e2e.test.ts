@@ -9,10 +9,17 @@
 //   fake) validates and notifies the webhook processor's URL (the main serves no production
 //   webhooks), and every message of a burst comes out once;
 // - the OpenCTI node runs on the workers, reading the attachments the trigger stored on the main
-//   from n8n's binary data (database mode), one report per email by standard_id.
+//   from n8n's binary data (database mode), one report per email by standard_id;
+// - the scan and remediation nodes run on the workers too: IMAP trigger → ClamAV (a real clamd) →
+//   Mail Remediation rewrites the EICAR message in Dovecot once, a second remediation changes
+//   nothing, the clean message stays as it was.
 
+import { startClamd, type ClamdServer } from '../clamav/clamd';
+import { EICAR } from '../fixtures/eicar';
 import { startDovecot, type DovecotServer } from '../imap/dovecot';
 import { message } from '../lib/providers/imap/messages';
+import { settingsFor } from '../lib/providers/imap/poll-helper';
+import { invoiceMail, readFolder } from '../lib/providers/imap/remediation-helper';
 import { start as startOpenCti, type FakeOpenCti } from '../fakes/opencti';
 import { startFakeGraph, type FakeGraph } from '../fakes/graph';
 import { EMAILS } from '../fixtures/opencti/emails';
@@ -23,6 +30,9 @@ import {
 	imapCredential,
 	imapToOpenCtiExample,
 	imapTriggerNode,
+	iocReport,
+	remediationChain,
+	SCAN_OUTPUTS,
 	seedOpenCtiEmails,
 	subjectsOf,
 } from './seeds';
@@ -87,21 +97,35 @@ describe('the pack in n8n queue mode: PostgreSQL + Redis, main + 2 workers + 1 w
 	const imapWorkflow = newWorkflowId();
 	const graphWorkflow = newWorkflowId();
 	const openCtiWorkflow = newWorkflowId();
+	const remediationWorkflow = newWorkflowId();
+	const eicarMessageId = '<eicar-invoice.queue@evil.example>';
 	const webhookId = '0c9e2f6a-41d7-4b8e-9f3c-5a7d1e2b8c40';
 	const backlog = Array.from({ length: BACKLOG }, (_, i) => `queued ${i}`);
 	let dovecot: DovecotServer;
 	let graph: FakeGraph;
 	let opencti: FakeOpenCti;
+	let clamd: ClamdServer;
 	let queue: N8nQueue;
 
 	beforeAll(async () => {
-		dovecot = await startDovecot({ users: { alice: 'alicepass', bob: 'bobpass' } });
+		[dovecot, clamd] = await Promise.all([
+			startDovecot({ users: { alice: 'alicepass', bob: 'bobpass', carol: 'carolpass' } }),
+			startClamd(),
+		]);
 		await dovecot.seed(
 			'alice',
 			'INBOX',
 			backlog.map((subject) => message({ subject })),
 		);
 		await seedOpenCtiEmails(dovecot, 'bob');
+		await dovecot.seed('carol', 'INBOX', [
+			invoiceMail(
+				'EICAR invoice',
+				[{ filename: 'invoice.pdf', contentType: 'application/pdf', data: EICAR }],
+				eicarMessageId,
+			),
+			iocReport('Clean report'),
+		]);
 		graph = await startFakeGraph({ defaultPageSize: 10 });
 		opencti = await startOpenCti({ version: '6.9.7' });
 
@@ -114,6 +138,18 @@ describe('the pack in n8n queue mode: PostgreSQL + Redis, main + 2 workers + 1 w
 			});
 		const alice = imapQueueCredential('alice');
 		const bob = imapQueueCredential('bob');
+		const carol = imapQueueCredential('carol');
+		const clamAv = {
+			id: 'ClamdQueueCred01',
+			name: 'clamd',
+			type: 'clamAvApi',
+			data: { connection: 'tcp', host: clamd.host, port: clamd.port },
+		};
+		const chain = remediationChain({
+			scanNode: 'ClamAV',
+			policy: {},
+			credentials: { emailIntelImapApi: credentialRef(carol) },
+		});
 		queue = await startN8nQueue({
 			env: { NODE_EXTRA_CA_CERTS: graph.caPath },
 			workers: 2,
@@ -122,6 +158,8 @@ describe('the pack in n8n queue mode: PostgreSQL + Redis, main + 2 workers + 1 w
 			credentials: [
 				alice,
 				bob,
+				carol,
+				clamAv,
 				{
 					id: 'graphQueueCred01',
 					name: 'Graph fake',
@@ -181,8 +219,31 @@ describe('the pack in n8n queue mode: PostgreSQL + Redis, main + 2 workers + 1 w
 					],
 					connections: { ...example.connections, ...after('OpenCTI') },
 				},
+				{
+					id: remediationWorkflow,
+					name: 'queue: IMAP → ClamAV → Mail Remediation',
+					nodes: [
+						imapTriggerNode({ id: 'q4', credential: carol, typeVersion: 2 }),
+						{
+							id: 'q4-clamav',
+							name: 'ClamAV',
+							type: packNodeType('clamAv'),
+							typeVersion: 1,
+							position: [220, 0],
+							parameters: { operation: 'scanAttachments' },
+							credentials: { clamAvApi: credentialRef(clamAv) },
+						},
+						...chain.nodes,
+						whereNode([1100, -160]),
+					],
+					connections: {
+						'IMAP Trigger': { main: [[{ node: 'ClamAV', type: 'main', index: 0 }]] },
+						...chain.connections,
+						...after('Remediate Again'),
+					},
+				},
 			],
-			publish: [imapWorkflow, graphWorkflow, openCtiWorkflow],
+			publish: [imapWorkflow, graphWorkflow, openCtiWorkflow, remediationWorkflow],
 		});
 	}, 420_000);
 
@@ -191,6 +252,7 @@ describe('the pack in n8n queue mode: PostgreSQL + Redis, main + 2 workers + 1 w
 		await dovecot?.stop();
 		await graph?.close();
 		await opencti?.stop();
+		await clamd?.stop();
 	});
 
 	it(`the IMAP trigger polls on the main; both workers run the executions of a ${BACKLOG}-message backlog, every message in exactly one`, async () => {
@@ -290,5 +352,36 @@ describe('the pack in n8n queue mode: PostgreSQL + Redis, main + 2 workers + 1 w
 			['notes.txt', 'analyst notes'],
 		]);
 		expect(opencti.invalidRequests()).toEqual([]);
+	}, 240_000);
+	it('ClamAV and Mail Remediation run on the workers: the EICAR message rewritten in Dovecot once, the clean one untouched', async () => {
+		const [execution] = await queue.main.waitForExecutions(remediationWorkflow, 1, 180_000);
+		expect(execution.status).toBe('success');
+		expect(processesOf([execution])).toEqual([expect.stringMatching(/^worker-[12]$/)]);
+		expect(
+			Object.fromEntries(SCAN_OUTPUTS.map((name) => [name, subjectsOf([execution], name)])),
+		).toEqual({ Malicious: ['EICAR invoice'], Clean: ['Clean report'], 'Not Scanned': [] });
+		const [first] = nodeOutput(execution, 'Mail Remediation');
+		expect(first.json.remediation).toMatchObject({
+			provider: 'imap',
+			changed: true,
+			refused: [],
+			removedAttachments: [
+				{ filename: 'invoice.pdf', reason: 'malicious', threatType: clamd.eicarSignature },
+			],
+		});
+		const [again] = nodeOutput(execution, 'Remediate Again');
+		expect(again.json.remediation).toMatchObject({ changed: false, done: [], refused: [] });
+		// INBOX as a mail client sees it: one copy of the EICAR message, without the file.
+		const inbox = await readFolder(
+			settingsFor(dovecot, { user: 'carol', auth: { method: 'password', password: 'carolpass' } }),
+			'INBOX',
+		);
+		const copies = inbox.filter((stored) => stored.parsed.messageId === eicarMessageId);
+		expect(copies).toHaveLength(1);
+		expect(copies[0].parsed.attachments.map((part) => part.filename)).toEqual([]);
+		expect(copies[0].raw).not.toContain(EICAR.toString('base64').slice(0, 40));
+		expect(inbox.map((stored) => stored.parsed.subject).sort()).toEqual(
+			['Clean report', 'EICAR invoice'].sort(),
+		);
 	}, 240_000);
 });
