@@ -9,25 +9,18 @@ import { EICAR } from '../fixtures/eicar';
 import { startDovecot, type DovecotServer } from '../imap/dovecot';
 import { settingsFor } from '../lib/providers/imap/poll-helper';
 import { invoiceMail, readFolder } from '../lib/providers/imap/remediation-helper';
+import { newWorkflowId, nodeOutput, startN8n, type Json, type N8nInstance } from './harness';
 import {
-	newWorkflowId,
-	nodeOutput,
-	packNodeType,
-	startN8n,
-	type Json,
-	type N8nInstance,
-} from './harness';
-import {
+	clamAvNode,
 	credentialRef,
+	expectEicarRemediatedOnce,
 	imapCredential,
 	imapTriggerNode,
 	iocReport,
 	remediationChain,
-	SCAN_OUTPUTS,
 	subjectsOf,
 } from './seeds';
 
-const OUTPUTS = SCAN_OUTPUTS;
 const AUDIT_FOLDER = 'Email Intel Audit';
 const RECEIVED = new Date('2026-11-30T08:15:00Z');
 
@@ -88,15 +81,7 @@ describe('IMAP Trigger → ClamAV → Mail Remediation in a real n8n, against Do
 					name: 'e2e: IMAP → ClamAV → Mail Remediation',
 					nodes: [
 						imapTriggerNode({ credential: imap, typeVersion: 2 }),
-						{
-							id: 'c1',
-							name: 'ClamAV',
-							type: packNodeType('clamAv'),
-							typeVersion: 1,
-							position: [220, 0],
-							parameters: { operation: 'scanAttachments' },
-							credentials: { clamAvApi: credentialRef(clamAv) },
-						},
+						clamAvNode(credentialRef(clamAv), 'c1'),
 						...chain.nodes,
 					],
 					connections: {
@@ -116,25 +101,10 @@ describe('IMAP Trigger → ClamAV → Mail Remediation in a real n8n, against Do
 
 	it('rewrites the EICAR message in Dovecot once, audit copy kept, the clean message untouched', async () => {
 		const [execution] = await n8n.waitForExecutions(workflowId, 1, 180_000);
-		expect(execution.status).toBe('success');
-		expect(
-			Object.fromEntries(OUTPUTS.map((name) => [name, subjectsOf([execution], name)])),
-		).toEqual({ Malicious: ['EICAR invoice'], Clean: ['Clean report'], 'Not Scanned': [] });
-
-		const [first] = nodeOutput(execution, 'Mail Remediation');
-		expect(first.json.remediation).toMatchObject({
-			provider: 'imap',
-			changed: true,
-			refused: [],
-			removedAttachments: [
-				{ filename: 'invoice.pdf', reason: 'malicious', threatType: clamd.eicarSignature },
-			],
-		});
+		const { first, again } = expectEicarRemediatedOnce(execution, clamd.eicarSignature);
 		expect([...first.json.remediation.done].sort()).toEqual(
 			['auditCopy', 'banner', 'deleteAttachment', 'headers', 'textBanner'].sort(),
 		);
-		const [again] = nodeOutput(execution, 'Remediate Again');
-		expect(again.json.remediation).toMatchObject({ changed: false, done: [], refused: [] });
 		expect([...again.json.remediation.alreadyDone].sort()).toEqual(
 			['banner', 'deleteAttachment', 'headers'].sort(),
 		);

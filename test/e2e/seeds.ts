@@ -127,6 +127,41 @@ export function remediationChain(options: {
 	};
 }
 
+/** The ClamAV node scanning the attachments of the items it gets (outputs: SCAN_OUTPUTS). */
+export function clamAvNode(credential: { id: string; name: string }, id = 'clamav') {
+	return {
+		id,
+		name: 'ClamAV',
+		type: packNodeType('clamAv'),
+		typeVersion: 1,
+		position: [220, 0],
+		parameters: { operation: 'scanAttachments' },
+		credentials: { clamAvApi: credential },
+	};
+}
+
+/**
+ * The first execution of IMAP trigger → ClamAV → remediationChain over the "EICAR invoice"
+ * (invoice.pdf) and a clean report: each out of its output, the invoice remediated once, the
+ * second remediation finding nothing to do. Returns both remediation items.
+ */
+export function expectEicarRemediatedOnce(execution: Json, threatType: string) {
+	expect(execution.status).toBe('success');
+	expect(
+		Object.fromEntries(SCAN_OUTPUTS.map((name) => [name, subjectsOf([execution], name)])),
+	).toEqual({ Malicious: ['EICAR invoice'], Clean: ['Clean report'], 'Not Scanned': [] });
+	const [first] = nodeOutput(execution, 'Mail Remediation');
+	expect(first.json.remediation).toMatchObject({
+		provider: 'imap',
+		changed: true,
+		refused: [],
+		removedAttachments: [{ filename: 'invoice.pdf', reason: 'malicious', threatType }],
+	});
+	const [again] = nodeOutput(execution, 'Remediate Again');
+	expect(again.json.remediation).toMatchObject({ changed: false, done: [], refused: [] });
+	return { first, again };
+}
+
 /** examples/imap-to-opencti.json as a user imports it (IMAP Trigger → OpenCTI). */
 export function imapToOpenCtiExample(): Json {
 	return JSON.parse(
