@@ -209,8 +209,9 @@ function firstPollHere(owner: string): boolean {
  */
 function writeState<Cursor>(staticData: IDataObject, state: IngestState<Cursor>): string {
 	const json = JSON.stringify(state);
+	// Static data now holds exactly the parse of `json` (its change flag is not enumerable).
 	replaceContents(staticData, JSON.parse(json) as IDataObject);
-	return JSON.stringify(staticData);
+	return json;
 }
 
 /** In place: n8n keeps (and observes) the static data object itself. */
