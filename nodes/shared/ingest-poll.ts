@@ -12,6 +12,7 @@ import { processStopping, watchProcessStop } from '../../lib/ingest/process-stop
 import type { IngestSource } from '../../lib/ingest/source';
 import { currentState, type IngestState } from '../../lib/ingest/state';
 import { ownerKey, region } from '../../lib/state/registry';
+import { sleep } from '../../lib/util/sleep';
 import { failureToReport } from './trigger-errors';
 
 /** What one poll of a trigger node gives the shared runner. */
@@ -49,7 +50,8 @@ export function pollOwner(context: IPollFunctions): string {
  * - n8n saves the cursor before it creates the execution and creates none once it is stopping,
  *   so nothing is handed on after SIGTERM/SIGINT (lib/ingest/process-stop.ts), and a batch n8n
  *   did not run (its done promise rejected) ends the poll with the cursor put back in memory to
- *   before that batch: the next poll reads it again (README "Exactly once");
+ *   before that batch: the next poll waits for n8n's answer on the previous poll's last batch,
+ *   then reads the cursor, so it reads that batch again (README "Exactly once");
  * - failures: see failureToReport (thrown after the batches that did get built went out).
  * Without batches (node version 1) everything of the poll is returned as one execution.
  */
@@ -64,6 +66,9 @@ export async function runIngestPoll<Cursor, Item>(
 		return null;
 	}
 	try {
+		const started = Date.now();
+		const budget = pollBudgetMs(context);
+		await lastBatchSettled(owner, Math.min(LAST_BATCH_WAIT_MS, budget / 4));
 		const staticData = context.getWorkflowStaticData('node');
 		const stored = poll.readState(staticData);
 		const state = currentState(stored, poll.identity, poll.scopes);
@@ -71,7 +76,7 @@ export async function runIngestPoll<Cursor, Item>(
 		// n8n awaits the first poll of an activation (and of every start) before the workflow counts
 		// as active: that one hands on a single batch, the next poll drains the rest.
 		const first = batched && firstPollHere(owner);
-		const deadline = Date.now() + pollBudgetMs(context);
+		const deadline = started + budget;
 		const run = ingest(state, poll.sources(state), {
 			memoryKey: `${owner}:${state.epoch}`,
 			limit: first ? (poll.batchSize as number) : poll.limit,
@@ -89,6 +94,7 @@ export async function runIngestPoll<Cursor, Item>(
 			// a fetch it was suspended in. A lock left held would stall the pooled connection's
 			// next poll for good.
 			await run.return({ failures: [], more: true }).catch(() => undefined);
+			if (inFlight) lastBatch.set(owner, inFlight.ran);
 		}
 		async function handOn(): Promise<IngestResult> {
 			for (;;) {
@@ -131,6 +137,34 @@ export async function runIngestPoll<Cursor, Item>(
 }
 
 const POLL_BUDGET_MS = 5 * 60_000;
+
+/**
+ * How long a poll waits for n8n's answer on the previous poll's last batch. n8n refuses a batch
+ * (its done promise rejects) while creating the execution, a few database round trips after
+ * `__emit`; an execution still unsettled after this is running, and a running one is no longer
+ * refused. Waiting for the answer is what makes a refusal put the batch back before the next
+ * poll reads the cursor (handOnBatch).
+ */
+const LAST_BATCH_WAIT_MS = 30_000;
+
+const lastBatch = region<Promise<boolean>>({
+	name: 'ingest.lastBatch',
+	holds: "n8n's answer on the last batch a poll of this node handed on (true: run, false: refused)",
+	key: 'owner',
+	maxEntries: 10_000,
+	ttlMs: 3600_000,
+	clearedWhen: 'the next poll has waited for it; the workflow is deactivated; after an hour',
+});
+
+/** Waits (at most `maxMs`) until n8n has answered on the previous poll's last batch. */
+async function lastBatchSettled(owner: string, maxMs: number): Promise<void> {
+	const previous = lastBatch.get(owner);
+	if (!previous) return;
+	const waited = new AbortController();
+	await Promise.race([previous, sleep(maxMs, waited.signal).catch(() => undefined)]);
+	waited.abort();
+	lastBatch.delete(owner);
+}
 
 /** One batch handed to n8n; `ran` settles when n8n has run it (true) or refused to (false). */
 interface HandedOn {

@@ -77,6 +77,12 @@ export interface PollOptions {
 	 * stopping: static data is saved first (as n8n's emit does), then the done promise rejects.
 	 */
 	refuseFrom?: number;
+	/**
+	 * The refusal reaches the trigger when this promise resolves (default: on the next turn). n8n
+	 * refuses while creating the execution, a few database round trips after `__emit`: a poll
+	 * that ends first hears of it later.
+	 */
+	refusalArrives?: Promise<void>;
 	/** Called at the end of each `__emit` of the poll, with its index (e.g. to send a signal). */
 	afterEmit?: (index: number) => void;
 }
@@ -230,7 +236,9 @@ export async function startHarness(nodeType: INodeType, options: HarnessOptions)
 				if (!manual) saveStaticData(workflow);
 				const index = emits++;
 				if (pollOptions.refuseFrom !== undefined && index >= pollOptions.refuseFrom) {
-					if (done) setImmediate(() => done.reject(new Error('n8n is shutting down')));
+					const arrives =
+						pollOptions.refusalArrives ?? new Promise<void>((resolve) => setImmediate(resolve));
+					if (done) void arrives.then(() => done.reject(new Error('n8n is shutting down')));
 					pollOptions.afterEmit?.(index);
 					return;
 				}

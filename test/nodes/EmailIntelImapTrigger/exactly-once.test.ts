@@ -90,13 +90,16 @@ test('version 2: a backlog drains in executions of Max Items per Execution, acro
 test('version 2: a batch n8n does not run (its done promise rejects) ends the poll, and the next poll hands it on again', async () => {
 	const { trigger, expected } = await startBacklog('Once/Refused', 120, 'r');
 	await trigger.poll();
-	// The poll's second batch (r80-r119) gets no execution: n8n saved the static data, then refused.
-	await trigger.poll('trigger', { refuseFrom: 1 });
+	// The poll's second batch (r80-r119) gets no execution: n8n saved the static data, then
+	// refused, and the refusal reaches the trigger only after the poll ended and the next poll
+	// has started (a manual "Fetch Test Event" or a short schedule can follow right away).
+	let deliverRefusal!: () => void;
+	const refusalArrives = new Promise<void>((resolve) => (deliverRefusal = resolve));
+	await trigger.poll('trigger', { refuseFrom: 1, refusalArrives });
 	expect(trigger.executions.map((e) => e.items.length)).toEqual([40, 40]);
-	// The refusal reaches the trigger a turn after the poll ended (the harness rejects on a later
-	// turn, as n8n does); n8n's next poll comes a schedule interval later, never in between.
-	await new Promise((resolve) => setImmediate(resolve));
-	await trigger.poll();
+	const next = trigger.poll();
+	setTimeout(deliverRefusal, 200);
+	await next;
 	expect(subjectsOf(trigger)).toEqual(expected);
 	expect(await trigger.poll()).toBeNull();
 });
