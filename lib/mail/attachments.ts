@@ -186,41 +186,33 @@ export class AttachmentPipeline<T> {
 		info: AttachmentInfo,
 		{ data, checksum }: { data: Buffer; checksum: string },
 	): Promise<void> {
+		info.size = data.length;
+		info.sha256 = checksum;
 		if (data.length > this.options.policy.maxAttachmentBytes) {
 			info.skipped = 'size';
-			info.size = data.length;
-			info.sha256 = checksum;
 			return;
 		}
 		const binaryProperty = `attachment_${this.numbered++}`;
 		info.binaryProperty = binaryProperty;
-		let stored: T;
-		try {
-			stored = await storeBuffer(this.sink, info, data);
-		} catch (error) {
-			delete info.binaryProperty;
-			this.numbered--;
-			info.size = data.length;
-			this.fail(info, sinkFailure(info, error));
-			return;
-		}
-		info.size = data.length;
-		info.sha256 = checksum;
-		this.kept.push({ binaryProperty, info, stored });
+		// Kept parts are numbered without gaps (see read()).
+		if (!(await this.storeDecoded(binaryProperty, info, data))) this.numbered--;
 	}
 
 	/**
-	 * Stores bytes a parse thread already decoded and hashed (its `info` is already listed in
-	 * the thread's item) through the sink, with the same failure classes.
+	 * Stores decoded bytes (hashed, `info` complete) through the sink under `binaryProperty`:
+	 * a part decoded here or by a parse thread (whose item already lists `info`). A sink failure
+	 * is recorded on `info` like read()'s; returns whether the bytes were stored.
 	 */
-	async storeDecoded(binaryProperty: string, info: AttachmentInfo, data: Buffer): Promise<void> {
+	async storeDecoded(binaryProperty: string, info: AttachmentInfo, data: Buffer): Promise<boolean> {
 		try {
 			const stored = await storeBuffer(this.sink, info, data);
 			this.kept.push({ binaryProperty, info, stored });
+			return true;
 		} catch (error) {
 			delete info.binaryProperty;
 			delete info.sha256;
 			this.fail(info, sinkFailure(info, error));
+			return false;
 		}
 	}
 

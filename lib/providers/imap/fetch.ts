@@ -12,6 +12,7 @@ import {
 	type BufferedAttachment,
 	type ParsedEmail,
 } from '../../mail/parse';
+import { WALK_MAX_BYTES } from '../../mail/parse';
 import type { AttachmentPolicy } from '../../mail/policy';
 import type { AttachmentInfo } from '../../mail/types';
 import { createLimiter } from '../../util/limit';
@@ -21,8 +22,11 @@ import type { ImapSession } from './session';
 import { emailIdentity } from './summary';
 import { uidSet } from './uid-set';
 
-/** Messages up to this size come in one bulk UID FETCH; larger ones are streamed (imapflow `download()`). */
-export const STREAM_THRESHOLD_BYTES = 4 * 1024 * 1024;
+/**
+ * Messages up to this size come in one bulk UID FETCH; larger ones are streamed (imapflow
+ * `download()`). The parser's own line between walking a source in memory and streaming it.
+ */
+export const STREAM_THRESHOLD_BYTES = WALK_MAX_BYTES;
 /** Cap on the source bytes of one bulk FETCH group held in memory at once. */
 export const FETCH_GROUP_BYTES = 32 * 1024 * 1024;
 /**
