@@ -205,8 +205,7 @@ export async function followBacklog(
 			seen.add(listed.id);
 			lastFinished = Date.now();
 			const full = (await n8n.api('GET', `/executions/${listed.id}?includeData=true`)) as Json;
-			const runs = full?.data?.resultData?.runData?.[triggerNode] ?? [];
-			const items: Json[] = runs[runs.length - 1]?.data?.main?.[0] ?? [];
+			const items = triggerItems(full?.data, triggerNode);
 			const names = items.map((item) => String(item.json?.subject ?? ''));
 			run.executions.push({
 				id: String(listed.id),
@@ -250,6 +249,20 @@ export async function followBacklog(
 	}
 	run.executions.sort((a, b) => Number(a.id) - Number(b.id));
 	return run;
+}
+
+/**
+ * The trigger's items in an execution: from the trigger's run, or, for an execution n8n was
+ * killed in (marked crashed on the next start), from the input n8n stored with the execution
+ * when it created it. n8n's crash recovery writes a placeholder item
+ * (`isArtificialRecoveredEventItem`) as the run of a node its event log saw finish.
+ */
+function triggerItems(data: Json, triggerNode: string): Json[] {
+	const runs = data?.resultData?.runData?.[triggerNode] ?? [];
+	const ran: Json[] | undefined = runs[runs.length - 1]?.data?.main?.[0];
+	if (ran && !ran.some((item) => item?.json?.isArtificialRecoveredEventItem)) return ran;
+	const stack: Json[] = data?.executionData?.nodeExecutionStack ?? [];
+	return stack.find((entry) => entry?.node?.name === triggerNode)?.data?.main?.[0] ?? [];
 }
 
 /** Messages per second in finished executions, from `since` to the last one's stop. */
