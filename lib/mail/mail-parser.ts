@@ -3,10 +3,12 @@ import { MailParser, type HeaderLines } from 'mailparser';
 type HeaderLine = HeaderLines[number];
 
 import { parseAddressList, type ParsedAddressEntry } from './address-list';
+import { limitNesting, MAX_MIME_DEPTH, type NestingLimit } from './mime-depth';
 
 /**
  * mailparser's MailParser with two costs taken out that hostile mail multiplies (measured with
- * `node --cpu-prof` on the `pathological` benchmark's inputs; everything else is mailparser's):
+ * `node --cpu-prof` on the `pathological` benchmark's inputs; everything else is mailparser's),
+ * and one bound added:
  *
  * - Address headers: mailparser renders every address list as HTML (`he`-escaped) and as text
  *   the moment it reads the header, for the one case that uses them (the From/To/... lines it
@@ -16,6 +18,9 @@ import { parseAddressList, type ParsedAddressEntry } from './address-list';
  * - One event-loop turn per MIME chunk instead of two: mailparser's processChunk already
  *   defers its callback with setImmediate, and readData deferred again. With 10,000 parts that
  *   is 30,000 extra turns.
+ * - A nesting-depth limit (mime-depth.ts, the same one the walker applies): parts nested deeper
+ *   than MAX_MIME_DEPTH are not read, where mailparser's cost grows with the square of the depth
+ *   and its recursive text assembly overflows the stack from ~3,500 levels.
  *
  * Everything the overrides touch is mailparser 3.9's own (pinned in package.json); the
  * pathological and parse tests exercise each path.
@@ -71,9 +76,14 @@ interface AddressHeader {
 const NOT_KEPT = { push: () => 0, length: 0 };
 
 export class LeanMailParser extends MailParser {
-	constructor(options: ConstructorParameters<typeof MailParser>[0]) {
+	/** Whether parts nested deeper than `maxMimeDepth` were left unread (mime-depth.ts). */
+	readonly nesting: NestingLimit;
+
+	constructor(options: ConstructorParameters<typeof MailParser>[0] & { maxMimeDepth?: number }) {
 		super(options);
 		(this as unknown as { attachmentList: unknown }).attachmentList = NOT_KEPT;
+		const { splitter } = this as unknown as MailParserInternals;
+		this.nesting = limitNesting(splitter, options.maxMimeDepth ?? MAX_MIME_DEPTH);
 	}
 
 	/**
