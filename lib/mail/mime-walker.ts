@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 import { Splitter, type MimeNode, type SplitterChunk } from '@zone-eu/mailsplit';
 import type { HeaderLines, MailParser } from 'mailparser';
@@ -349,7 +349,7 @@ function attachmentOf(
 		partId,
 		headers,
 		data,
-		checksum: createHash(algorithm).update(data).digest('hex'),
+		checksum: digestHex(algorithm, data),
 	};
 	if (node.disposition) part.contentDisposition = node.disposition;
 	if (node.filename) part.filename = node.filename;
@@ -358,4 +358,13 @@ function attachmentOf(
 		if (tnode.inRelated) part.related = true;
 	}
 	return part;
+}
+
+/** Node's one-shot `crypto.hash` (Node 20.12+; no Hash object per part), else createHash. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: Buffer, encoding: 'hex') => string })
+	.hash;
+function digestHex(algorithm: string, data: Buffer): string {
+	return oneShot
+		? oneShot(algorithm, data, 'hex')
+		: crypto.createHash(algorithm).update(data).digest('hex');
 }
