@@ -3,9 +3,11 @@ import type { MimeNode } from '@zone-eu/mailsplit';
 /**
  * How deep MIME may nest before the parser stops opening parts: a part more than this many
  * levels below the message (each multipart and each inline embedded message is a level) is not
- * read. Mail software bounds it the same way: Postfix's `mime_nesting_limit` defaults to 100 and
- * Postfix refuses mail nested deeper; GMime reports deeper nesting as "very likely an attempt to
- * exploit the MIME parser". Legitimate mail, forwards of forwards included, stays far below it.
+ * read. Mail software bounds it the same way: Postfix's `mime_nesting_limit` defaults to 100
+ * (its sample configuration: mail nested deeper is refused); MimeKit's `MaxMimeDepth` reads the
+ * part at its limit as a leaf, as done here; GMime reports deeper nesting as "very likely an
+ * attempt to exploit the MIME parser". Legitimate mail, forwards of forwards included, stays far
+ * below it.
  *
  * Why a limit at all: mailsplit gives every part its full path number (1.1.1.…), so the parse
  * costs the square of the depth, and mailparser assembles text and HTML recursively, which
@@ -18,7 +20,7 @@ export function nestingLimitMessage(maxDepth: number): string {
 	return (
 		`MIME nesting deeper than ${maxDepth} levels: the parts below level ${maxDepth} were not read ` +
 		'(the headers and the parts above it were). Legitimate mail does not nest this deep ' +
-		`(Postfix refuses it by default, mime_nesting_limit = ${maxDepth}): treat the message as ` +
+		`(Postfix's mime_nesting_limit is ${MAX_MIME_DEPTH} by default): treat the message as ` +
 		'hostile and inspect its raw source (binary "raw") offline rather than in a mail client.'
 	);
 }
