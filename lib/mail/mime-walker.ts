@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 import { Splitter, type MimeNode, type SplitterChunk } from '@zone-eu/mailsplit';
 import type { HeaderLines, MailParser } from 'mailparser';
 
 import { LeanMailParser } from './mail-parser';
+import { limitNesting, MAX_MIME_DEPTH } from './mime-depth';
 import { decodeText, decodeTransfer } from './part-body';
 
 /**
@@ -60,12 +61,16 @@ export interface WalkedMessage {
 	/** mailparser's `text` and `html` (absent when the message has none). */
 	text?: string;
 	html?: string;
+	/** Parts nested deeper than `maxMimeDepth` were not read (mime-depth.ts). */
+	tooDeep: boolean;
 }
 
 type ParserOptions = ConstructorParameters<typeof MailParser>[0] & {
 	checksumAlgo: string;
 	maxHeadSize?: number;
 	maxChildNodes?: number;
+	/** See mime-depth.ts; MAX_MIME_DEPTH when unset. */
+	maxMimeDepth?: number;
 };
 
 /** The types mailparser reads as text when inline (its `textTypes`, keepDeliveryStatus unset). */
@@ -134,7 +139,7 @@ export async function walkMime(
 	let helperError: Error | undefined;
 	helper.on('error', (error) => (helperError ??= error));
 
-	const message: WalkedMessage = { headerLines: [], fields: {} };
+	const message: WalkedMessage = { headerLines: [], fields: {}, tooDeep: false };
 	let tree: TreeNode | undefined;
 	let current: TreeNode | undefined;
 	/** Attachment leaves, decoded: at most about the source's size (parse.ts walks ≤ 4 MB). */
@@ -219,6 +224,7 @@ export async function walkMime(
 	};
 
 	const splitter = new Splitter(options) as unknown as NodeJS.ReadWriteStream;
+	const nesting = limitNesting(splitter, options.maxMimeDepth ?? MAX_MIME_DEPTH);
 	const onChunk = (chunk: SplitterChunk) => {
 		if (chunk.type === 'node') return onNode(chunk);
 		const leaf = current?.leaf;
@@ -257,6 +263,7 @@ export async function walkMime(
 		await onPart(part);
 	}
 
+	message.tooDeep = nesting.exceeded;
 	helper.tree = tree ?? false;
 	const content = helper.getTextContent();
 	if (helperError) throw helperError;
@@ -342,7 +349,7 @@ function attachmentOf(
 		partId,
 		headers,
 		data,
-		checksum: createHash(algorithm).update(data).digest('hex'),
+		checksum: digestHex(algorithm, data),
 	};
 	if (node.disposition) part.contentDisposition = node.disposition;
 	if (node.filename) part.filename = node.filename;
@@ -351,4 +358,13 @@ function attachmentOf(
 		if (tnode.inRelated) part.related = true;
 	}
 	return part;
+}
+
+/** Node's one-shot `crypto.hash` (Node 20.12+; no Hash object per part), else createHash. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: Buffer, encoding: 'hex') => string })
+	.hash;
+function digestHex(algorithm: string, data: Buffer): string {
+	return oneShot
+		? oneShot(algorithm, data, 'hex')
+		: crypto.createHash(algorithm).update(data).digest('hex');
 }

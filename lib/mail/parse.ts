@@ -17,6 +17,7 @@ import {
 import { normalizeAddress, normalizeAddressList } from './addresses';
 import { parseHeaderDate, toUtcIso } from './dates';
 import { LeanMailParser } from './mail-parser';
+import { MAX_MIME_DEPTH, nestingLimitMessage } from './mime-depth';
 import { walkMime, type RootFields } from './mime-walker';
 import type { AttachmentPolicy } from './policy';
 import type { NormalizedEmail } from './types';
@@ -51,7 +52,8 @@ const PARSER_OPTIONS = {
 	skipTextLinks: true,
 	maxHeadSize: MAX_HEADER_BYTES,
 	maxChildNodes: MAX_PARTS,
-} as ConstructorParameters<typeof MailParser>[0] & { checksumAlgo: string };
+	maxMimeDepth: MAX_MIME_DEPTH,
+} as ConstructorParameters<typeof MailParser>[0] & { checksumAlgo: string; maxMimeDepth: number };
 
 /**
  * Sources in memory up to this size are parsed by the walker (mime-walker.ts), which gathers
@@ -174,7 +176,11 @@ export async function parseEmail<T = BufferedAttachment>(
 	email.text = read.text ?? '';
 	email.html = read.html ?? '';
 	capText(email, options.policy.maxTextChars);
-	return { email, attachments: attachments.kept, raw: options.keepRaw ? raw : undefined };
+	// Nested past the limit: an item with what was read above it, flagged like a message that
+	// could not be parsed, with its raw source (the part that was not read is only there).
+	if (read.tooDeep) email.parseError = nestingLimitMessage(PARSER_OPTIONS.maxMimeDepth);
+	const keepRaw = options.keepRaw || read.tooDeep;
+	return { email, attachments: attachments.kept, raw: keepRaw ? raw : undefined };
 
 	function failed(reason: string): ParsedEmail<T> {
 		email.parseError = reason;
@@ -189,7 +195,14 @@ type AddPart = (part: PartDescription, bytes: PartBytes) => Promise<void>;
 
 /** What a MIME reader found: the root's headers and the bodies, or why the source is not MIME. */
 type MimeRead =
-	| { headerLines: HeaderLines; fields: RootFields; text?: string; html?: string }
+	| {
+			headerLines: HeaderLines;
+			fields: RootFields;
+			text?: string;
+			html?: string;
+			/** Parts nested deeper than MAX_MIME_DEPTH were not read. */
+			tooDeep: boolean;
+	  }
 	/** `interrupted`: the source stream failed (transient), rethrown once every part settled. */
 	| { failure: unknown; interrupted?: MailIntelError };
 
@@ -268,7 +281,13 @@ async function readStreamed<T>(
 		for (const part of open) part.destroy(interrupted ?? undecodable('?', error));
 		return { failure: error, interrupted };
 	}
-	return { headerLines, fields: parser as unknown as RootFields, text, html };
+	return {
+		headerLines,
+		fields: parser as unknown as RootFields,
+		text,
+		html,
+		tooDeep: parser.nesting.exceeded,
+	};
 }
 
 /**

@@ -101,7 +101,10 @@ export interface NormalizedEmail {
 	/** Lower-case header name -> every value, in order. */
 	headers: Record<string, string[]>;
 	attachments: AttachmentInfo[];
-	/** Set when the source could not be parsed as MIME; the raw source is kept as binary. */
+	/**
+	 * Set when the source could not be parsed as MIME, or was nested deeper than MAX_MIME_DEPTH
+	 * (then the item has what was read above the limit); the raw source is kept as binary.
+	 */
 	parseError?: string;
 	/**
 	 * Set when the message could not be fetched at all: a permanent failure (the provider cannot

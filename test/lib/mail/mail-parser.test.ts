@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { LeanMailParser } from '../../../lib/mail/mail-parser';
 import { FIXTURES } from '../../fixtures/generate';
 import { EDGE_SHAPES, INLINE_FORWARD, MANY_ADDRESS_SHAPES } from '../../fixtures/mime-shapes';
-import { deepNesting, manyAddresses, manyParts } from '../../fixtures/pathological';
+import { deepNesting, lessThanHtml, manyAddresses, manyParts } from '../../fixtures/pathological';
 
 // LeanMailParser only takes costs out of mailparser (address renderings built on first read,
 // one event-loop turn per chunk, finished parts' streams let go): whatever it emits must be what
@@ -124,5 +124,6 @@ describe('LeanMailParser emits what mailparser emits', () => {
 		await expectSameOutput(manyParts(300));
 		await expectSameOutput(manyAddresses(3_000));
 		await expectSameOutput(deepNesting(60));
+		await expectSameOutput(lessThanHtml(20_000));
 	});
 });

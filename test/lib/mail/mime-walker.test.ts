@@ -7,8 +7,11 @@ import { decodeTransfer } from '../../../lib/mail/part-body';
 import { DEFAULT_POLICY, type AttachmentPolicy } from '../../../lib/mail/policy';
 import { FIXTURES } from '../../fixtures/generate';
 import { EDGE_SHAPES, INLINE_FORWARD, MANY_ADDRESS_SHAPES } from '../../fixtures/mime-shapes';
+import { MAX_MIME_DEPTH } from '../../../lib/mail/mime-depth';
 import {
 	deepNesting,
+	deepNestingBetweenParts,
+	embeddedMessageChain,
 	lessThanHtml,
 	manyAddresses,
 	manyParts,
@@ -80,6 +83,30 @@ describe('the walker gives the items LeanMailParser gives', () => {
 		await expectSameItems(deepNesting(80));
 		await expectSameItems(parenDateHeader(20_000));
 		await expectSameItems(lessThanHtml(20_000));
+	});
+
+	it('at and past the nesting limit both read the same parts and flag the same items', async () => {
+		// Below, at and above MAX_MIME_DEPTH (100) for each way of nesting: multiparts, inline
+		// embedded messages, and an over-deep subtree between ordinary parts.
+		const sources = [
+			deepNesting(MAX_MIME_DEPTH),
+			deepNesting(MAX_MIME_DEPTH + 1),
+			deepNesting(1_000),
+			embeddedMessageChain(MAX_MIME_DEPTH),
+			embeddedMessageChain(MAX_MIME_DEPTH + 1),
+			embeddedMessageChain(300),
+			deepNestingBetweenParts(MAX_MIME_DEPTH - 1),
+			deepNestingBetweenParts(MAX_MIME_DEPTH),
+			deepNestingBetweenParts(1_000),
+		];
+		for (const source of sources) await expectSameItems(source);
+		// The comparison did compare limited items (and unlimited ones).
+		const flagged = [];
+		for (const source of sources) {
+			const { walked } = await bothWays(source, { policy: DEFAULT_POLICY });
+			flagged.push(walked.email.parseError !== undefined);
+		}
+		expect(flagged).toEqual([false, true, true, false, true, true, false, true, true]);
 	});
 
 	it('a failing sink: the same retryable error, or with the retries spent the same recorded failures', async () => {

@@ -1,9 +1,12 @@
 import { Readable } from 'node:stream';
 
+import { MAX_MIME_DEPTH } from '../../../lib/mail/mime-depth';
 import { parseEmail, type EmailIdentity } from '../../../lib/mail/parse';
 import { DEFAULT_POLICY } from '../../../lib/mail/policy';
 import {
 	deepNesting,
+	deepNestingBetweenParts,
+	embeddedMessageChain,
 	lessThanHtml,
 	manyAddresses,
 	manyParts,
@@ -82,13 +85,89 @@ describe('pathological mail yields a correct item', () => {
 		expect(new Set(email.to.map((a) => a.address)).size).toBe(100_000);
 	});
 
-	it('1,000-deep multipart nesting: the innermost text is found (from a stream too)', async () => {
+	it('1,000-deep multipart nesting: an item with the headers, flagged as nested past the limit (from a stream too)', async () => {
 		const source = deepNesting();
 		for (const from of [source, Readable.from([source])]) {
 			const { email } = await parseEmail(from, identity, { policy: DEFAULT_POLICY });
-			expect(email.parseError).toBeUndefined();
-			expect(email.text).toBe('the innermost part');
+			expectNestingFlag(email.parseError);
+			expect(email.subject).toBe('pathological');
 			expect(email.date).toBe('2024-03-05T08:15:00Z');
+			expect(email.dateFromReceived).toBeUndefined();
+			// The one text part is below the limit: not read.
+			expect(email.text).toBe('');
 		}
+	});
+});
+
+/** The parseError of a message nested past the limit: names the limit and what to do. */
+function expectNestingFlag(parseError: string | undefined): void {
+	expect(parseError).toMatch(/^MIME nesting deeper than 100 levels: the parts below level 100/);
+	expect(parseError).toContain('mime_nesting_limit');
+	expect(parseError).toContain('inspect its raw source (binary "raw")');
+}
+
+describe('the MIME nesting limit (MAX_MIME_DEPTH)', () => {
+	it("is 100, as Postfix's mime_nesting_limit", () => {
+		expect(MAX_MIME_DEPTH).toBe(100);
+	});
+
+	it('100 levels are read whole: the innermost text is found, nothing is flagged', async () => {
+		for (const source of [deepNesting(100), embeddedMessageChain(100)]) {
+			const { email, raw } = await parse(source);
+			expect(email.parseError).toBeUndefined();
+			expect(email.text).toContain('the innermost part');
+			expect(raw).toBeUndefined();
+		}
+	});
+
+	it('5,000 nested multiparts: an item with the headers and the flag, not a stack overflow; the raw source is kept', async () => {
+		// Before the limit mailparser's recursive text assembly overflowed the stack from ~3,500
+		// levels and the item's parseError was "Maximum call stack size exceeded".
+		const source = deepNesting(5_000);
+		for (const from of [source, Readable.from([source])]) {
+			const { email, raw } = await parseEmail(from, identity, { policy: DEFAULT_POLICY });
+			expectNestingFlag(email.parseError);
+			expect(email.subject).toBe('pathological');
+			expect(email.from).toEqual({ name: 'Mallory', address: 'mallory@example.net' });
+			expect(email.messageId).toBe('<pathological@example.net>');
+			expect(raw).toBe(from === source ? source : undefined);
+		}
+	});
+
+	it('5,000 embedded messages: the one at the limit is one unopened message/rfc822 part', async () => {
+		const source = embeddedMessageChain(5_000);
+		const listed = await parse(source);
+		expectNestingFlag(listed.email.parseError);
+		expect(listed.email.subject).toBe('layer 1');
+		expect(listed.email.text).toBe('');
+		expect(listed.email.attachments).toHaveLength(1);
+		expect(listed.email.attachments[0]).toMatchObject({
+			contentType: 'message/rfc822',
+			inline: true,
+			skipped: 'inline',
+		});
+		// Kept when the policy asks for it: what layer 101 (at depth 100) embeds, as sent, with
+		// everything below it.
+		const kept = await parseEmail(source, identity, {
+			policy: { ...DEFAULT_POLICY, mimeTypes: ['message/rfc822'], includeInline: true },
+		});
+		const inner = kept.attachments[0].stored.data.toString('latin1');
+		expect(inner).toMatch(/^From: Mallory <mallory@example.net>\r\nSubject: layer 102\r\n/);
+		expect(inner).toContain('the innermost part');
+	});
+
+	it('the parts above and after an over-deep subtree are read; the ones inside it are not', async () => {
+		const keepPdf = { ...DEFAULT_POLICY, mimeTypes: ['application/pdf'] };
+		const below = await parseEmail(deepNestingBetweenParts(99), identity, { policy: keepPdf });
+		expect(below.email.parseError).toBeUndefined();
+		expect(below.email.attachments.map((a) => a.filename)).toEqual(['deep.pdf', 'after.pdf']);
+
+		const over = await parseEmail(deepNestingBetweenParts(3_000), identity, { policy: keepPdf });
+		expectNestingFlag(over.email.parseError);
+		expect(over.email.text).toBe('cover note');
+		expect(over.email.attachments.map((a) => a.filename)).toEqual(['after.pdf']);
+		expect(over.attachments.map((a) => a.stored.data.toString('latin1'))).toEqual([
+			expect.stringContaining('after'),
+		]);
 	});
 });
