@@ -251,6 +251,37 @@ export async function followBacklog(
 	return run;
 }
 
+/** Something done to n8n once in the middle of a backlog (a restart, a kill). */
+export interface Interruption {
+	/** Distinct messages in finished executions before it may happen. */
+	after: number;
+	/** Checked on each progress step from then on; it happens on the first that says yes. */
+	when?: () => Promise<boolean>;
+	/** Does it, with the number of distinct messages done so far. */
+	run: (distinct: number) => Promise<void>;
+}
+
+/** followBacklog with one interruption; `interruptedAt`: when it began (ms since the epoch). */
+export async function followInterrupted(
+	n8n: N8nInstance,
+	workflowId: string,
+	triggerNode: string,
+	options: Omit<FollowOptions, 'onProgress'>,
+	interruption: Interruption,
+): Promise<{ run: BacklogRun; interruptedAt?: number }> {
+	let interruptedAt: number | undefined;
+	const run = await followBacklog(n8n, workflowId, triggerNode, {
+		...options,
+		async onProgress(progress) {
+			if (interruptedAt !== undefined || progress.distinct < interruption.after) return;
+			if (interruption.when && !(await interruption.when())) return;
+			interruptedAt = Date.now();
+			await interruption.run(progress.distinct);
+		},
+	});
+	return { run, interruptedAt };
+}
+
 /**
  * The trigger's items in an execution: from the trigger's run, or, for an execution n8n was
  * killed in (marked crashed on the next start), from the input n8n stored with the execution

@@ -10,7 +10,7 @@ import { startDovecot, type DovecotServer } from '../imap/dovecot';
 import {
 	backlogSubjects,
 	DEFAULT_BATCH,
-	followBacklog,
+	followInterrupted,
 	listExecutions,
 	OUR_TRIGGER,
 	ourCredential,
@@ -103,34 +103,37 @@ describe("Email Intel IMAP Trigger v2 under n8n's durable poll cursors", () => {
 				publish: [workflowId],
 			});
 			const instance = n8n;
-			let killedAt: number | undefined;
-			const run = await followBacklog(instance, workflowId, OUR_TRIGGER, {
-				total: BACKLOG,
-				timeoutMs: RUN_TIMEOUT_MS,
-				idleMs: IDLE_MS,
-				async onProgress(progress) {
-					if (killedAt !== undefined || progress.distinct < 3 * DEFAULT_BATCH) return;
-					// Kill while an execution is in flight (created or running), the moment a cursor
-					// saved apart from its execution would lose a batch.
-					const listed = await listExecutions(instance, workflowId);
-					if (!['new', 'running'].includes(listed.at(-1)?.status)) return;
-					const pid = instance.pid() as number;
-					killedAt = Date.now();
-					log(`SIGKILL to n8n at ${progress.distinct} of ${BACKLOG} messages`);
-					process.kill(-pid, 'SIGKILL');
-					await instance.exited();
-					await startAgain(instance);
-					log(`started again in ${((Date.now() - killedAt) / 1000).toFixed(1)} s`);
+			// Killed while an execution is in flight (created or running): the moment a cursor saved
+			// apart from its execution would lose a batch.
+			const { run, interruptedAt: killedAt } = await followInterrupted(
+				instance,
+				workflowId,
+				OUR_TRIGGER,
+				{ total: BACKLOG, timeoutMs: RUN_TIMEOUT_MS, idleMs: IDLE_MS },
+				{
+					after: 3 * DEFAULT_BATCH,
+					when: async () =>
+						['new', 'running'].includes(
+							(await listExecutions(instance, workflowId)).at(-1)?.status,
+						),
+					async run(distinct) {
+						const at = Date.now();
+						log(`SIGKILL to n8n at ${distinct} of ${BACKLOG} messages`);
+						process.kill(-(instance.pid() as number), 'SIGKILL');
+						await instance.exited();
+						await startAgain(instance);
+						log(`started again in ${((Date.now() - at) / 1000).toFixed(1)} s`);
+					},
 				},
-			});
+			);
 			const statuses = run.executions.map((e) => `${e.status}:${e.subjects.length}`);
 			log(`${run.messages} messages in ${run.executions.length} executions: ${statuses.join(' ')}`);
 			expect(killedAt).toBeDefined();
 			expect(
 				run.executions.filter((e) => e.startedAt > (killedAt as number)).length,
 			).toBeGreaterThan(0);
-			// At most the one execution in flight was cut by the kill: n8n marks it crashed, with its
-			// items kept (Retry in the executions list runs them); every other one succeeded.
+			// At most the one execution in flight was cut by the kill: n8n marks it crashed, with the
+			// trigger's items kept in it; every other one succeeded.
 			const failed = run.executions.filter((e) => e.status !== 'success');
 			expect(failed.map((e) => e.status)).toEqual(failed.length > 0 ? ['crashed'] : []);
 			expect(run.executions.filter((e) => e.subjects.length > DEFAULT_BATCH)).toEqual([]);

@@ -14,6 +14,7 @@ import {
 	backlogSubjects,
 	DEFAULT_BATCH,
 	followBacklog,
+	followInterrupted,
 	OUR_TRIGGER,
 	ourCredential,
 	ourWorkflow,
@@ -135,21 +136,23 @@ describe(`Email Intel IMAP Trigger v2 with default options: a ${BACKLOG}-message
 		`n8n restarted in the middle of the backlog: no message twice, at most the batch handed on during the stop lost (${DEFAULT_BATCH})`,
 		async () => {
 			const { instance, workflowId, started } = await startWith('bob');
-			let restartedAt: number | undefined;
-			const run = await followBacklog(instance, workflowId, OUR_TRIGGER, {
-				total: BACKLOG,
-				timeoutMs: RUN_TIMEOUT_MS,
-				idleMs: IDLE_MS,
-				async onProgress(progress) {
-					// As soon as the scheduled poll drains (the activation poll hands on one batch):
-					// the stop then lands while batches are being handed on.
-					if (restartedAt !== undefined || progress.distinct < 3 * DEFAULT_BATCH) return;
-					restartedAt = Date.now();
-					log(`restarting n8n at ${progress.distinct} of ${BACKLOG} messages`);
-					await instance.restart();
-					log(`restarted in ${((Date.now() - restartedAt) / 1000).toFixed(1)} s`);
+			// As soon as the scheduled poll drains (the activation poll hands on one batch): the
+			// stop then lands while batches are being handed on.
+			const { run, interruptedAt: restartedAt } = await followInterrupted(
+				instance,
+				workflowId,
+				OUR_TRIGGER,
+				{ total: BACKLOG, timeoutMs: RUN_TIMEOUT_MS, idleMs: IDLE_MS },
+				{
+					after: 3 * DEFAULT_BATCH,
+					async run(distinct) {
+						const at = Date.now();
+						log(`restarting n8n at ${distinct} of ${BACKLOG} messages`);
+						await instance.restart();
+						log(`restarted in ${((Date.now() - at) / 1000).toFixed(1)} s`);
+					},
 				},
-			});
+			);
 			log(`restart run: ${describeRun(run, started)}`);
 			// The restart happened while the backlog was being handed on, not after it.
 			expect(restartedAt).toBeDefined();
