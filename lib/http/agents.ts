@@ -72,12 +72,32 @@ export interface AgentOptions {
 	maxSockets: number;
 }
 
+/**
+ * The variables proxy-from-env takes a proxy from for a scheme, each read in lower and upper case
+ * (`npm_config_https_proxy`, `https_proxy`, `npm_config_proxy`, `all_proxy`). When none is set it
+ * answers "direct" whatever NO_PROXY says, so the common case skips its legacy URL parse (~9 µs a
+ * request, 2% of a small upload's CPU); the environment is still read at every request.
+ */
+const PROXY_VARIABLES: Record<string, readonly string[]> = Object.fromEntries(
+	['http', 'https'].map((scheme) => [
+		`${scheme}:`,
+		[`npm_config_${scheme}_proxy`, `${scheme}_proxy`, 'npm_config_proxy', 'all_proxy'].flatMap(
+			(name) => [name, name.toUpperCase()],
+		),
+	]),
+);
+
+function proxyVariableSet(protocol: string): boolean {
+	const names = PROXY_VARIABLES[protocol];
+	return names === undefined || names.some((name) => Boolean(process.env[name]));
+}
+
 export function routeFor(url: URL, trust: TlsTrust, options: AgentOptions): Route {
 	const secure = url.protocol === 'https:';
 	const tlsOptions = secure ? tlsOptionsFor(trust) : {};
 	const trustKey = trust.dangerouslySkipTlsVerification ? 'insecure' : (trust.ca ?? '');
 	const poolKey = `${options.keepAlive}|${options.maxSockets}|${trustKey}`;
-	const proxyUrl = getProxyForUrl(url.href);
+	const proxyUrl = proxyVariableSet(url.protocol) ? getProxyForUrl(url.href) : '';
 	if (proxyUrl && !secure) {
 		const proxy = new URL(proxyUrl);
 		const authorization =

@@ -1,6 +1,6 @@
 import { errorMessage, isMailIntelError } from '../errors';
 import { streamInto } from '../http/send';
-import { createLimiter } from '../util/limit';
+import { mapLimited } from '../util/limit';
 import { withRetry, type RetryOptions } from '../util/retry';
 import { sha256Of } from './hash';
 import { MeteredStream } from './metered';
@@ -47,28 +47,69 @@ export async function scanFiles(
 	inputs: readonly ScanInput[],
 	options: ScanRunOptions = {},
 ): Promise<FileVerdict[]> {
-	const limit = createLimiter(options.concurrency ?? DEFAULT_SCAN_CONCURRENCY);
 	const stop = new AbortController();
-	const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-	return Promise.all(
-		inputs.map((input) =>
-			limit(async () => {
-				signal.throwIfAborted();
+	const run = new FileSignals(stop.signal);
+	const onCallerAbort = () => stop.abort(options.signal?.reason);
+	if (options.signal?.aborted) onCallerAbort();
+	else options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+	try {
+		return await mapLimited(
+			inputs,
+			options.concurrency ?? DEFAULT_SCAN_CONCURRENCY,
+			async (input) => {
+				stop.signal.throwIfAborted();
 				try {
-					return await scanOne(engine, input, { ...options, signal });
+					return await scanOne(engine, input, options, run);
 				} catch (error) {
 					stop.abort(error);
 					throw error;
 				}
-			}),
-		),
-	);
+			},
+		);
+	} finally {
+		options.signal?.removeEventListener('abort', onCallerAbort);
+		run.close();
+	}
+}
+
+/**
+ * One AbortController per file in flight, aborted by the file's own timeout or by the run's
+ * stop (the caller's signal, a configuration failure). The run listens once for all its files:
+ * `AbortSignal.any` per file cost ~35 µs and weak references for the GC per file (a CPU profile
+ * of 2,000 small uploads), more than the rest of the runner together.
+ */
+class FileSignals {
+	private readonly active = new Set<AbortController>();
+	private readonly onStop = () => {
+		for (const file of this.active) file.abort(this.stop.reason);
+	};
+
+	constructor(private readonly stop: AbortSignal) {
+		stop.addEventListener('abort', this.onStop, { once: true });
+	}
+
+	/** A controller for one file; aborted at once when the run has stopped already. */
+	open(): AbortController {
+		const file = new AbortController();
+		if (this.stop.aborted) file.abort(this.stop.reason);
+		else this.active.add(file);
+		return file;
+	}
+
+	release(file: AbortController): void {
+		this.active.delete(file);
+	}
+
+	close(): void {
+		this.stop.removeEventListener('abort', this.onStop);
+	}
 }
 
 async function scanOne(
 	engine: ScanEngine,
 	input: ScanInput,
-	options: ScanRunOptions & { signal: AbortSignal },
+	options: ScanRunOptions,
+	run: FileSignals,
 ): Promise<FileVerdict> {
 	const now = options.now ?? (() => performance.now());
 	const started = now();
@@ -84,12 +125,13 @@ async function scanOne(
 		return verdict({ verdict: 'NotScanned', reason: 'size' });
 
 	const timeoutMs = options.timeoutMs ?? DEFAULT_SCAN_TIMEOUT_MS;
-	const timeout = new AbortController();
-	const timer = setTimeout(
-		() => timeout.abort(new Error(`no verdict within ${timeoutMs} ms`)),
-		timeoutMs,
-	);
-	const signal = AbortSignal.any([options.signal, timeout.signal]);
+	const scope = run.open();
+	let timedOut = false;
+	const timer = setTimeout(() => {
+		timedOut = true;
+		scope.abort(new Error(`no verdict within ${timeoutMs} ms`));
+	}, timeoutMs);
+	const signal = scope.signal;
 	let meter: MeteredStream | undefined;
 	try {
 		const result = await withRetry(
@@ -101,6 +143,10 @@ async function scanOne(
 				}
 				// A hash the item already carries (every trigger of the pack computes it while the
 				// attachment is stored) is not computed again; Scan File of a bare binary hashes.
+				// Without a hash to compute or a cap to enforce the meter has nothing to do, and
+				// the bytes go to the engine as they are opened (one stream hop less per file).
+				if (file.sha256 !== undefined && max === undefined)
+					return await engine.scan({ ...input, file, signal });
 				meter = new MeteredStream(max, { hash: file.sha256 === undefined });
 				const metered = meter;
 				const source = await input.open();
@@ -117,14 +163,15 @@ async function scanOne(
 		return verdict(result);
 	} catch (error) {
 		if (meter?.exceeded) return verdict({ verdict: 'NotScanned', reason: 'size' });
-		if (timeout.signal.aborted)
+		if (timedOut)
 			return verdict({ verdict: 'Error', reason: `timeout: no verdict within ${timeoutMs} ms` });
-		if (options.signal.aborted || isConfigurationError(error)) throw error;
+		if (signal.aborted || isConfigurationError(error)) throw error;
 		if (isMailIntelError(error) && error.code === SCANNER_INITIALIZING)
 			return verdict({ verdict: 'NotScanned', reason: 'initializing' });
 		return verdict({ verdict: 'Error', reason: errorMessage(error) });
 	} finally {
 		clearTimeout(timer);
+		run.release(scope);
 	}
 }
 

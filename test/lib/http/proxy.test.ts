@@ -59,6 +59,8 @@ const PROXY_VARIABLES = [
 	'no_proxy',
 	'ALL_PROXY',
 	'all_proxy',
+	'npm_config_https_proxy',
+	'npm_config_proxy',
 ];
 
 describe('proxies from the environment (as n8n: HTTPS_PROXY, NO_PROXY)', () => {
@@ -92,6 +94,30 @@ describe('proxies from the environment (as n8n: HTTPS_PROXY, NO_PROXY)', () => {
 		response.body.resume();
 		return response.status;
 	}
+
+	it('honours every variable proxy-from-env reads (lower case, ALL_PROXY, npm_config_*), read at each request', async () => {
+		// The transport skips proxy-from-env when none of them is set: this pins the list it checks.
+		for (const name of [
+			'https_proxy',
+			'all_proxy',
+			'ALL_PROXY',
+			'npm_config_https_proxy',
+			'npm_config_proxy',
+		]) {
+			const before = proxy.tunnels.length;
+			process.env[name] = proxy.url;
+			try {
+				expect(await get()).toBe(401);
+			} finally {
+				delete process.env[name];
+			}
+			expect({ name, tunnels: proxy.tunnels.length - before }).toEqual({ name, tunnels: 1 });
+		}
+		const before = proxy.tunnels.length;
+		expect(await get()).toBe(401); // none set: direct
+		expect(proxy.tunnels.length).toBe(before);
+		proxy.tunnels.length = 0;
+	});
 
 	it('goes through the proxy named by HTTPS_PROXY, with TLS to the target verified end to end', async () => {
 		process.env.HTTPS_PROXY = proxy.url;

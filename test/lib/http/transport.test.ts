@@ -1,6 +1,8 @@
+import { getEventListeners } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 
 import { HttpTransport, readText, USER_AGENT } from '../../../lib/http';
 import { makeSelfSigned, startFakeGraph } from '../../fakes/graph';
@@ -74,6 +76,41 @@ describe('HttpTransport', () => {
 		expect(error).toMatchObject({ code: 'ABORTED', retryable: false });
 		expect(error.message).toContain('was cancelled');
 		expect(server.seen).toHaveLength(1);
+		await server.close();
+	});
+
+	it('an abort while the body is read fails the body as cancelled (not a retryable reset)', async () => {
+		const controller = new AbortController();
+		const server = await serve((_req, res) => {
+			res.writeHead(200, { 'content-length': '1000' });
+			res.write('x'.repeat(10)); // then nothing more: the reader waits
+		});
+		const transport = new HttpTransport({ source: 'dsx' });
+		const response = await transport.request({
+			method: 'GET',
+			url: server.url,
+			signal: controller.signal,
+		});
+		const reading = failure(readText(response.body));
+		controller.abort(new Error('workflow stopped'));
+		expect(await reading).toMatchObject({ code: 'ABORTED', retryable: false });
+		await server.close();
+	});
+
+	it('a finished request leaves no listener on its signal (a run sharing one signal does not pile up)', async () => {
+		const controller = new AbortController();
+		const server = await serve((_req, res) => res.end('ok'));
+		const transport = new HttpTransport({ source: 'dsx' });
+		for (let i = 0; i < 3; i++) {
+			const response = await transport.request({
+				method: 'POST',
+				url: server.url,
+				body: Readable.from([Buffer.from('bytes')]),
+				signal: controller.signal,
+			});
+			expect(await readText(response.body)).toBe('ok');
+		}
+		expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
 		await server.close();
 	});
 

@@ -138,4 +138,38 @@ describe('scan runner: the file hash', () => {
 		expect(kept!.attachment.sha256).toBe(carried);
 		expect(kept!.attachment.size).toBe(bytes.length);
 	});
+
+	test('with the hash known the size cap still holds on the bytes that flow (a declared size can lie)', async () => {
+		const engine = new RecordingEngine();
+		const bytes = Buffer.alloc(5000, 1);
+		const liar = {
+			...file('liar', bytes),
+			file: { id: 'liar', filename: 'liar.bin', size: 10, sha256: 'c'.repeat(64) },
+		};
+		const [verdict] = await scanFiles(engine, [liar], { maxSizeBytes: 1000, retry: NO_RETRY });
+		expect(verdict).toMatchObject({ verdict: 'NotScanned', reason: 'size' });
+		expect(engine.bytes.has('liar')).toBe(false); // the engine never got all of it
+	});
+});
+
+describe('scan runner: many files', () => {
+	test('every file of a long list gets its verdict, in input order, at most `concurrency` at once', async () => {
+		let running = 0;
+		let most = 0;
+		const engine: ScanEngine = {
+			name: 'dsxa',
+			async scan(input) {
+				running++;
+				most = Math.max(most, running);
+				for await (const chunk of await input.open()) void chunk;
+				await new Promise((resolve) => setImmediate(resolve));
+				running--;
+				return { verdict: 'Benign', reason: input.file.id };
+			},
+		};
+		const files = Array.from({ length: 300 }, (_, n) => file(`f${n}`));
+		const verdicts = await scanFiles(engine, files, { concurrency: 4 });
+		expect(verdicts.map((verdict) => verdict.reason)).toEqual(files.map((input) => input.file.id));
+		expect(most).toBe(4);
+	});
 });
