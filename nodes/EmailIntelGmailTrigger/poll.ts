@@ -81,6 +81,9 @@ export async function pollTrigger(context: IPollFunctions): Promise<INodeExecuti
 		if (context.getMode() === 'manual')
 			return await testEvent(context, provider, parameters.labels, source);
 		const identity = gmailIdentity(config);
+		const active = provider;
+		// Handed over: runIngestPoll closes it when the poll (and its background drain) ends.
+		provider = undefined;
 		return await runIngestPoll(context, {
 			label: 'Email Intel Gmail Trigger',
 			identity,
@@ -91,6 +94,7 @@ export async function pollTrigger(context: IPollFunctions): Promise<INodeExecuti
 			limit: parameters.maxItems,
 			batchSize: parameters.batchSize,
 			retryBudget: parameters.retryBudget,
+			close: () => active.close(),
 		});
 	} catch (error) {
 		throw toNodeError(context.getNode(), error);

@@ -42,6 +42,8 @@ export async function pollTrigger(context: IPollFunctions): Promise<INodeExecuti
 			return await testEvent(context, provider, parameters.mailboxes, { ...parameters, sink });
 		const source = { ...parameters, sink, rawSink: sink };
 		const active = provider;
+		// Handed over: runIngestPoll closes it when the poll (and its background drain) ends.
+		provider = undefined;
 		return await runIngestPoll(context, {
 			label: 'Email Intel IMAP Trigger',
 			identity: imapIdentity(settings),
@@ -52,6 +54,7 @@ export async function pollTrigger(context: IPollFunctions): Promise<INodeExecuti
 			limit: parameters.maxItems,
 			batchSize: parameters.batchSize,
 			retryBudget: parameters.retryBudget,
+			close: () => active.close(),
 		});
 	} catch (error) {
 		throw toNodeError(context.getNode(), error);

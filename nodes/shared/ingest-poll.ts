@@ -32,6 +32,11 @@ export interface IngestPoll<Cursor, Item> {
 	/** Items per execution at most; undefined: one execution per poll (node version 1). */
 	batchSize?: number;
 	retryBudget: number;
+	/**
+	 * Closes what the poll uses (a provider, its connections) once the poll has ended, its
+	 * background drain included: the node hands its provider over and does not close it itself.
+	 */
+	close?: () => Promise<void> | void;
 }
 
 /** The trigger node's key in process memory (lib/state/registry.ts). */
@@ -60,11 +65,20 @@ export async function runIngestPoll<Cursor, Item>(
 	poll: IngestPoll<Cursor, Item>,
 ): Promise<INodeExecutionData[][] | null> {
 	const owner = pollOwner(context);
-	const release = tryPollLock(owner);
-	if (!release) {
+	const lock = tryPollLock(owner);
+	if (!lock) {
+		await poll.close?.();
 		context.logger.info(`${poll.label}: the previous poll is still running; this one is skipped`);
 		return null;
 	}
+	const release = async () => {
+		try {
+			await poll.close?.();
+		} finally {
+			lock();
+		}
+	};
+	let releaseWhenDrained = false;
 	try {
 		const started = Date.now();
 		const budget = pollBudgetMs(context);
@@ -74,66 +88,117 @@ export async function runIngestPoll<Cursor, Item>(
 		const state = currentState(stored, poll.identity, poll.scopes);
 		const batched = poll.batchSize !== undefined && typeof context.__emit === 'function';
 		// n8n awaits the first poll of an activation (and of every start) before the workflow counts
-		// as active: that one hands on a single batch, the next poll drains the rest.
-		const first = batched && firstPollHere(owner);
+		// as active, and its next poll comes a schedule interval later: the first poll hands on one
+		// batch, returns, and drains the rest in the background (this poll's lock held until the
+		// drain ends, so scheduled polls meanwhile return nothing). Not where n8n runs the poll
+		// under a lease (durable poll cursors: a budget below its default), whose cursor commits
+		// end with the poll: there the first poll hands on one batch and the next the rest.
+		const first = batched && context.getMode() === 'trigger' && firstPollHere(owner);
+		const drainInBackground = first && budget >= POLL_BUDGET_MS;
 		const deadline = started + budget;
 		const run = ingest(state, poll.sources(state), {
 			memoryKey: `${owner}:${state.epoch}`,
-			limit: first ? (poll.batchSize as number) : poll.limit,
+			limit: first && !drainInBackground ? (poll.batchSize as number) : poll.limit,
 			batchSize: poll.batchSize ?? poll.limit,
 			retryBudget: poll.retryBudget,
 		});
-		const collected: INodeExecutionData[] = [];
 		if (batched) watchProcessStop();
-		let inFlight: HandedOn | undefined;
-		let result: IngestResult;
-		try {
-			result = await handOn();
-		} finally {
-			// Whatever happened, end the core's run: its finally blocks release the mailbox lock of
-			// a fetch it was suspended in. A lock left held would stall the pooled connection's
-			// next poll for good.
-			await run.return({ failures: [], more: true }).catch(() => undefined);
-			if (inFlight) lastBatch.set(owner, inFlight.ran);
-		}
-		async function handOn(): Promise<IngestResult> {
-			for (;;) {
-				const step = await run.next();
-				if (step.done) return step.value;
-				const items = await Promise.all(step.value.map((item) => poll.toItem(item)));
-				if (!batched) {
-					collected.push(...items);
-					continue;
+		let firstHandedOn: (() => void) | undefined;
+		const handedOnFirst = new Promise<true>((resolve) => (firstHandedOn = () => resolve(true)));
+		const finishing = (async (): Promise<INodeExecutionData[][] | null> => {
+			const collected: INodeExecutionData[] = [];
+			let inFlight: HandedOn | undefined;
+			let result: IngestResult;
+			try {
+				result = await handOn();
+			} finally {
+				// Whatever happened, end the core's run: its finally blocks release the mailbox lock
+				// of a fetch it was suspended in. A lock left held would stall the pooled
+				// connection's next poll for good.
+				await run.return({ failures: [], more: true }).catch(() => undefined);
+				if (inFlight) lastBatch.set(owner, inFlight.ran);
+			}
+			async function handOn(): Promise<IngestResult> {
+				for (;;) {
+					const step = await run.next();
+					if (step.done) return step.value;
+					const items = await Promise.all(step.value.map((item) => poll.toItem(item)));
+					if (!batched) {
+						collected.push(...items);
+						continue;
+					}
+					// A failed execution is n8n's to report and does not stop the next batch; an
+					// execution n8n did not create does (see handOnBatch).
+					if (inFlight && !(await inFlight.ran)) return { failures: [], more: true };
+					if (processStopping()) {
+						context.logger.info(
+							`${poll.label}: n8n is stopping; the rest is handed on after it starts`,
+						);
+						return { failures: [], more: true };
+					}
+					inFlight = handOnBatch(context, staticData, state, items);
+					firstHandedOn?.();
+					// Past n8n's poll budget: stop here (the state of every batch handed on is
+					// stored); the next poll goes on from this point.
+					if (Date.now() > deadline) return { failures: [], more: true };
 				}
-				// A failed execution is n8n's to report and does not stop the next batch; an
-				// execution n8n did not create does (see handOnBatch).
-				if (inFlight && !(await inFlight.ran)) return { failures: [], more: true };
-				if (processStopping()) {
-					context.logger.info(
-						`${poll.label}: n8n is stopping; the rest is handed on after it starts`,
-					);
-					return { failures: [], more: true };
-				}
-				inFlight = handOnBatch(context, staticData, state, items);
-				// Past n8n's poll budget: stop here (the state of every batch handed on is stored);
-				// the next poll goes on from this point.
-				if (Date.now() > deadline) return { failures: [], more: true };
+			}
+			if (collected.length > 0) writeState(staticData, state);
+			const failure = failureToReport(context.getNode(), context.logger, owner, result.failures, {
+				label: poll.label,
+				alwaysReport: stored === undefined,
+			});
+			if (failure) {
+				// What the other scopes built still goes out (with its state) before the error does.
+				if (collected.length > 0 && typeof context.__emit === 'function')
+					context.__emit([collected]);
+				throw failure;
+			}
+			return collected.length > 0 ? [collected] : null;
+		})();
+		if (drainInBackground) {
+			// Until the first batch is handed on, this is an ordinary poll (an error before it fails
+			// the activation, as n8n expects); after it, the poll returns and the drain goes on.
+			const handedOn = await Promise.race([handedOnFirst, finishing.then(() => false)]);
+			if (handedOn) {
+				releaseWhenDrained = true;
+				const drained = finishing
+					.then(
+						() => undefined,
+						(error: unknown) => reportFromBackground(context, poll.label, error),
+					)
+					.finally(release);
+				backgroundDrains.set(owner, drained);
+				return null;
 			}
 		}
-		if (collected.length > 0) writeState(staticData, state);
-		const failure = failureToReport(context.getNode(), context.logger, owner, result.failures, {
-			label: poll.label,
-			alwaysReport: stored === undefined,
-		});
-		if (failure) {
-			// What the other scopes built still goes out (with its state) before the error does.
-			if (collected.length > 0 && typeof context.__emit === 'function') context.__emit([collected]);
-			throw failure;
-		}
-		return collected.length > 0 ? [collected] : null;
+		return await finishing;
 	} finally {
-		release();
+		if (!releaseWhenDrained) await release();
 	}
+}
+
+/**
+ * A failure of a background drain (after the first poll returned) reaches n8n as the trigger's
+ * error (an error execution, the Error Workflow), as a thrown poll error would.
+ */
+function reportFromBackground(context: IPollFunctions, label: string, error: unknown): void {
+	if (typeof context.__emitError === 'function') context.__emitError(error as Error);
+	else context.logger.error(`${label}: ${String((error as Error)?.message ?? error)}`);
+}
+
+const backgroundDrains = region<Promise<void>>({
+	name: 'ingest.backgroundDrains',
+	holds: "the background drain a trigger node's first poll started (settles when it has ended)",
+	key: 'owner',
+	maxEntries: 10_000,
+	ttlMs: 6 * 3600_000,
+	clearedWhen: 'the workflow is deactivated; replaced by the next drain; after 6 h',
+});
+
+/** The background drain of this trigger node, if its first poll started one (tests await it). */
+export function backgroundDrain(owner: string): Promise<void> | undefined {
+	return backgroundDrains.get(owner);
 }
 
 const POLL_BUDGET_MS = 5 * 60_000;

@@ -136,8 +136,8 @@ describe(`Email Intel IMAP Trigger v2 with default options: a ${BACKLOG}-message
 		`n8n restarted in the middle of the backlog: no message twice, at most the batch handed on during the stop lost (${DEFAULT_BATCH})`,
 		async () => {
 			const { instance, workflowId, started } = await startWith('bob');
-			// As soon as the scheduled poll drains (the activation poll hands on one batch): the
-			// stop then lands while batches are being handed on.
+			// After 300 messages, while the activation poll drains the backlog in the background:
+			// the stop then lands while batches are being handed on.
 			const { run, interruptedAt: restartedAt } = await followInterrupted(
 				instance,
 				workflowId,

@@ -51,7 +51,7 @@ describe('Email Intel IMAP Trigger v2: a backlog in bounded executions, in a rea
 	});
 
 	it('every message in exactly one finished execution, none above the batch size', async () => {
-		// The activation poll hands on one batch; the next scheduled poll drains the rest at once.
+		// The activation poll hands on one batch, returns, and drains the rest in the background.
 		const executions = await n8n.waitForExecutions(workflowId, Math.ceil(BACKLOG / BATCH), 200_000);
 		expect(
 			executions.every((execution: { status: string }) => execution.status === 'success'),

@@ -11,12 +11,14 @@ import {
 	type INodeExecutionData,
 	type INodeParameters,
 	type INodeType,
+	type IPollFunctions,
 	type IWebhookData,
 	type IWorkflowExecuteAdditionalData,
 	type WorkflowExecuteMode,
 } from 'n8n-workflow';
 
 import { additionalDataFor, singleNodeTypes, testNode } from './node';
+import { backgroundDrain, pollOwner } from '../../../nodes/shared/ingest-poll';
 
 /**
  * Runs a trigger node the way n8n does, inside n8n-core 2.8.1's real HookContext,
@@ -41,6 +43,11 @@ export interface HarnessOptions {
 	workflowId?: string;
 	/** The node's typeVersion (default 1). */
 	typeVersion?: number;
+	/**
+	 * The node's background drain after a poll (default: nodes/shared/ingest-poll.ts as this
+	 * harness loads it); a node loaded in isolated modules has its own registry, and passes its own.
+	 */
+	backgroundDrainOf?: (context: IPollFunctions) => Promise<void> | undefined;
 }
 
 export interface Execution {
@@ -250,6 +257,9 @@ export async function startHarness(nodeType: INodeType, options: HarnessOptions)
 			};
 			const context = new PollContext(workflow, node, additionalData(), mode, 'activate', emit);
 			const result = await nodeType.poll!.call(context);
+			// A trigger's first poll returns after its first batch and drains the rest in the
+			// background (nodes/shared/ingest-poll.ts): the harness's poll is the whole of it.
+			await (options.backgroundDrainOf ?? ((c) => backgroundDrain(pollOwner(c))))(context);
 			if (result) emit(result);
 			return emitted.length > 0 ? [emitted] : null;
 		},

@@ -71,31 +71,42 @@ async function startBacklog(
 	return { trigger, expected };
 }
 
-test('version 2: a backlog drains in executions of Max Items per Execution, across a restart, each message once', async () => {
+test('version 2: the activation poll drains a backlog in executions of Max Items per Execution, each message once, nothing again after a restart', async () => {
 	const { trigger, expected } = await startBacklog('Once/Backlog', 250, 'b');
-	// The activation poll hands on one batch (n8n waits for it before the workflow is active).
+	// The activation poll hands on its first batch, returns (n8n waits for it before the workflow
+	// is active) and drains the rest in the background, one execution at a time.
 	await trigger.poll();
-	expect(trigger.executions.map((e) => e.items.length)).toEqual([40]);
-	// n8n restarts: the workflow is rebuilt from what the database holds.
+	expect(trigger.executions.map((e) => e.items.length)).toEqual([40, 40, 40, 40, 40, 40, 10]);
+	expect(subjectsOf(trigger)).toEqual(expected);
+	// n8n restarts: the workflow is rebuilt from what the database holds, and nothing comes twice.
 	trigger.restart();
-	await trigger.poll();
-	await trigger.poll();
-	const sizes = trigger.executions.map((e) => e.items.length);
-	expect(Math.max(...sizes)).toBeLessThanOrEqual(40);
-	expect(sizes.length).toBeGreaterThan(2);
+	expect(await trigger.poll()).toBeNull();
+	expect(await trigger.poll()).toBeNull();
+});
+
+test('version 2: a poll while the activation poll still drains in the background returns nothing; the drain hands on every message once', async () => {
+	const { trigger, expected } = await startBacklog('Once/Drain', 120, 'd');
+	let overlapping: Promise<unknown> | undefined;
+	await trigger.poll('trigger', {
+		// n8n's schedule fires while the drain is between its first and second batch.
+		afterEmit: (index) => {
+			if (index === 0) overlapping = trigger.poll();
+		},
+	});
+	expect(await overlapping).toBeNull();
+	expect(trigger.executions.map((e) => e.items.length)).toEqual([40, 40, 40]);
 	expect(subjectsOf(trigger)).toEqual(expected);
 	expect(await trigger.poll()).toBeNull();
 });
 
 test('version 2: a batch n8n does not run (its done promise rejects) ends the poll, and the next poll hands it on again', async () => {
 	const { trigger, expected } = await startBacklog('Once/Refused', 120, 'r');
-	await trigger.poll();
-	// The poll's second batch (r80-r119) gets no execution: n8n saved the static data, then
+	// The drain's last batch (r80-r119) gets no execution: n8n saved the static data, then
 	// refused, and the refusal reaches the trigger only after the poll ended and the next poll
 	// has started (a manual "Fetch Test Event" or a short schedule can follow right away).
 	let deliverRefusal!: () => void;
 	const refusalArrives = new Promise<void>((resolve) => (deliverRefusal = resolve));
-	await trigger.poll('trigger', { refuseFrom: 1, refusalArrives });
+	await trigger.poll('trigger', { refuseFrom: 2, refusalArrives });
 	expect(trigger.executions.map((e) => e.items.length)).toEqual([40, 40]);
 	const next = trigger.poll();
 	setTimeout(deliverRefusal, 200);

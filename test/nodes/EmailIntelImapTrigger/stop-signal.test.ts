@@ -1,4 +1,4 @@
-import type { INodeType } from 'n8n-workflow';
+import type { INodeType, IPollFunctions } from 'n8n-workflow';
 
 import { startDovecot, type DovecotServer } from '../../imap/dovecot';
 import { dovecotCredential } from '../../imap/credentials';
@@ -28,21 +28,35 @@ afterEach(async () => {
 	for (const harness of harnesses.splice(0)) await harness.close();
 });
 
-/** The trigger as a freshly started n8n process loads it: its module state (stop flag) new. */
-function freshTrigger(): INodeType {
-	let trigger: INodeType | undefined;
+/**
+ * The trigger as a freshly started n8n process loads it: its module state (stop flag, registry)
+ * new; with it, how the harness waits for that module state's background drain.
+ */
+function freshTrigger(): {
+	trigger: INodeType;
+	backgroundDrainOf: (context: IPollFunctions) => Promise<void> | undefined;
+} {
+	let fresh: ReturnType<typeof freshTrigger> | undefined;
 	jest.isolateModules(() => {
-		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		/* eslint-disable @typescript-eslint/no-require-imports */
 		const loaded = require('../../../nodes/EmailIntelImapTrigger/EmailIntelImapTrigger.node') as {
 			EmailIntelImapTrigger: new () => INodeType;
 		};
-		trigger = new loaded.EmailIntelImapTrigger();
+		const poll =
+			require('../../../nodes/shared/ingest-poll') as typeof import('../../../nodes/shared/ingest-poll');
+		/* eslint-enable @typescript-eslint/no-require-imports */
+		fresh = {
+			trigger: new loaded.EmailIntelImapTrigger(),
+			backgroundDrainOf: (context) => poll.backgroundDrain(poll.pollOwner(context)),
+		};
 	});
-	return trigger as INodeType;
+	return fresh as ReturnType<typeof freshTrigger>;
 }
 
 async function start(mailbox: string) {
-	const harness = await startHarness(freshTrigger(), {
+	const { trigger, backgroundDrainOf } = freshTrigger();
+	const harness = await startHarness(trigger, {
+		backgroundDrainOf,
 		parameters: { mailboxes: mailbox, options: { maxItemsPerExecution: 40 } },
 		credentials: { emailIntelImapApi: dovecotCredential(server) },
 		typeVersion: 2,
@@ -65,13 +79,13 @@ test('SIGTERM while a backlog is handed on: nothing more goes out, and after the
 		expected.map((subject) => message({ subject })),
 	);
 	const before = await start(mailbox);
-	await before.poll();
-	// The signal lands right after the poll's first batch; from then on n8n runs nothing more.
+	// The activation poll hands on its first batch and drains the rest in the background; the
+	// signal lands right after the second batch, and from then on n8n runs nothing more.
 	await before.poll('trigger', {
 		afterEmit: (index) => {
-			if (index === 0) process.emit('SIGTERM');
+			if (index === 1) process.emit('SIGTERM');
 		},
-		refuseFrom: 1,
+		refuseFrom: 2,
 	});
 	const handedOn = subjectsOf(before);
 	expect(handedOn).toEqual(expected.slice(0, 80));
