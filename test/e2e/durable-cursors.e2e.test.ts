@@ -22,7 +22,11 @@ import path from 'node:path';
 
 import { ensureN8n, newWorkflowId, startN8n, type Json, type N8nInstance } from './harness';
 
-const BACKLOG = 1500;
+/**
+ * Big enough that the drain lasts many of the follower's progress checks (one a second, each
+ * listing the executions): 1,500 drained in ~5 s, and one CI run never saw an execution in flight.
+ */
+const BACKLOG = 4000;
 const RUN_TIMEOUT_MS = 12 * 60_000;
 /** No execution finished for this long (restart not counted): stop waiting, let the assertions speak. */
 const IDLE_MS = 150_000;
