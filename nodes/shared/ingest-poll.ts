@@ -103,72 +103,27 @@ export async function runIngestPoll<Cursor, Item>(
 			retryBudget: poll.retryBudget,
 		});
 		if (batched) watchProcessStop();
-		let firstHandedOn: (() => void) | undefined;
+		let firstHandedOn!: () => void;
 		const handedOnFirst = new Promise<true>((resolve) => (firstHandedOn = () => resolve(true)));
-		const finishing = (async (): Promise<INodeExecutionData[][] | null> => {
-			const collected: INodeExecutionData[] = [];
-			let inFlight: HandedOn | undefined;
-			let result: IngestResult;
-			try {
-				result = await handOn();
-			} finally {
-				// Whatever happened, end the core's run: its finally blocks release the mailbox lock
-				// of a fetch it was suspended in. A lock left held would stall the pooled
-				// connection's next poll for good.
-				await run.return({ failures: [], more: true }).catch(() => undefined);
-				if (inFlight) lastBatch.set(owner, inFlight.ran);
-			}
-			async function handOn(): Promise<IngestResult> {
-				for (;;) {
-					const step = await run.next();
-					if (step.done) return step.value;
-					const items = await Promise.all(step.value.map((item) => poll.toItem(item)));
-					if (!batched) {
-						collected.push(...items);
-						continue;
-					}
-					// A failed execution is n8n's to report and does not stop the next batch; an
-					// execution n8n did not create does (see handOnBatch).
-					if (inFlight && !(await inFlight.ran)) return { failures: [], more: true };
-					if (processStopping()) {
-						context.logger.info(
-							`${poll.label}: n8n is stopping; the rest is handed on after it starts`,
-						);
-						return { failures: [], more: true };
-					}
-					inFlight = handOnBatch(context, staticData, state, items);
-					firstHandedOn?.();
-					// Past n8n's poll budget: stop here (the state of every batch handed on is
-					// stored); the next poll goes on from this point.
-					if (Date.now() > deadline) return { failures: [], more: true };
-				}
-			}
-			if (collected.length > 0) writeState(staticData, state);
-			const failure = failureToReport(context.getNode(), context.logger, owner, result.failures, {
-				label: poll.label,
-				alwaysReport: stored === undefined,
-			});
-			if (failure) {
-				// What the other scopes built still goes out (with its state) before the error does.
-				if (collected.length > 0 && typeof context.__emit === 'function')
-					context.__emit([collected]);
-				throw failure;
-			}
-			return collected.length > 0 ? [collected] : null;
-		})();
+		const finishing = finishPoll({
+			context,
+			poll,
+			owner,
+			staticData,
+			state,
+			firstPollEver: stored === undefined,
+			run,
+			batched,
+			deadline,
+			onHandedOn: firstHandedOn,
+		});
 		if (drainInBackground) {
 			// Until the first batch is handed on, this is an ordinary poll (an error before it fails
 			// the activation, as n8n expects); after it, the poll returns and the drain goes on.
 			const handedOn = await Promise.race([handedOnFirst, finishing.then(() => false)]);
 			if (handedOn) {
 				releaseWhenDrained = true;
-				const drained = finishing
-					.then(
-						() => undefined,
-						(error: unknown) => reportFromBackground(context, poll.label, error),
-					)
-					.finally(release);
-				backgroundDrains.set(owner, drained);
+				drainInBackgroundOf(context, poll.label, owner, finishing, release);
 				return null;
 			}
 		}
@@ -176,6 +131,110 @@ export async function runIngestPoll<Cursor, Item>(
 	} finally {
 		if (!releaseWhenDrained) await release();
 	}
+}
+
+/** One poll's work once its state is read: the core's run and where its batches go. */
+interface PollWork<Cursor, Item> {
+	context: IPollFunctions;
+	poll: IngestPoll<Cursor, Item>;
+	owner: string;
+	staticData: IDataObject;
+	state: IngestState<Cursor>;
+	/** No state was stored before this poll: every failure is reported (failureToReport). */
+	firstPollEver: boolean;
+	run: AsyncGenerator<Item[], IngestResult, void>;
+	/** Each batch is its own execution (`__emit`); else the poll returns everything. */
+	batched: boolean;
+	/** n8n's poll budget ends here (epoch ms). */
+	deadline: number;
+	/** Called each time a batch has been handed to n8n. */
+	onHandedOn(): void;
+}
+
+/**
+ * Takes the core's batches to the end: hands each on (batched) or collects them, then stores
+ * the state of what was collected and reports the run's failures. Returns what the poll returns.
+ */
+async function finishPoll<Cursor, Item>(
+	work: PollWork<Cursor, Item>,
+): Promise<INodeExecutionData[][] | null> {
+	const { context, poll, owner, staticData, state } = work;
+	const collected: INodeExecutionData[] = [];
+	const handed: { last?: HandedOn } = {};
+	let result: IngestResult;
+	try {
+		result = await handOnBatches(work, collected, handed);
+	} finally {
+		// Whatever happened, end the core's run: its finally blocks release the mailbox lock of a
+		// fetch it was suspended in. A lock left held would stall the pooled connection's next
+		// poll for good.
+		await work.run.return({ failures: [], more: true }).catch(() => undefined);
+		if (handed.last) lastBatch.set(owner, handed.last.ran);
+	}
+	if (collected.length > 0) writeState(staticData, state);
+	const failure = failureToReport(context.getNode(), context.logger, owner, result.failures, {
+		label: poll.label,
+		alwaysReport: work.firstPollEver,
+	});
+	if (failure) {
+		// What the other scopes built still goes out (with its state) before the error does.
+		if (collected.length > 0 && typeof context.__emit === 'function') context.__emit([collected]);
+		throw failure;
+	}
+	return collected.length > 0 ? [collected] : null;
+}
+
+/**
+ * Each batch of the core's run: as its own execution, one in flight at a time (batched), or
+ * into `collected`. `handed.last` is the last batch handed on (for the next poll to wait on).
+ */
+async function handOnBatches<Cursor, Item>(
+	work: PollWork<Cursor, Item>,
+	collected: INodeExecutionData[],
+	handed: { last?: HandedOn },
+): Promise<IngestResult> {
+	const { context, poll } = work;
+	for (;;) {
+		const step = await work.run.next();
+		if (step.done) return step.value;
+		const items = await Promise.all(step.value.map((item) => poll.toItem(item)));
+		if (!work.batched) {
+			collected.push(...items);
+			continue;
+		}
+		// A failed execution is n8n's to report and does not stop the next batch; an execution n8n
+		// did not create does (see handOnBatch).
+		if (handed.last && !(await handed.last.ran)) return { failures: [], more: true };
+		if (processStopping()) {
+			context.logger.info(`${poll.label}: n8n is stopping; the rest is handed on after it starts`);
+			return { failures: [], more: true };
+		}
+		handed.last = handOnBatch(context, work.staticData, work.state, items);
+		work.onHandedOn();
+		// Past n8n's poll budget: stop here (the state of every batch handed on is stored); the
+		// next poll goes on from this point.
+		if (Date.now() > work.deadline) return { failures: [], more: true };
+	}
+}
+
+/**
+ * The rest of a first poll's run goes on after the poll has returned; `release` (the poll lock,
+ * the provider) runs when it ends, and its failure is reported as the trigger's error.
+ */
+function drainInBackgroundOf(
+	context: IPollFunctions,
+	label: string,
+	owner: string,
+	finishing: Promise<unknown>,
+	release: () => Promise<void>,
+): void {
+	const drained = finishing
+		.then(
+			() => undefined,
+			(error: unknown) => reportFromBackground(context, label, error),
+		)
+		.finally(release);
+	backgroundDrains.set(owner, drained);
 }
 
 /**
