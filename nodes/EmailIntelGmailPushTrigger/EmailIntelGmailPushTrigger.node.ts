@@ -8,6 +8,7 @@ import {
 } from 'n8n-workflow';
 
 import { testGoogleCredential } from '../EmailIntelGmailTrigger/credential-test';
+import { gmailCredentials } from '../EmailIntelGmailTrigger/description';
 import { checkExists, create, remove } from './activation';
 import { pushTriggerProperties } from './description';
 import { handlePush } from './webhook';
@@ -34,19 +35,7 @@ export class EmailIntelGmailPushTrigger implements INodeType {
 		defaults: { name: 'Email Intel Gmail Push Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [
-			{
-				name: 'emailIntelGmailOAuth2Api',
-				required: true,
-				displayOptions: { show: { authentication: ['oAuth2'] } },
-			},
-			{
-				name: 'emailIntelGoogleApi',
-				required: true,
-				testedBy: 'emailIntelGoogleApiTest',
-				displayOptions: { show: { authentication: ['googleApi'] } },
-			},
-		],
+		credentials: gmailCredentials,
 		webhooks: [
 			{
 				name: 'default',

@@ -67,12 +67,7 @@ describe('example workflow "Gmail → ClamAV → quarantine" in n8n 2.41.1', () 
 					id: trigger.credentials.emailIntelGoogleApi.id,
 					name: 'Gmail mailbox',
 					type: 'emailIntelGoogleApi',
-					data: {
-						authMethod: 'tokenJson',
-						googleTokenJson: gmail.tokenJson(),
-						apiBaseUrl: gmail.apiBaseUrl,
-						tokenUrl: '',
-					},
+					data: gmail.credentialData(),
 				},
 				{
 					id: scanner.credentials.clamAvApi.id,

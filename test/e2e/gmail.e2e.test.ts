@@ -49,12 +49,7 @@ describe('Email Intel Gmail Trigger in a real n8n', () => {
 					id: credentialId,
 					name: 'Gmail fake',
 					type: 'emailIntelGoogleApi',
-					data: {
-						authMethod: 'tokenJson',
-						googleTokenJson: fake.tokenJson(),
-						apiBaseUrl: fake.apiBaseUrl,
-						tokenUrl: '',
-					},
+					data: fake.credentialData(),
 				},
 			],
 			workflows: [workflow],

@@ -100,6 +100,13 @@ export interface FakeGmail {
 	tokenRequests: Array<{ grant: string }>;
 	/** An authorized-user token JSON (token_uri: this fake) for the fake's client. */
 	tokenJson(): string;
+	/** The pack's Google credential (emailIntelGoogleApi) pointed at this fake, as token JSON. */
+	credentialData(): {
+		authMethod: 'tokenJson';
+		googleTokenJson: string;
+		apiBaseUrl: string;
+		tokenUrl: '';
+	};
 	/** A service account key (JSON) the fake trusts, for acting as `address`. */
 	serviceAccountKey(): string;
 	revokeRefreshToken(): void;
@@ -558,6 +565,12 @@ export async function startFakeGmail(options: FakeGmailOptions = {}): Promise<Fa
 				refresh_token: refreshToken,
 				token_uri: fake.tokenUrl,
 			}),
+		credentialData: () => ({
+			authMethod: 'tokenJson',
+			googleTokenJson: fake.tokenJson(),
+			apiBaseUrl: fake.apiBaseUrl,
+			tokenUrl: '',
+		}),
 		serviceAccountKey: () =>
 			JSON.stringify({
 				type: 'service_account',
