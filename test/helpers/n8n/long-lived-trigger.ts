@@ -1,6 +1,6 @@
 import { TriggerContext } from 'n8n-core';
 import {
-	Workflow,
+	type Workflow,
 	type ICredentialDataDecryptedObject,
 	type IDataObject,
 	type INodeExecutionData,
@@ -10,6 +10,7 @@ import {
 } from 'n8n-workflow';
 
 import { additionalDataFor, singleNodeTypes, testNode } from './node';
+import { savedWorkflow } from './saved-workflow';
 
 /**
  * Runs a long-lived trigger node (`trigger()`, not `poll()`) inside n8n-core's real
@@ -58,30 +59,13 @@ export function startLongLivedHarness(
 	const node = testNode(nodeType, options.parameters, options.credentials);
 	const nodeTypes = singleNodeTypes(nodeType);
 	const workflowId = options.workflowId ?? `wf-${Math.random().toString(36).slice(2, 10)}`;
-	let database: IDataObject = {};
 	let active: { workflow: Workflow; response: ITriggerResponse } | undefined;
 	let reactivation: NodeJS.Timeout | undefined;
 	let deactivated = false;
 
-	const loadWorkflow = () =>
-		new Workflow({
-			id: workflowId,
-			name: 'events trigger test',
-			nodes: [node],
-			connections: {},
-			active: true,
-			nodeTypes,
-			settings: {},
-			staticData: structuredClone(database),
-		});
-	const saveStaticData = (workflow: Workflow) => {
-		if (workflow.staticData.__dataChanged === true) {
-			const copy = JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject;
-			delete copy.__dataChanged;
-			database = copy;
-			workflow.staticData.__dataChanged = false;
-		}
-	};
+	const saved = savedWorkflow({ id: workflowId, name: 'events trigger test', node, nodeTypes });
+	const loadWorkflow = saved.load;
+	const saveStaticData = saved.save;
 	const additionalData = () =>
 		additionalDataFor(options.credentials, 'http://127.0.0.1:9', { executionId: 'exec-trigger' });
 
@@ -90,7 +74,7 @@ export function startLongLivedHarness(
 		reportedErrors: [],
 		activationErrors: [],
 		activations: 0,
-		staticData: () => structuredClone(database),
+		staticData: saved.staticData,
 		async activate() {
 			deactivated = false;
 			await activateOnce();

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import { HookContext, PollContext, WebhookContext } from 'n8n-core';
 import {
-	Workflow,
+	type Workflow,
 	type IDeferredPromise,
 	type IRun,
 	type ICredentialDataDecryptedObject,
@@ -18,6 +18,7 @@ import {
 } from 'n8n-workflow';
 
 import { additionalDataFor, singleNodeTypes, testNode } from './node';
+import { savedWorkflow } from './saved-workflow';
 import { backgroundDrain, pollOwner } from '../../../nodes/shared/ingest-poll';
 
 /**
@@ -101,33 +102,15 @@ export async function startHarness(nodeType: INodeType, options: HarnessOptions)
 	});
 	const nodeTypes = singleNodeTypes(nodeType);
 	const workflowId = options.workflowId ?? `wf-${Math.random().toString(36).slice(2, 10)}`;
-	let database: IDataObject = {};
 	const executions: Execution[] = [];
 	const responseTimes: number[] = [];
 	const errors: Error[] = [];
 	const inFlight = new Set<Promise<void>>();
 	let activeWorkflow: Workflow | undefined;
 
-	const loadWorkflow = () =>
-		new Workflow({
-			id: workflowId,
-			name: 'graph test',
-			nodes: [node],
-			connections: {},
-			active: true,
-			nodeTypes,
-			settings: {},
-			staticData: structuredClone(database),
-		});
-	const saveStaticData = (workflow: Workflow) => {
-		if (workflow.staticData.__dataChanged === true) {
-			// n8n stores static data as a JSON column: the same round trip here.
-			const copy = JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject;
-			delete copy.__dataChanged;
-			database = copy;
-			workflow.staticData.__dataChanged = false;
-		}
-	};
+	const saved = savedWorkflow({ id: workflowId, name: 'graph test', node, nodeTypes });
+	const loadWorkflow = saved.load;
+	const saveStaticData = saved.save;
 
 	const server = http.createServer((req, res) => {
 		const started = performance.now();
@@ -217,9 +200,9 @@ export async function startHarness(nodeType: INodeType, options: HarnessOptions)
 		executions,
 		responseTimes,
 		errors,
-		staticData: () => structuredClone(database),
+		staticData: saved.staticData,
 		setStaticData(data) {
-			database = structuredClone(data);
+			saved.setStaticData(data);
 			activeWorkflow = undefined;
 		},
 		async activate() {
