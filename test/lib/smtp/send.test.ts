@@ -106,6 +106,22 @@ async function find(user: string, subject: string, name = 'INBOX'): Promise<Pars
 	return found[0];
 }
 
+/** The locator a trigger gives Alice's INBOX message `uid`. */
+async function inboxLocator(imap: ImapSession, uid: number): Promise<string> {
+	const status = await imap.status('INBOX');
+	return formatLocator(
+		{
+			provider: 'imap',
+			account: ALICE,
+			mailbox: 'INBOX',
+			id: `${status.uidValidity}:${uid}`,
+			uid,
+			uidValidity: status.uidValidity,
+		},
+		{ host: dovecot.host, port: dovecot.port },
+	);
+}
+
 test('a plain send arrives in the recipient INBOX with its attachments, streamed, and Bcc stays hidden', async () => {
 	const pdf = Buffer.from('%PDF-1.4 quarterly report\n%%EOF\n');
 	const csv = Buffer.from('ioc,type\nevil.example,domain\n');
@@ -160,18 +176,7 @@ test('reply: threaded (In-Reply-To, References, Re: once), the original gets \\A
 		}).replace('MIME-Version: 1.0', 'References: <root-42@mail.test>\r\nMIME-Version: 1.0'),
 	]);
 	const imap = session(ALICE);
-	const status = await imap.status('INBOX');
-	const locator = formatLocator(
-		{
-			provider: 'imap',
-			account: ALICE,
-			mailbox: 'INBOX',
-			id: `${status.uidValidity}:${uid}`,
-			uid,
-			uidValidity: status.uidValidity,
-		},
-		{ host: dovecot.host, port: dovecot.port },
-	);
+	const locator = await inboxLocator(imap, uid);
 	const reference = await loadReference(imap, locator);
 	const result = await sendEmail(
 		input({ action: 'replyAll', reference, text: 'Yes, isolated at 10:02.' }),
@@ -204,18 +209,7 @@ test('forward carries the original attachment, subject Fwd:, original gets $Forw
 		}),
 	]);
 	const imap = session(ALICE);
-	const status = await imap.status('INBOX');
-	const locator = formatLocator(
-		{
-			provider: 'imap',
-			account: ALICE,
-			mailbox: 'INBOX',
-			id: `${status.uidValidity}:${uid}`,
-			uid,
-			uidValidity: status.uidValidity,
-		},
-		{ host: dovecot.host, port: dovecot.port },
-	);
+	const locator = await inboxLocator(imap, uid);
 	const result = await sendEmail(
 		input({
 			action: 'forward',
