@@ -10,6 +10,7 @@ export type ErrorSource =
 	| 'opencti'
 	| 'dsx'
 	| 'clamav'
+	| 'redis'
 	| 'mail'
 	| 'config';
 

@@ -1,4 +1,5 @@
 import { region } from '../state/registry';
+import type { SharedPasses } from './shared-passes';
 
 /**
  * One ingest pass at a time per scope of one webhook trigger node, process-wide, and what
@@ -79,6 +80,33 @@ export function runExclusive<T>(key: string, task: () => Promise<T>): Promise<Pa
 /** A pass for `key` is waiting to start (it will see everything that arrived until then). */
 export function passQueued(key: string): boolean {
 	return slots.get(key)?.queued !== undefined;
+}
+
+/**
+ * One pass of a scope, exclusive in this process (runExclusive) and, with `shared`, across
+ * processes (its lease): starts from the newest cursor known (static data, this process, the
+ * other processes), runs `body`, and stores the cursor `scope` then holds as the newest.
+ */
+export function exclusivePass<C extends { seq?: number }, T>(
+	key: string,
+	scope: () => { cursor?: C },
+	body: (start: C | undefined) => Promise<T>,
+	shared?: SharedPasses,
+): Promise<PassOutcome<T>> {
+	const pass = async () => {
+		const folder = scope();
+		let start = newestCursor(key, folder.cursor);
+		const elsewhere = await shared?.cursor(key);
+		if (elsewhere && elsewhere.seq > (start?.seq ?? 0)) start = elsewhere.value as C;
+		if (start) folder.cursor = start;
+		const value = await body(start);
+		if (folder.cursor) {
+			rememberCursor(key, folder.cursor);
+			await shared?.storeCursor(key, { seq: folder.cursor.seq ?? 0, value: folder.cursor });
+		}
+		return value;
+	};
+	return runExclusive(key, shared ? () => shared.withLease(key, pass) : pass);
 }
 
 /** The newer of what static data holds and what this process stored last (by `seq`). */

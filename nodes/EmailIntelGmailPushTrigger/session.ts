@@ -1,5 +1,6 @@
 import type { IBinaryData, IHookFunctions, IWebhookFunctions } from 'n8n-workflow';
 
+import { queueModeSharedPasses } from '../../lib/ingest/queue-mode';
 import { sharedParseWorkers } from '../../lib/mail/parse-workers';
 import {
 	GmailPushSession,
@@ -83,6 +84,8 @@ export async function openPushSession(
 		},
 		maxItemsPerPass: Math.max(1, Math.floor(options.maxItemsPerPush ?? 1000)),
 		retryBudget: parameters.retryBudget,
+		// Pushes may reach several n8n processes in queue mode: their passes are shared.
+		sharedPasses: queueModeSharedPasses(),
 	});
 	return { session, topicName: topicOf(context), close: () => provider.close() };
 }

@@ -1,13 +1,13 @@
 import { verifyGoogleOidcToken, type OidcOptions } from '../../auth/oidc';
 import { DEFAULT_RETRY_BUDGET, ingest, type ScopeFailure } from '../../ingest/core';
 import {
+	exclusivePass,
 	newestCursor,
 	passQueued,
 	recentActivation,
 	rememberActivation,
-	rememberCursor,
-	runExclusive,
 } from '../../ingest/pass-lock';
+import type { SharedPasses } from '../../ingest/shared-passes';
 import { newState } from '../../ingest/state';
 import type { GmailCursor } from './cursor';
 import { laterHistoryId } from './cursor';
@@ -50,6 +50,8 @@ export interface GmailPushSessionOptions<T> {
 	/** Messages one pass hands on at most; the rest follows with the next push. */
 	maxItemsPerPass: number;
 	retryBudget?: number;
+	/** Where several processes serve the webhook: the mailbox's pass and cursor shared by all. */
+	sharedPasses?: SharedPasses;
 }
 
 export interface GmailPassResult<T> {
@@ -133,28 +135,28 @@ export class GmailPushSession<T> {
 	 */
 	async pass(state: GmailPushState): Promise<GmailPassResult<T> | undefined> {
 		const key = this.passKey(state);
-		const outcome = await runExclusive(key, async () => {
-			const scope = (state.scopes[this.scope] ??= {});
-			const start = newestCursor(key, scope.cursor);
-			if (start) scope.cursor = start;
-			const items: GmailItem<T>[] = [];
-			const run = ingest(state, [gmailSource(this.options.provider, this.options.source)], {
-				memoryKey: `${this.options.owner}:${state.epoch}`,
-				limit: this.options.maxItemsPerPass,
-				batchSize: this.options.maxItemsPerPass,
-				retryBudget: this.options.retryBudget ?? DEFAULT_RETRY_BUDGET,
-			});
-			for (let step = await run.next(); ; step = await run.next()) {
-				if (step.done) {
-					if (scope.cursor) {
-						scope.cursor = { ...scope.cursor, seq: (start?.seq ?? 0) + 1 };
-						rememberCursor(key, scope.cursor);
+		const outcome = await exclusivePass(
+			key,
+			() => (state.scopes[this.scope] ??= {}),
+			async (start) => {
+				const scope = state.scopes[this.scope];
+				const items: GmailItem<T>[] = [];
+				const run = ingest(state, [gmailSource(this.options.provider, this.options.source)], {
+					memoryKey: `${this.options.owner}:${state.epoch}`,
+					limit: this.options.maxItemsPerPass,
+					batchSize: this.options.maxItemsPerPass,
+					retryBudget: this.options.retryBudget ?? DEFAULT_RETRY_BUDGET,
+				});
+				for (let step = await run.next(); ; step = await run.next()) {
+					if (step.done) {
+						if (scope.cursor) scope.cursor = { ...scope.cursor, seq: (start?.seq ?? 0) + 1 };
+						return { items, failures: step.value.failures, more: step.value.more };
 					}
-					return { items, failures: step.value.failures, more: step.value.more };
+					items.push(...step.value);
 				}
-				items.push(...step.value);
-			}
-		});
+			},
+			this.options.sharedPasses,
+		);
 		return outcome.ran ? outcome.value : undefined;
 	}
 

@@ -8,6 +8,7 @@ import { region } from '../../state/registry';
  * call must save the newest one. Keys are the same `owner:epoch:upn/folder`.
  */
 export {
+	exclusivePass,
 	newestCursor,
 	passQueued,
 	recentActivation,

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Clock, HttpTimeouts } from '../../http/types';
 import { DEFAULT_RETRY_BUDGET, ingest, type ScopeFailure } from '../../ingest/core';
 import { newState } from '../../ingest/state';
+import type { SharedPasses } from '../../ingest/shared-passes';
 import type { IngestSource } from '../../ingest/source';
 import type { AttachmentSink, ParsedEmail } from '../../mail/parse';
 import type { AttachmentPolicy } from '../../mail/policy';
@@ -13,12 +14,11 @@ import type { GraphCursor } from './cursor';
 import { FolderResolver } from './folders';
 import { sharedHttpsTransport, type HttpsTransport } from './https';
 import {
+	exclusivePass,
 	newestCursor,
 	passQueued,
 	recentActivation,
 	rememberActivation,
-	rememberCursor,
-	runExclusive,
 	type GraphActivation,
 } from './pass-lock';
 import { GraphProvider } from './provider';
@@ -59,6 +59,8 @@ export interface SessionOptions<T> {
 	clock?: Clock;
 	/** Per-attempt HTTP timeouts (connect, response, idle body); lib/http's defaults otherwise. */
 	timeouts?: Partial<HttpTimeouts>;
+	/** Where several processes serve the webhook: each folder's pass and cursor shared by all. */
+	sharedPasses?: SharedPasses;
 }
 
 /** What one delta pass of one folder produced. */
@@ -202,25 +204,24 @@ export class GraphMailSession<T> {
 	 */
 	async pass(scope: MailboxScope, state: GraphTriggerState): Promise<PassResult<T> | undefined> {
 		const key = this.passKey(state, scope);
-		const outcome = await runExclusive(key, async () => {
-			const folder = (state.scopes[scopeKey(scope)] ??= {});
-			const newest = newestCursor(key, folder.cursor);
-			if (newest) folder.cursor = newest;
-			const items: ParsedEmail<T>[] = [];
-			const run = ingest(state, [this.source(scope)], {
-				memoryKey: `${this.options.lockPrefix}:${state.epoch}`,
-				limit: this.options.maxItemsPerPass,
-				batchSize: this.options.maxItemsPerPass,
-				retryBudget: this.options.retryBudget ?? DEFAULT_RETRY_BUDGET,
-			});
-			for (let step = await run.next(); ; step = await run.next()) {
-				if (step.done) {
-					if (folder.cursor) rememberCursor(key, folder.cursor);
-					return { items, failures: step.value.failures };
+		const outcome = await exclusivePass(
+			key,
+			() => (state.scopes[scopeKey(scope)] ??= {}),
+			async () => {
+				const items: ParsedEmail<T>[] = [];
+				const run = ingest(state, [this.source(scope)], {
+					memoryKey: `${this.options.lockPrefix}:${state.epoch}`,
+					limit: this.options.maxItemsPerPass,
+					batchSize: this.options.maxItemsPerPass,
+					retryBudget: this.options.retryBudget ?? DEFAULT_RETRY_BUDGET,
+				});
+				for (let step = await run.next(); ; step = await run.next()) {
+					if (step.done) return { items, failures: step.value.failures };
+					items.push(...step.value);
 				}
-				items.push(...step.value);
-			}
-		});
+			},
+			this.options.sharedPasses,
+		);
 		return outcome.ran ? outcome.value : undefined;
 	}
 

@@ -19,6 +19,7 @@ import {
 	type GraphAppConfig,
 	type MailboxScope,
 } from '../../../lib/providers/graph';
+import { queueModeSharedPasses } from '../../../lib/ingest/queue-mode';
 import { ownerKey } from '../../../lib/state/registry';
 import { policyFromParameters, type AttachmentOptionValues } from '../attachment-options';
 import { n8nBinarySink } from '../binary-sink';
@@ -121,6 +122,8 @@ export async function openSession(
 			? Number.POSITIVE_INFINITY
 			: (parameters.options.maxItemsPerRun ?? DEFAULT_MAX_ITEMS_PER_RUN),
 		lockPrefix: lockPrefixOf(context),
+		// Webhook calls may reach several n8n processes in queue mode: their passes are shared.
+		sharedPasses: drain ? queueModeSharedPasses() : undefined,
 		includeItemAttachments: parameters.options.includeItemAttachments ?? false,
 		filenameFilter: compileFilenameFilter(parameters.attachmentFilter),
 		onThrottle: (info) =>

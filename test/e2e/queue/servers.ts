@@ -157,13 +157,16 @@ export async function startPostgres(): Promise<PostgresServer> {
 }
 
 /** A Redis with no persistence (no RDB, no AOF): Bull's queue for n8n's jobs lives and dies with the test. */
-export async function startRedis(): Promise<LabServer> {
+export async function startRedis(options: { password?: string } = {}): Promise<LabServer> {
 	const { redisServer } = ensureQueueServersInstalled();
 	const lab = newLab('redis-');
 	const [port] = await freePorts(1);
 	const proc = spawnGroup(
 		redisServer,
-		['--bind', HOST, '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', lab],
+		[
+			...['--bind', HOST, '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', lab],
+			...(options.password ? ['--requirepass', options.password] : []),
+		],
 		{ stdio: ['ignore', 'pipe', 'pipe'] },
 	);
 	const log = collect(proc);
