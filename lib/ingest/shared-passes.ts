@@ -26,9 +26,9 @@ const MAX_WAIT_MS = 10 * 60_000;
 /**
  * How long a stored cursor is offered to other processes. It only has to outlive the calls that
  * loaded static data before its writer's n8n saved the newer cursor (milliseconds after the
- * writer's call returns): those calls wait at most MAX_WAIT_MS for the lease. Kept short
- * because it is also the window in which a writer that crashed before n8n saved its static
- * data would make others skip its batch (README "Queue mode").
+ * writer's call returns); such a call waits at most MAX_WAIT_MS for the lease. No longer than
+ * that, because it is also the window in which a writer that died before n8n saved its static
+ * data would make the others skip its batch (README "Queue mode").
  */
 const CURSOR_TTL_MS = MAX_WAIT_MS + 5 * 60_000;
 

@@ -10,10 +10,9 @@
  * deactivated cleanly (a poller, a deleted workflow) cannot make the process grow.
  *
  * All of it is per process: in n8n's queue mode each process has its own. What must be shared
- * between processes lives in n8n's static data, never here (see README "Process-wide state").
- * README "Queue mode" says for each region which process uses it there and why it may stay per
- * process; `ingest.passSlots` is exact only while one process serves a webhook trigger's
- * path, since n8n offers nodes no cross-process lock.
+ * between processes lives in n8n's static data or, for webhook passes (their lease and newest
+ * cursor), in n8n's queue Redis (lib/ingest/shared-passes.ts), never here (see README
+ * "Process-wide state"). README "Queue mode" says for each region which process uses it there.
  */
 export interface RegionSpec<V = unknown> {
 	/** Unique, e.g. `ingest.pollLocks`. */

@@ -1,9 +1,10 @@
 // n8n in queue mode for e2e tests (README "Queue mode"): a throwaway PostgreSQL and Redis
-// (servers.ts), then one main, `workers` workers and one webhook processor, every process with
-// the same user folder (so the same installed pack and N8N_ENCRYPTION_KEY), the same database and
-// the same Redis. The main runs the triggers and the subscription lifecycle, the webhook
-// processor answers production webhook calls (the main's webhook routes are switched off, as in
-// a deployment behind a load balancer), the workers run the executions.
+// (servers.ts), then one main, `workers` workers and `webhookProcessors` webhook processors
+// (default 1), every process with the same user folder (so the same installed pack and
+// N8N_ENCRYPTION_KEY), the same database and the same Redis. The main runs the triggers and the
+// subscription lifecycle, the webhook processors answer production webhook calls (the main's
+// webhook routes are switched off, as in a deployment behind a load balancer), the workers run
+// the executions.
 //
 //   const cluster = await startN8nQueue({ workflows, credentials, publish: [id] });
 //   cluster.main.executions(id); cluster.webhookUrl; cluster.workers[0].stop();
@@ -35,6 +36,8 @@ export interface QueueStartOptions {
 	workers?: number;
 	/** jobs one worker runs at once (`n8n worker --concurrency`; n8n's default is 10) */
 	workerConcurrency?: number;
+	/** webhook processors (default 1); WEBHOOK_URL names the first, a test spreads calls itself */
+	webhookProcessors?: number;
 }
 
 export interface QueueProcess {
@@ -54,11 +57,18 @@ export interface N8nQueue {
 	webhook: QueueProcess;
 	/** http://127.0.0.1:<webhook processor's port>/ (WEBHOOK_URL of every process) */
 	webhookUrl: string;
+	/** every webhook processor's own URL, the first being webhookUrl */
+	webhookUrls: string[];
 	postgres: PostgresServer;
 	redis: LabServer;
 	/** every process's output, each line prefixed with its name */
 	logs(): string;
 	stop(): Promise<void>;
+}
+
+/** `webhook`, then `webhook-2`, `webhook-3`, ... (the first keeps its name for older tests). */
+function webhookName(index: number): string {
+	return index === 0 ? 'webhook' : `webhook-${index + 1}`;
 }
 
 /** The environment that makes n8n 2.41 run in queue mode on the lab's PostgreSQL and Redis. */
@@ -137,8 +147,12 @@ export async function startN8nQueue(options: QueueStartOptions = {}): Promise<N8
 	try {
 		redis = await startRedis();
 		const workerCount = options.workers ?? 2;
-		const ports = await freePorts(2 + workerCount);
-		const [webhookPort, webhookBroker, ...workerBrokers] = ports;
+		const webhookCount = options.webhookProcessors ?? 1;
+		const ports = await freePorts(2 * webhookCount + workerCount);
+		const webhookPorts = ports.slice(0, webhookCount);
+		const webhookBrokers = ports.slice(webhookCount, 2 * webhookCount);
+		const workerBrokers = ports.slice(2 * webhookCount);
+		const [webhookPort] = webhookPorts;
 		const env = { ...queueEnv(postgres, redis, webhookPort), ...options.env };
 
 		const startProcess = async (
@@ -178,18 +192,19 @@ export async function startN8nQueue(options: QueueStartOptions = {}): Promise<N8
 			// before the main activates a Graph trigger (Graph validates the URL at creation).
 			beforeStart: async (serverEnv) => {
 				const started: Array<Promise<unknown>> = [];
-				started.push(
-					startProcess(
-						'webhook',
-						['webhook'],
-						serverEnv,
-						{
-							N8N_PORT: String(webhookPort),
-							N8N_RUNNERS_BROKER_PORT: String(webhookBroker),
-						},
-						WEBHOOK_READY,
-					),
-				);
+				for (let index = 0; index < webhookCount; index++)
+					started.push(
+						startProcess(
+							webhookName(index),
+							['webhook'],
+							serverEnv,
+							{
+								N8N_PORT: String(webhookPorts[index]),
+								N8N_RUNNERS_BROKER_PORT: String(webhookBrokers[index]),
+							},
+							WEBHOOK_READY,
+						),
+					);
 				for (let index = 0; index < workerCount; index++)
 					started.push(
 						startProcess(
@@ -238,6 +253,7 @@ export async function startN8nQueue(options: QueueStartOptions = {}): Promise<N8
 			workers,
 			webhook: handle('webhook'),
 			webhookUrl: `http://127.0.0.1:${webhookPort}/`,
+			webhookUrls: webhookPorts.map((port) => `http://127.0.0.1:${port}/`),
 			postgres,
 			redis: servers.redis,
 			logs: () =>

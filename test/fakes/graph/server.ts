@@ -128,6 +128,8 @@ export type FakeEvent =
 	| { type: 'deltaExpired'; upn: string; folder: string; status: number };
 
 export interface Delivery {
+	/** Where it was POSTed (the subscription's URL, or spread: NotificationPolicy.spreadTo). */
+	url: string;
 	subscriptionId: string;
 	messageIds: string[];
 	status: number;
@@ -178,6 +180,11 @@ export interface NotificationPolicy {
 	reorder: boolean;
 	/** Deliver as soon as messages are added (else call flushNotifications()). */
 	auto: boolean;
+	/**
+	 * A load balancer in front of several webhook processes: delivery n goes to the subscription's
+	 * URL with its origin replaced by `spreadTo[n % length]` (empty: the URL as subscribed).
+	 */
+	spreadTo: string[];
 }
 
 export interface ThrottlePolicy {
@@ -393,7 +400,9 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 		duplicateRate: 0,
 		reorder: false,
 		auto: true,
+		spreadTo: [],
 	};
+	let deliveriesSpread = 0;
 	const throttle: ThrottlePolicy = { rate: 0, retryAfterSeconds: 1, status: 429, budget: Infinity };
 	let throttledSoFar = 0;
 	const latencyMs = options.latencyMs ?? 0;
@@ -649,10 +658,18 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 
 	async function deliver(sub: FakeSubscription, messages: FakeMessage[]): Promise<Delivery> {
 		const body = JSON.stringify(notificationBody(sub, messages));
-		const result = await postTo(sub.notificationUrl, body, 'application/json', 30_000).catch(
+		const spread = notificationPolicy.spreadTo;
+		const url = new URL(sub.notificationUrl);
+		if (spread.length > 0) {
+			const origin = new URL(spread[deliveriesSpread++ % spread.length]);
+			url.protocol = origin.protocol;
+			url.host = origin.host;
+		}
+		const result = await postTo(url.toString(), body, 'application/json', 30_000).catch(
 			(error: Error) => ({ status: 0, ms: 0, text: error.message }),
 		);
 		const delivery = {
+			url: url.toString(),
 			subscriptionId: sub.id,
 			messageIds: messages.map((m) => m.id),
 			status: result.status,
