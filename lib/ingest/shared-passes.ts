@@ -24,13 +24,12 @@ const LEASE_MS = 30_000;
 /** How long a call waits for another process's pass of the same scope before it gives up. */
 const MAX_WAIT_MS = 10 * 60_000;
 /**
- * How long a stored cursor is offered to other processes. It only has to outlive the calls that
- * loaded static data before its writer's n8n saved the newer cursor (milliseconds after the
- * writer's call returns); such a call waits at most MAX_WAIT_MS for the lease. No longer than
- * that, because it is also the window in which a writer that died before n8n saved its static
- * data would make the others skip its batch (README "Queue mode").
+ * How long a stored cursor is kept: as long as this process keeps its own newest cursor
+ * (ingest.newestCursors). n8n saves each call's static data with a plain UPDATE (last writer
+ * wins), so a slow call can save an older cursor after a newer one; the stored cursor, highest
+ * `seq` first, keeps the next call from reading that older one and emitting a batch again.
  */
-const CURSOR_TTL_MS = MAX_WAIT_MS + 5 * 60_000;
+const CURSOR_TTL_MS = 30 * 24 * 3600_000;
 
 /** Deletes or renews the lease only if it is still this holder's (the token). */
 const RELEASE_SCRIPT =
