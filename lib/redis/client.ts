@@ -178,7 +178,10 @@ function connectSocket(options: RedisOptions, timeoutMs: number): Promise<net.So
 			? tls.connect({
 					host: options.host,
 					port: options.port,
-					servername: options.tls.servername ?? options.host,
+					// SNI takes a host name only (RFC 6066); the certificate is checked against `host` either way.
+					...(options.tls.servername || !net.isIP(options.host)
+						? { servername: options.tls.servername || options.host }
+						: {}),
 					rejectUnauthorized: options.tls.rejectUnauthorized !== false,
 				})
 			: net.connect({ host: options.host, port: options.port });

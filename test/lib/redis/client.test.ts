@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 
 import { queueRedisOptions } from '../../../lib/ingest/queue-mode';
 import { RedisClient } from '../../../lib/redis/client';
@@ -79,6 +81,46 @@ test('no Redis listening, or one that never answers: a retryable error, not a ha
 	} finally {
 		mute.close();
 		silent.close();
+	}
+});
+
+test('TLS is verified: a self-signed Redis is refused unless QUEUE_BULL_REDIS_TLS_VALIDATE_CERTIFICATE=false', async () => {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-tls-'));
+	const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
+	execFileSync('openssl', [
+		...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost'],
+		...['-keyout', key, '-out', cert],
+	]);
+	const server = tls.createServer(
+		{ key: fs.readFileSync(key), cert: fs.readFileSync(cert) },
+		(socket) => socket.on('data', () => socket.write('+PONG\r\n')),
+	);
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const port = (server.address() as net.AddressInfo).port;
+	const options = queueRedisOptions({
+		QUEUE_BULL_REDIS_HOST: 'localhost',
+		QUEUE_BULL_REDIS_PORT: String(port),
+		QUEUE_BULL_REDIS_TLS: 'true',
+	});
+	const verified = new RedisClient(options);
+	const unverified = new RedisClient(
+		queueRedisOptions({
+			QUEUE_BULL_REDIS_HOST: 'localhost',
+			QUEUE_BULL_REDIS_PORT: String(port),
+			QUEUE_BULL_REDIS_TLS: 'true',
+			QUEUE_BULL_REDIS_TLS_VALIDATE_CERTIFICATE: 'false',
+		}),
+	);
+	try {
+		await expect(verified.command(['PING'])).rejects.toMatchObject({
+			code: 'REDIS_UNAVAILABLE',
+			message: expect.stringContaining('self-signed certificate'),
+		});
+		expect(await unverified.command(['PING'])).toBe('PONG');
+	} finally {
+		verified.close();
+		unverified.close();
+		server.close();
 	}
 });
 
