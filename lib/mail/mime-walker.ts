@@ -6,6 +6,8 @@ import type { HeaderLines, MailParser } from 'mailparser';
 import { LeanMailParser } from './mail-parser';
 import { limitNesting, MAX_MIME_DEPTH } from './mime-depth';
 import { decodeText, decodeTransfer } from './part-body';
+import { useNodeHeaders } from './node-headers';
+import { splitWhole } from './split-whole';
 
 /**
  * Parses a message that is already in memory without mailparser's per-part machinery. Hostile
@@ -158,7 +160,14 @@ export async function walkMime(
 		parts.push(attachmentOf(tnode, leaf.partId, data, options.checksumAlgo));
 	};
 
-	const place = (created: TreeNode, node: MimeNode): void => {
+	/**
+	 * `listed`: whether the node goes into its parent's children. An attachment leaf is not
+	 * listed (its `parent` is still set, for placing the nodes after it): getTextContent takes
+	 * nothing from it, and unlisted, its mailsplit node and header block are garbage as soon as
+	 * the next part starts, not held in the tree until the whole message is split (on 10,000
+	 * parts, that young garbage is much cheaper to collect).
+	 */
+	const place = (created: TreeNode, node: MimeNode, listed: boolean): void => {
 		// mailparser's createNode, step by step: the tree it builds decides the text order.
 		if (!tree) {
 			created.root = true;
@@ -176,7 +185,7 @@ export async function walkMime(
 		if (parent) {
 			created.parent = parent;
 			created.inRelated = parent.inRelated || parent.contentType === 'multipart/related';
-			parent.children.push(created);
+			if (listed) parent.children.push(created);
 		}
 		current = created;
 	};
@@ -206,7 +215,7 @@ export async function walkMime(
 			children: [],
 			inRelated: false,
 		};
-		place(created, node);
+		place(created, node, showMeta || leafKind !== 'attachment');
 		if (node.root) {
 			message.fields.headers = created.headers;
 			message.headerLines = headerBlock.lines;
@@ -223,7 +232,8 @@ export async function walkMime(
 		created.leaf = { kind: leafKind, chunks: [], bytes: 0, partId: partIdOf(node) };
 	};
 
-	const splitter = new Splitter(options) as unknown as NodeJS.ReadWriteStream;
+	const splitter = new Splitter(options);
+	useNodeHeaders(splitter);
 	const nesting = limitNesting(splitter, options.maxMimeDepth ?? MAX_MIME_DEPTH);
 	const onChunk = (chunk: SplitterChunk) => {
 		if (chunk.type === 'node') return onNode(chunk);
@@ -236,26 +246,10 @@ export async function walkMime(
 			leaf.bytes += chunk.value.length;
 		}
 	};
-	splitter.on('data', (chunk: SplitterChunk) => {
-		// The splitter emits from its own event-loop turns: a throw here would be uncaught and
-		// end the process. It fails this parse instead (the item gets a parseError).
-		try {
-			onChunk(chunk);
-		} catch (error) {
-			(splitter as unknown as { destroy(error: unknown): void }).destroy(error);
-		}
-	});
-	let splitError: unknown;
-	await new Promise<void>((resolve) => {
-		splitter.once('end', () => resolve());
-		splitter.once('error', (error) => {
-			splitError = error;
-			resolve();
-		});
-		splitter.end(source);
-	});
-	if (splitError === undefined) close(current);
-	if (splitError !== undefined) throw splitError;
+	// Synchronous, without the splitter's stream (split-whole.ts); a throw fails this parse
+	// (the item gets a parseError).
+	await splitWhole(splitter, source, onChunk);
+	close(current);
 	for (let at = 0; at < parts.length; at++) {
 		const part = parts[at]!;
 		// Let each part's bytes go once the sink has them.
