@@ -3,7 +3,12 @@ import { createRequire } from 'node:module';
 import { Splitter, type SplitterChunk } from '@zone-eu/mailsplit';
 
 import { limitNesting } from '../../../lib/mail/mime-depth';
-import { parseNodeHeaders, useNodeHeaders, type SplitNode } from '../../../lib/mail/node-headers';
+import {
+	parseNodeHeaders,
+	simpleStructured,
+	useNodeHeaders,
+	type SplitNode,
+} from '../../../lib/mail/node-headers';
 import { splitWhole } from '../../../lib/mail/split-whole';
 import { FIXTURES } from '../../fixtures/generate';
 import { EDGE_SHAPES, INLINE_FORWARD, MANY_ADDRESS_SHAPES } from '../../fixtures/mime-shapes';
@@ -374,5 +379,86 @@ describe('node-headers.ts parses a node the way mailsplit does', () => {
 			const bytes = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
 			expect([lines, parsedFields(bytes, true)]).toEqual([lines, parsedFields(bytes, false)]);
 		}
+	});
+});
+
+describe('simpleStructured reads a plain structured value as libmime does, or declines', () => {
+	const libmime = new (fromMailsplit('libmime') as { Libmime: new () => Libmime }).Libmime();
+	interface Libmime {
+		parseHeaderValue(value: string): unknown;
+	}
+
+	it('targeted values', () => {
+		const values = [
+			'',
+			'text/plain',
+			'TEXT/Plain; Charset=UTF-8',
+			'attachment; filename="part 1; (x).txt"',
+			'attachment;filename=a.pdf;FILENAME=b.pdf',
+			'a; ',
+			'a;;b=c',
+			'a; b',
+			'a; b=',
+			'a; b=""',
+			'a; b="x"y',
+			'a; b="x',
+			'a; b="x\\"y"',
+			"a; b*=utf-8''x",
+			'a; b*0=x; b*1=y',
+			'a; __proto__=x',
+			'a; constructor=x; toString=y',
+			'a; b=c=d',
+			'a ; b=c',
+			'a;\tb=c',
+			' a',
+			'a; b = c',
+			'caf\u00e9; name="caf\u00e9"',
+			'a; name="\u00e9 \t x"',
+			'=?utf-8?Q?a?=; b="=?utf-8?Q?x?="',
+		];
+		for (const value of values) {
+			const fast = simpleStructured(value);
+			if (fast) expect([value, fast]).toEqual([value, libmime.parseHeaderValue(value)]);
+		}
+		// The common shapes do take the one-pass path.
+		expect(simpleStructured('attachment; filename="part-1.txt"')).toBeDefined();
+		expect(simpleStructured('text/plain; charset=utf-8; format=flowed')).toBeDefined();
+	});
+
+	it('20,000 random values', () => {
+		let seed = 0xbeef;
+		const next = (n: number) => {
+			seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+			return seed % n;
+		};
+		const PIECES = [
+			'a',
+			'B',
+			'/',
+			';',
+			'=',
+			'"',
+			'\\',
+			' ',
+			'\t',
+			'*',
+			'0',
+			'-',
+			'.',
+			'\u00e9',
+			"'",
+			'(',
+		];
+		let taken = 0;
+		for (let round = 0; round < 20_000; round++) {
+			let value = '';
+			for (let piece = next(14); piece >= 0; piece--) value += PIECES[next(PIECES.length)];
+			const fast = simpleStructured(value);
+			if (!fast) continue;
+			taken++;
+			expect([value, fast]).toEqual([value, libmime.parseHeaderValue(value)]);
+		}
+		// Enough of them took the one-pass path for the comparison to mean something.
+		expect(taken).toBeGreaterThan(2_000);
 	});
 });
