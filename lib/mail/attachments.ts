@@ -140,16 +140,17 @@ export class AttachmentPipeline<T> {
 	/** Lists a part with its safe name and declared type. */
 	describe(part: PartDescription): AttachmentInfo {
 		const contentType = declaredType(part.contentType);
-		const info: AttachmentInfo = {
-			id: part.id,
-			...attachmentNames(part.filename, contentType, this.infos.length),
-			contentType,
-			...(part.disposition ? { disposition: part.disposition } : {}),
-			size: part.size ?? 0,
-			inline: part.inline,
-			...(part.contentId ? { contentId: part.contentId } : {}),
-			...(part.kind ? { kind: part.kind } : {}),
-		};
+		const names = attachmentNames(part.filename, contentType, this.infos.length);
+		// Built field by field (the order the item shows them) rather than from spread objects:
+		// four fewer objects per part on a message of 10,000 parts.
+		const info = { id: part.id, filename: names.filename } as AttachmentInfo;
+		if (names.originalFilename !== undefined) info.originalFilename = names.originalFilename;
+		info.contentType = contentType;
+		if (part.disposition) info.disposition = part.disposition;
+		info.size = part.size ?? 0;
+		info.inline = part.inline;
+		if (part.contentId) info.contentId = part.contentId;
+		if (part.kind) info.kind = part.kind;
 		this.infos.push(info);
 		return info;
 	}
