@@ -241,6 +241,17 @@ describe('splitWhole hands over what the splitter stream emits', () => {
 		expect(past.exceeded).toBe(true);
 	});
 
+	it('gives the event loop a turn while splitting a large source, not only at the end', async () => {
+		const source = manyParts(4_000);
+		let handed = 0;
+		let handedWhenTurned = -1;
+		setImmediate(() => (handedWhenTurned = handed));
+		const splitter = new Splitter(OPTIONS);
+		await splitWhole(splitter, source, () => handed++);
+		expect(handedWhenTurned).toBeGreaterThan(0);
+		expect(handedWhenTurned).toBeLessThan(handed);
+	});
+
 	it('the splitter limits fail the same way: too many parts, a header too large', async () => {
 		await expectSameSplit(manyParts(40), { ...OPTIONS, maxChildNodes: 20 });
 		const error = (await whole(manyParts(40), { ...OPTIONS, maxChildNodes: 20 })).error;
