@@ -15,8 +15,9 @@ import { splitWhole } from './split-whole';
  * stream, a hash stream, an attachment object with its own stream, events and an event-loop
  * turn (measured with `node --cpu-prof`; mailsplit's splitting is a small share of it).
  *
- * The walker reads mailsplit's node stream (the splitter mailparser itself uses, with the same
- * limits), gathers each leaf's raw body, decodes it in one call (part-body.ts) and builds
+ * The walker reads the nodes and bodies of mailsplit's splitter (the one mailparser itself uses,
+ * with the same limits), driven over the Buffer without its stream (split-whole.ts) and with a
+ * leaner header parse per node (node-headers.ts), gathers each leaf's raw body, decodes it in one call (part-body.ts) and builds
  * mailparser's tree; header fields are parsed by LeanMailParser's processHeaders and the text
  * and HTML bodies by mailparser's own getTextContent on that tree. What comes out is what
  * LeanMailParser emits for the same source: test/lib/mail/mime-walker.test.ts compares the
