@@ -140,16 +140,17 @@ export class AttachmentPipeline<T> {
 	/** Lists a part with its safe name and declared type. */
 	describe(part: PartDescription): AttachmentInfo {
 		const contentType = declaredType(part.contentType);
-		const info: AttachmentInfo = {
-			id: part.id,
-			...attachmentNames(part.filename, contentType, this.infos.length),
-			contentType,
-			...(part.disposition ? { disposition: part.disposition } : {}),
-			size: part.size ?? 0,
-			inline: part.inline,
-			...(part.contentId ? { contentId: part.contentId } : {}),
-			...(part.kind ? { kind: part.kind } : {}),
-		};
+		const names = attachmentNames(part.filename, contentType, this.infos.length);
+		// Built field by field (the order the item shows them) rather than from spread objects:
+		// four fewer objects per part on a message of 10,000 parts.
+		const info = { id: part.id, filename: names.filename } as AttachmentInfo;
+		if (names.originalFilename !== undefined) info.originalFilename = names.originalFilename;
+		info.contentType = contentType;
+		if (part.disposition) info.disposition = part.disposition;
+		info.size = part.size ?? 0;
+		info.inline = part.inline;
+		if (part.contentId) info.contentId = part.contentId;
+		if (part.kind) info.kind = part.kind;
 		this.infos.push(info);
 		return info;
 	}
@@ -158,31 +159,39 @@ export class AttachmentPipeline<T> {
 	 * Keeps or skips one described part. Resolves when the part is settled (stored, skipped or
 	 * recorded as failed); rejects with a retryable MailIntelError on a transient failure.
 	 */
-	async add(info: AttachmentInfo, content: PartBytes): Promise<void> {
-		const skip = content.skip ?? skipReasonFor(info, this.options.policy);
-		if (skip) {
+	add(info: AttachmentInfo, content: PartBytes): Promise<void> {
+		// Not an async function, and no await for a part already decoded: on a message of 10,000
+		// parts each layer of promises per part was measurable garbage (sampled allocations).
+		try {
+			const skip = content.skip ?? skipReasonFor(info, this.options.policy);
+			if (!skip)
+				return content.decoded ? this.keepDecoded(info, content.decoded) : this.read(info, content);
 			info.skipped = skip;
 			if (content.decoded) {
 				info.size = content.decoded.data.length;
 				info.sha256 = content.decoded.checksum;
-			} else if (content.readToEnd) {
-				// The bytes read so far are what we know; the hash is whole when the part ended cleanly.
-				const drained = await drainPart(await content.open());
-				info.size = drained.bytes;
-				const sum = content.checksum?.();
-				if (sum && drained.complete) info.sha256 = sum;
+				return SETTLED;
 			}
-			return;
+			return content.readToEnd ? this.drainSkipped(info, content) : SETTLED;
+		} catch (error) {
+			return Promise.reject(error);
 		}
-		if (content.decoded) await this.keepDecoded(info, content.decoded);
-		else await this.read(info, content);
+	}
+
+	/** A skipped part the producer waits on: read to its end (its size and hash are then known too). */
+	private async drainSkipped(info: AttachmentInfo, content: PartBytes): Promise<void> {
+		// The bytes read so far are what we know; the hash is whole when the part ended cleanly.
+		const drained = await drainPart(await content.open());
+		info.size = drained.bytes;
+		const sum = content.checksum?.();
+		if (sum && drained.complete) info.sha256 = sum;
 	}
 
 	/**
 	 * A part decoded in memory: what read() does with a part stream that ended cleanly (the
 	 * size cap, then the sink, then size and hash), without the stream.
 	 */
-	private async keepDecoded(
+	private keepDecoded(
 		info: AttachmentInfo,
 		{ data, checksum }: { data: Buffer; checksum: string },
 	): Promise<void> {
@@ -190,13 +199,18 @@ export class AttachmentPipeline<T> {
 		info.sha256 = checksum;
 		if (data.length > this.options.policy.maxAttachmentBytes) {
 			info.skipped = 'size';
-			return;
+			return SETTLED;
 		}
 		const binaryProperty = `attachment_${this.numbered++}`;
 		info.binaryProperty = binaryProperty;
 		// Kept parts are numbered without gaps (see read()).
-		if (!(await this.storeDecoded(binaryProperty, info, data))) this.numbered--;
+		return this.storeDecoded(binaryProperty, info, data).then(this.renumber);
 	}
+
+	/** After storeDecoded: a part that was not stored gives its number back. */
+	private readonly renumber = (stored: boolean): void => {
+		if (!stored) this.numbered--;
+	};
 
 	/**
 	 * Stores decoded bytes (hashed, `info` complete) through the sink under `binaryProperty`:
@@ -305,6 +319,9 @@ export class AttachmentPipeline<T> {
 		throw retryable(error);
 	}
 }
+
+/** What add() returns for a part settled without waiting. */
+const SETTLED: Promise<void> = Promise.resolve();
 
 /** One code per HTTP answer whichever provider gave it (Graph says `ErrorItemNotFound`, Gmail `notFound`). */
 const STATUS_CODES: Record<number, string> = { 403: 'FORBIDDEN', 404: 'NOT_FOUND', 410: 'GONE' };

@@ -75,7 +75,6 @@ export function limitNesting(splitter: unknown, maxDepth: number = MAX_MIME_DEPT
 	}) as SplitterConfig;
 
 	const newNode = internals.newNode;
-	if (process.env.NOLIMIT) return limit;
 	internals.newNode = function (this: SplitterInternals, parent) {
 		newNode.call(this, parent);
 		const node = this.node;

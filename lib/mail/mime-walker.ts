@@ -6,6 +6,8 @@ import type { HeaderLines, MailParser } from 'mailparser';
 import { LeanMailParser } from './mail-parser';
 import { limitNesting, MAX_MIME_DEPTH } from './mime-depth';
 import { decodeText, decodeTransfer } from './part-body';
+import { useNodeHeaders } from './node-headers';
+import { splitWhole } from './split-whole';
 
 /**
  * Parses a message that is already in memory without mailparser's per-part machinery. Hostile
@@ -13,8 +15,9 @@ import { decodeText, decodeTransfer } from './part-body';
  * stream, a hash stream, an attachment object with its own stream, events and an event-loop
  * turn (measured with `node --cpu-prof`; mailsplit's splitting is a small share of it).
  *
- * The walker reads mailsplit's node stream (the splitter mailparser itself uses, with the same
- * limits), gathers each leaf's raw body, decodes it in one call (part-body.ts) and builds
+ * The walker reads the nodes and bodies of mailsplit's splitter (the one mailparser itself uses,
+ * with the same limits), driven over the Buffer without its stream (split-whole.ts) and with a
+ * leaner header parse per node (node-headers.ts), gathers each leaf's raw body, decodes it in one call (part-body.ts) and builds
  * mailparser's tree; header fields are parsed by LeanMailParser's processHeaders and the text
  * and HTML bodies by mailparser's own getTextContent on that tree. What comes out is what
  * LeanMailParser emits for the same source: test/lib/mail/mime-walker.test.ts compares the
@@ -158,7 +161,14 @@ export async function walkMime(
 		parts.push(attachmentOf(tnode, leaf.partId, data, options.checksumAlgo));
 	};
 
-	const place = (created: TreeNode, node: MimeNode): void => {
+	/**
+	 * `listed`: whether the node goes into its parent's children. An attachment leaf is not
+	 * listed (its `parent` is still set, for placing the nodes after it): getTextContent takes
+	 * nothing from it, and unlisted, its mailsplit node and header block are garbage as soon as
+	 * the next part starts, not held in the tree until the whole message is split (on 10,000
+	 * parts, that young garbage is much cheaper to collect).
+	 */
+	const place = (created: TreeNode, node: MimeNode, listed: boolean): void => {
 		// mailparser's createNode, step by step: the tree it builds decides the text order.
 		if (!tree) {
 			created.root = true;
@@ -176,7 +186,7 @@ export async function walkMime(
 		if (parent) {
 			created.parent = parent;
 			created.inRelated = parent.inRelated || parent.contentType === 'multipart/related';
-			parent.children.push(created);
+			if (listed) parent.children.push(created);
 		}
 		current = created;
 	};
@@ -206,7 +216,7 @@ export async function walkMime(
 			children: [],
 			inRelated: false,
 		};
-		place(created, node);
+		place(created, node, showMeta || leafKind !== 'attachment');
 		if (node.root) {
 			message.fields.headers = created.headers;
 			message.headerLines = headerBlock.lines;
@@ -223,7 +233,8 @@ export async function walkMime(
 		created.leaf = { kind: leafKind, chunks: [], bytes: 0, partId: partIdOf(node) };
 	};
 
-	const splitter = new Splitter(options) as unknown as NodeJS.ReadWriteStream;
+	const splitter = new Splitter(options);
+	useNodeHeaders(splitter);
 	const nesting = limitNesting(splitter, options.maxMimeDepth ?? MAX_MIME_DEPTH);
 	const onChunk = (chunk: SplitterChunk) => {
 		if (chunk.type === 'node') return onNode(chunk);
@@ -236,26 +247,10 @@ export async function walkMime(
 			leaf.bytes += chunk.value.length;
 		}
 	};
-	splitter.on('data', (chunk: SplitterChunk) => {
-		// The splitter emits from its own event-loop turns: a throw here would be uncaught and
-		// end the process. It fails this parse instead (the item gets a parseError).
-		try {
-			onChunk(chunk);
-		} catch (error) {
-			(splitter as unknown as { destroy(error: unknown): void }).destroy(error);
-		}
-	});
-	let splitError: unknown;
-	await new Promise<void>((resolve) => {
-		splitter.once('end', () => resolve());
-		splitter.once('error', (error) => {
-			splitError = error;
-			resolve();
-		});
-		splitter.end(source);
-	});
-	if (splitError === undefined) close(current);
-	if (splitError !== undefined) throw splitError;
+	// Synchronous, without the splitter's stream (split-whole.ts); a throw fails this parse
+	// (the item gets a parseError).
+	await splitWhole(splitter, source, onChunk);
+	close(current);
 	for (let at = 0; at < parts.length; at++) {
 		const part = parts[at]!;
 		// Let each part's bytes go once the sink has them.

@@ -145,10 +145,10 @@ export async function parseEmail<T = BufferedAttachment>(
 	const pending: Promise<void>[] = [];
 	const addPart = (part: PartDescription, bytes: PartBytes): Promise<void> => {
 		const done = attachments.add(attachments.describe(part), bytes);
-		// Looked at once the parse ended (allSettled below); until then it must not count as unhandled.
-		done.catch(() => undefined);
 		pending.push(done);
-		return done;
+		// Looked at once the parse ended (allSettled below); until then it must not count as
+		// unhandled, and the reader waiting on the part only needs to know it settled.
+		return done.catch(ignore);
 	};
 	const read =
 		raw && raw.length <= WALK_MAX_BYTES
@@ -190,7 +190,12 @@ export async function parseEmail<T = BufferedAttachment>(
 	}
 }
 
-/** Lists a part and keeps or skips it; resolves when it settled (see AttachmentPipeline.add). */
+const ignore = (): void => undefined;
+
+/**
+ * Lists a part and keeps or skips it; resolves when it settled, never rejects (its outcome is
+ * looked at once the parse ended; see AttachmentPipeline.add).
+ */
 type AddPart = (part: PartDescription, bytes: PartBytes) => Promise<void>;
 
 /** What a MIME reader found: the root's headers and the bodies, or why the source is not MIME. */
@@ -217,15 +222,15 @@ async function readWalked<T>(
 	addPart: AddPart,
 ): Promise<MimeRead> {
 	try {
-		return await walkMime(source, PARSER_OPTIONS, async (part) => {
+		return await walkMime(source, PARSER_OPTIONS, (part) => {
 			const description = describePart(part, attachments.infos.length);
-			await addPart(description, {
+			return addPart(description, {
 				open: () => Readable.from([part.data]),
 				decoded: { data: part.data, checksum: part.checksum },
 				readToEnd: true,
 				checksum: () => part.checksum,
 				streamFailure: (error) => undecodable(description.id, error),
-			}).catch(() => undefined);
+			});
 		});
 	} catch (error) {
 		return { failure: error };
@@ -265,12 +270,10 @@ async function readStreamed<T>(
 			readToEnd: true,
 			checksum: () => data.checksum,
 			streamFailure: (error) => cut?.error() ?? undecodable(description.id, error),
-		})
-			.catch(() => undefined)
-			.finally(() => {
-				open.delete(data.content);
-				data.release?.();
-			});
+		}).finally(() => {
+			open.delete(data.content);
+			data.release?.();
+		});
 	});
 
 	try {
