@@ -2,6 +2,9 @@ import { createSemaphore, type Semaphore } from '../util/limit';
 import { sleepUntil, systemClock } from './clock';
 import type { Clock } from './types';
 
+/** How long after a pause the unit still counts as throttled (Throttle.admit). */
+const CALM_AFTER_MS = 60_000;
+
 /**
  * The shared throttle of one rate-limited unit (a Graph mailbox): every request to it, from any
  * workflow or webhook call, passes here. It holds
@@ -29,9 +32,13 @@ export class Throttle {
 		for (;;) {
 			await this.pauseOver(signal);
 			const release = await this.slots.acquire(signal);
-			// Responses that arrived together with the one that freed this slot are read first: a
-			// throttle answer among them pauses the unit before this request leaves.
-			await new Promise((resolve) => setImmediate(resolve));
+			// While the unit is being throttled, responses that arrived together with the one that
+			// freed this slot are read first: a throttle answer among them pauses the unit before
+			// this request leaves. In calm times that turn of the event loop is skipped: it costs
+			// every request the rest of the loop's I/O (0.7 ms on average in the p5 benchmark, a
+			// few % of a 20 ms round trip), and a request that leaves a moment after an unread
+			// 429 is no different from one that left a moment before it.
+			if (this.stormy()) await new Promise((resolve) => setImmediate(resolve));
 			if (this.clock.now() >= this.pausedUntil) return release;
 			release(); // paused while waiting for the slot: wait again, in turn
 		}
@@ -47,6 +54,11 @@ export class Throttle {
 	succeeded(): void {
 		if (this.clock.now() >= this.pausedUntil && this.slots.limit < this.maxConcurrency)
 			this.slots.setLimit(Math.min(this.maxConcurrency, this.slots.limit * 2));
+	}
+
+	/** A pause is running or ended less than CALM_AFTER_MS ago. */
+	private stormy(): boolean {
+		return this.pausedUntil > 0 && this.clock.now() < this.pausedUntil + CALM_AFTER_MS;
 	}
 
 	get paused(): boolean {

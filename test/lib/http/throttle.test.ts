@@ -49,4 +49,29 @@ describe('Throttle (one per Graph mailbox)', () => {
 		expect(order).toEqual([0, 1, 2, 3, 4, 5]);
 		expect(admitted.every((time) => time >= 1000)).toBe(true);
 	});
+
+	it('while throttled, a freed slot lets the answers that arrived with it be read first; in calm times it is handed on at once', async () => {
+		let now = 1_000_000;
+		const throttle = new Throttle(1, { now: () => now, sleep: async () => undefined });
+		/** Whether the next request is admitted before an I/O turn queued alongside it. */
+		const admittedBeforeIo = async () => {
+			const held = await throttle.admit();
+			const order: string[] = [];
+			const next = throttle.admit().then((release) => {
+				order.push('admitted');
+				release();
+			});
+			setImmediate(() => order.push('other answers read'));
+			held();
+			await next;
+			await new Promise((resolve) => setImmediate(resolve));
+			return order[0] === 'admitted';
+		};
+		expect(await admittedBeforeIo()).toBe(true);
+		throttle.pause(2_000);
+		now += 2_000; // the pause has passed; the unit is still counted as throttled for a minute
+		expect(await admittedBeforeIo()).toBe(false);
+		now += 60_000;
+		expect(await admittedBeforeIo()).toBe(true);
+	});
 });
