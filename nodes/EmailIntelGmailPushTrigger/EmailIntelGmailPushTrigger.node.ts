@@ -8,7 +8,6 @@ import {
 } from 'n8n-workflow';
 
 import { testGoogleCredential } from '../EmailIntelGmailTrigger/credential-test';
-import { gmailCredentials } from '../EmailIntelGmailTrigger/description';
 import { checkExists, create, remove } from './activation';
 import { pushTriggerProperties } from './description';
 import { handlePush } from './webhook';
@@ -35,7 +34,19 @@ export class EmailIntelGmailPushTrigger implements INodeType {
 		defaults: { name: 'Email Intel Gmail Push Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: gmailCredentials,
+		credentials: [
+			{
+				name: 'emailIntelGmailOAuth2Api',
+				required: true,
+				displayOptions: { show: { authentication: ['oAuth2'] } },
+			},
+			{
+				name: 'emailIntelGoogleApi',
+				required: true,
+				testedBy: 'emailIntelGoogleApiTest',
+				displayOptions: { show: { authentication: ['googleApi'] } },
+			},
+		],
 		webhooks: [
 			{
 				name: 'default',

@@ -7,7 +7,7 @@ import {
 } from 'n8n-workflow';
 
 import { testGoogleCredential } from './credential-test';
-import { gmailCredentials, triggerProperties } from './description';
+import { triggerProperties } from './description';
 import { pollTrigger } from './poll';
 
 /**
@@ -32,7 +32,19 @@ export class EmailIntelGmailTrigger implements INodeType {
 		polling: true,
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: gmailCredentials,
+		credentials: [
+			{
+				name: 'emailIntelGmailOAuth2Api',
+				required: true,
+				displayOptions: { show: { authentication: ['oAuth2'] } },
+			},
+			{
+				name: 'emailIntelGoogleApi',
+				required: true,
+				testedBy: 'emailIntelGoogleApiTest',
+				displayOptions: { show: { authentication: ['googleApi'] } },
+			},
+		],
 		properties: triggerProperties,
 	};
 

@@ -1,4 +1,4 @@
-import type { INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
 import { attachmentOptions, includeRawOption } from '../shared/attachment-options';
 
@@ -16,21 +16,6 @@ export const authenticationProperty: INodeProperties = {
 	],
 	default: 'oAuth2',
 };
-
-/** The credential each choice of `authenticationProperty` asks for. */
-export const gmailCredentials: INodeCredentialDescription[] = [
-	{
-		name: 'emailIntelGmailOAuth2Api',
-		required: true,
-		displayOptions: { show: { authentication: ['oAuth2'] } },
-	},
-	{
-		name: 'emailIntelGoogleApi',
-		required: true,
-		testedBy: 'emailIntelGoogleApiTest',
-		displayOptions: { show: { authentication: ['googleApi'] } },
-	},
-];
 
 export const labelsProperty: INodeProperties = {
 	displayName: 'Label IDs',
