@@ -1,9 +1,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
-import type { ErrorSource } from '../errors';
+import { isMailIntelError, type ErrorSource } from '../errors';
+import { Deadlines, type Deadline } from '../util/deadlines';
 import { routeFor, type AgentOptions, type TlsTrust } from './agents';
 import { HttpTimeoutError, networkFailure, type Phase } from './errors';
 import type { HttpRequest, HttpResponse, HttpTimeouts } from './types';
@@ -15,6 +16,8 @@ export interface AttemptOptions {
 	agent: AgentOptions;
 	clientRequestId: string;
 	field?: string;
+	/** Where the attempt's waits are kept (one timer for all the attempts of a transport). */
+	deadlines: Deadlines;
 	/** Called once when the response body has ended, failed or been destroyed, or the attempt failed. */
 	onDone?: () => void;
 }
@@ -36,19 +39,21 @@ export function sendOnce(request: HttpRequest, options: AttemptOptions): Promise
 		if (onAbort) signal?.removeEventListener('abort', onAbort);
 		options.onDone?.();
 	};
+	const deadlines = options.deadlines;
 	return new Promise<HttpResponse>((resolve, reject) => {
 		let phase: Phase = 'connect';
-		let timer: NodeJS.Timeout | undefined;
+		let deadline: Deadline | undefined;
 		const arm = (ms: number, next: Phase) => {
-			clearTimeout(timer);
 			phase = next;
-			timer = setTimeout(() => {
+			const expire = () => {
 				const error = new HttpTimeoutError(next, ms);
 				req.destroy(error);
 				// A request still waiting for its socket (a proxy tunnel that never opens) emits no
 				// error when destroyed: settle it here.
 				fail(error);
-			}, ms);
+			};
+			if (deadline) deadlines.restart(deadline, ms, expire);
+			else deadline = deadlines.add(ms, expire);
 		};
 		const failure = (error: unknown) =>
 			networkFailure(error, {
@@ -61,7 +66,7 @@ export function sendOnce(request: HttpRequest, options: AttemptOptions): Promise
 				...(options.field ? { field: options.field } : {}),
 			});
 		const fail = (error: unknown) => {
-			clearTimeout(timer);
+			deadlines.delete(deadline);
 			finish();
 			reject(failure(error));
 		};
@@ -113,25 +118,17 @@ export function sendOnce(request: HttpRequest, options: AttemptOptions): Promise
 		});
 		req.on('error', fail);
 		req.on('response', (res) => {
-			clearTimeout(timer);
+			deadlines.delete(deadline);
 			req.off('error', fail);
 			// Errors after this point belong to the body: they reach its reader.
 			req.on('error', () => undefined);
-			const body = guardBody(res, idleMs, (error) => {
+			const body = guardBody(res, idleMs, deadlines, (error) => {
 				phase = 'body';
 				return failure(error);
 			});
 			response = body;
 			body.once('close', finish);
-			resolve({
-				status: res.statusCode ?? 0,
-				headers: flatHeaders(res.headers),
-				body,
-				clientRequestId: options.clientRequestId,
-				...(typeof res.headers['request-id'] === 'string'
-					? { requestId: res.headers['request-id'] }
-					: {}),
-			});
+			resolve(new Answer(res, body, options.clientRequestId));
 		});
 		const body = request.body;
 		if (isStream(body)) {
@@ -165,6 +162,34 @@ function isStream(body: HttpRequest['body']): body is Readable {
 	return typeof body === 'object' && body !== null && typeof (body as Readable).pipe === 'function';
 }
 
+/**
+ * The answer handed to the caller. Its headers are flattened when first read: Node parses a
+ * response's raw headers into `res.headers` only on demand, and a scan answer whose headers no
+ * one reads (a 200 with its verdict in the body) need not pay for it. The getters live on the
+ * prototype, so an answer costs no closures.
+ */
+class Answer implements HttpResponse {
+	readonly status: number;
+	private flat: Record<string, string> | undefined;
+
+	constructor(
+		private readonly res: http.IncomingMessage,
+		readonly body: Readable,
+		readonly clientRequestId: string,
+	) {
+		this.status = res.statusCode ?? 0;
+	}
+
+	get headers(): Record<string, string> {
+		return (this.flat ??= flatHeaders(this.res.headers));
+	}
+
+	get requestId(): string | undefined {
+		const id = this.res.headers['request-id'];
+		return typeof id === 'string' ? id : undefined;
+	}
+}
+
 function flatHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
 	const flat: Record<string, string> = {};
 	for (const [name, value] of Object.entries(headers))
@@ -173,33 +198,54 @@ function flatHeaders(headers: http.IncomingHttpHeaders): Record<string, string> 
 }
 
 /**
- * The idle timeout of a body: fails it when nothing arrived for `idleMs` while its reader was
- * waiting. A reader that is slow on purpose (back-pressure: unread data is buffered) is not
- * the server's fault and never trips it. The body is handed on through a PassThrough so the
- * watch never takes data from the reader; destroying the returned stream frees the socket.
+ * The idle timeout of a body, kept on the response itself: fails it when nothing arrived for
+ * `idleMs` while its reader was waiting. A reader that is slow on purpose (back-pressure: unread
+ * data is buffered) is not the server's fault and never trips it.
+ *
+ * Why not a PassThrough with a timer re-armed at each chunk (as up to round 14): that hop, its
+ * listeners and a timer per chunk were a large part of what a small upload cost beyond a bare
+ * `node:http` client (docs/performance.md, round 15). Instead:
+ * - progress is watched on the socket, which carries only this response until the body ends
+ *   (HTTP/1.1 without pipelining): a listener that notes the time, so the reader's own mode
+ *   (paused, flowing) is never touched;
+ * - one deadline per body, set once; when it falls due it moves to `idleMs` after the last
+ *   bytes if any came since, so the timeout is as exact as before without a timer per chunk;
+ * - errors reach the reader as the one error type, saying where: the response's own destroy
+ *   hands its error through `failure` (a connection cut mid-body, the idle timeout).
+ * Destroying the returned stream frees the socket, as before. A body its caller neither reads
+ * nor discards (the contract asks for one or the other) is let go when its deadline falls due.
  */
 function guardBody(
 	res: http.IncomingMessage,
 	idleMs: number,
+	deadlines: Deadlines,
 	failure: (error: unknown) => Error,
 ): Readable {
-	const body = new PassThrough();
-	let timer: NodeJS.Timeout | undefined;
-	const arm = () => {
-		clearTimeout(timer);
-		timer = setTimeout(() => {
-			if (body.readableLength > 0 || body.writableLength > 0) arm();
-			else body.destroy(failure(new HttpTimeoutError('body', idleMs)));
-		}, idleMs);
+	const socket = res.socket;
+	let lastBytesAt = performance.now();
+	const noteBytes = () => {
+		lastBytesAt = performance.now();
 	};
-	arm();
-	res.on('data', arm);
-	// A connection cut mid-body reaches the reader as the one error type, saying where.
-	res.once('error', (error) => body.destroy(failure(error)));
-	body.once('finish', () => clearTimeout(timer));
-	body.once('close', () => clearTimeout(timer));
-	// As `pipeline(res, body)` did, without its per-call AbortController (see streamInto):
-	// a body destroyed by its reader destroys the response, which frees the socket.
-	streamInto(res, body);
-	return body;
+	const watch = deadlines.add(idleMs, () => {
+		// All of it arrived (an unread body stays buffered): nothing is left to wait for.
+		if (res.complete) return undefined;
+		if (res.readableLength > 0) return performance.now() + idleMs; // the reader is not waiting
+		if (lastBytesAt + idleMs > performance.now()) return lastBytesAt + idleMs;
+		res.destroy(new HttpTimeoutError('body', idleMs));
+		return undefined;
+	});
+	const stop = () => {
+		deadlines.delete(watch);
+		socket?.off('data', noteBytes);
+	};
+	socket?.on('data', noteBytes);
+	res.once('end', stop);
+	res.once('close', stop);
+	const destroyResponse = res._destroy;
+	res._destroy = function (error, callback) {
+		destroyResponse.call(this, error, (final) =>
+			callback(final && !isMailIntelError(final) ? failure(final) : final),
+		);
+	};
+	return res;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { isMailIntelError, type ErrorSource, type MailIntelError } from '../errors';
 import { parseRetryAfter } from '../util/http-error';
+import { Deadlines } from '../util/deadlines';
 import { DEFAULT_RETRY, retryDelayMs, type RetryOptions } from '../util/retry';
 import type { TlsTrust } from './agents';
 import { systemClock } from './clock';
@@ -76,6 +77,8 @@ export class HttpTransport {
 	readonly retry: RetryOptions;
 	readonly clock: Clock;
 	private readonly retryStatuses: readonly number[];
+	/** The connect, response and body-idle waits of every attempt in flight, on one timer. */
+	private readonly deadlines = new Deadlines();
 
 	constructor(private readonly options: HttpTransportOptions) {
 		this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -170,6 +173,7 @@ export class HttpTransport {
 				{
 					source: this.options.source,
 					timeouts: this.timeouts,
+					deadlines: this.deadlines,
 					trust: this.options,
 					agent: {
 						keepAlive: this.options.keepAlive ?? true,

@@ -36,6 +36,7 @@ export class DsxaEngine implements ScanEngine {
 	readonly name = 'dsxa' as const;
 	private readonly transport: HttpTransport;
 	private readonly base: string;
+	private readonly uploadHeaders: Readonly<Record<string, string>>;
 
 	constructor(private readonly options: DsxaOptions) {
 		this.base = scannerBase(options.url);
@@ -49,6 +50,7 @@ export class DsxaEngine implements ScanEngine {
 					hint: 'Use the https:// address of the scanner. If n8n reaches DSXA only over a trusted internal network (e.g. Docker\'s http://dsxa:5000), turn on "Allow Unencrypted HTTP" in the Deep Instinct DSX credential.',
 				},
 			);
+		this.uploadHeaders = { ...this.commonHeaders(), 'content-type': 'application/octet-stream' };
 		const timeoutMs = options.timeoutMs ?? DEFAULT_SCAN_TIMEOUT_MS;
 		this.transport =
 			options.transport ??
@@ -63,10 +65,8 @@ export class DsxaEngine implements ScanEngine {
 	}
 
 	async scan(input: ScanInput): Promise<EngineVerdict> {
-		const headers: Record<string, string> = {
-			...this.commonHeaders(),
-			'content-type': 'application/octet-stream',
-		};
+		// Built once per engine; the transport copies what it is given, never changes it.
+		const headers: Record<string, string> = { ...this.uploadHeaders };
 		const metadata = customMetadata(input.metadata);
 		if (metadata) headers['x-custom-metadata'] = metadata;
 		if (input.archivePassword)

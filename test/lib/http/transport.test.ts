@@ -65,6 +65,52 @@ describe('HttpTransport', () => {
 		await server.close();
 	});
 
+	it('a body that keeps arriving in pieces is read whole: the idle timeout is per pause, not per body', async () => {
+		// Six pieces 80 ms apart with a 200 ms idle timeout: the body takes ~400 ms in all, more
+		// than the timeout, and no pause reaches it (the watch moves with the bytes, one deadline).
+		const server = await serve((_req, res) => {
+			res.writeHead(200, { 'content-length': '60' });
+			let sent = 0;
+			const next = () => {
+				res.write('x'.repeat(10));
+				if (++sent < 6) setTimeout(next, 80);
+				else res.end();
+			};
+			next();
+		});
+		const transport = new HttpTransport({ source: 'dsx', timeouts: { idleMs: 200 } });
+		const response = await transport.request({ method: 'GET', url: server.url });
+		expect(await readText(response.body)).toBe('x'.repeat(60));
+		await server.close();
+	});
+
+	it('a reader that holds back longer than the idle timeout is not the server stalling', async () => {
+		const server = await serve((_req, res) => {
+			res.writeHead(200, { 'content-length': '20' });
+			res.write('x'.repeat(10));
+			setTimeout(() => res.end('y'.repeat(10)), 50);
+		});
+		const transport = new HttpTransport({ source: 'dsx', timeouts: { idleMs: 100 } });
+		const response = await transport.request({ method: 'GET', url: server.url });
+		// Nothing reads for three idle timeouts: the bytes wait in the body's buffer.
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		expect(await readText(response.body)).toBe('x'.repeat(10) + 'y'.repeat(10));
+		await server.close();
+	});
+
+	it('a connection cut mid-body reaches the reader as the one error type, naming the host', async () => {
+		const server = await serve((req, res) => {
+			res.writeHead(200, { 'content-length': '1000' });
+			res.write('x'.repeat(10), () => setTimeout(() => req.socket.destroy(), 20));
+		});
+		const transport = new HttpTransport({ source: 'dsx', timeouts: { idleMs: 5_000 } });
+		const response = await transport.request({ method: 'GET', url: server.url });
+		const error = await failure(readText(response.body));
+		expect(error).toMatchObject({ source: 'dsx', retryable: true });
+		expect(error.message).toContain(`127.0.0.1:${server.port}`);
+		await server.close();
+	});
+
 	it('an aborted request fails as cancelled and is not retried', async () => {
 		const controller = new AbortController();
 		// The server never answers; the workflow is stopped once the request has arrived.

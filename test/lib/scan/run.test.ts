@@ -78,6 +78,25 @@ describe('scan runner: timeouts and aborts', () => {
 		expect(files[1]!.attachment.size).toBe(engine.bytes.get('b'));
 	});
 
+	test("per-file timeouts on the run's one timer: each file gets its own, a timed-out signal is never handed on", async () => {
+		// One at a time, so each file's controller is the one the previous file released: an
+		// aborted one must not be reused, an unaborted one may be.
+		const engine = new RecordingEngine();
+		const files = await scanFiles(engine, [file('hang-a'), file('b'), file('hang-c'), file('d')], {
+			concurrency: 1,
+			timeoutMs: 100,
+			retry: NO_RETRY,
+		});
+		expect(files.map((verdict) => verdict.verdict)).toEqual(['Error', 'Benign', 'Error', 'Benign']);
+		expect(files[2]!.reason).toBe('timeout: no verdict within 100 ms');
+		const signal = (id: string) => engine.signals.get(id)!;
+		expect(signal('b')).not.toBe(signal('hang-a'));
+		expect(signal('hang-c')).not.toBe(signal('hang-a'));
+		expect(signal('d')).not.toBe(signal('hang-c'));
+		// b's (unaborted) controller may serve hang-c after b is done; d's is not aborted.
+		expect(signal('d').aborted).toBe(false);
+	});
+
 	test("the caller's abort stops the files in flight and starts no other", async () => {
 		const engine = new RecordingEngine();
 		const caller = new AbortController();
