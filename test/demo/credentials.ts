@@ -96,7 +96,12 @@ export function demoCredentials(servers: DemoServers): CredentialSeed[] {
 			id: ids.gmail,
 			name: `Gmail (stand-in, ${DEMO_ACCOUNTS.gmail})`,
 			type: 'emailIntelGoogleApi',
-			data: servers.gmail.credentialData(),
+			data: {
+				authMethod: 'tokenJson',
+				googleTokenJson: servers.gmail.tokenJson(),
+				apiBaseUrl: servers.gmail.apiBaseUrl,
+				tokenUrl: '',
+			},
 		},
 	);
 	if (servers.clamd)

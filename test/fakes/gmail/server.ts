@@ -95,6 +95,8 @@ export interface FakeGmail {
 	clearFaults(): void;
 	/** Runs before the fake answers each API request (not token requests). */
 	beforeAnswer(hook: ((method: string, path: string) => void) | undefined): void;
+	/** API requests that arrive from now on are answered once `until` has settled. */
+	holdAnswers(until: Promise<unknown>): void;
 	/** API requests (method + path, no query) in order; token requests are in `tokenRequests`. */
 	requests: Array<{ method: string; path: string; query: string }>;
 	tokenRequests: Array<{ grant: string }>;
@@ -181,15 +183,21 @@ export async function startFakeGmail(options: FakeGmailOptions = {}): Promise<Fa
 		return message;
 	};
 
+	let held: Promise<unknown> = Promise.resolve();
 	const server = http.createServer((req, res) => {
 		const chunks: Buffer[] = [];
 		req.on('data', (chunk: Buffer) => chunks.push(chunk));
 		req.on('end', () => {
-			try {
-				handle(req, res, Buffer.concat(chunks));
-			} catch (error) {
-				send(res, 500, { error: { code: 500, message: String(error) } });
-			}
+			// Only API calls are held: token and key requests stay answered (a push being
+			// verified may need them).
+			const gate = req.url?.includes('/gmail/v1/') ? held : Promise.resolve();
+			void gate.then(() => {
+				try {
+					handle(req, res, Buffer.concat(chunks));
+				} catch (error) {
+					send(res, 500, { error: { code: 500, message: String(error) } });
+				}
+			});
 		});
 	});
 
@@ -554,6 +562,9 @@ export async function startFakeGmail(options: FakeGmailOptions = {}): Promise<Fa
 		},
 		beforeAnswer: (next) => {
 			hook = next;
+		},
+		holdAnswers: (until) => {
+			held = until.catch(() => undefined);
 		},
 		requests,
 		tokenRequests,

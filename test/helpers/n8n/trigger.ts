@@ -75,6 +75,8 @@ export interface Harness {
 	/** n8n restarted: the active workflow is rebuilt from what the database holds. */
 	restart(): void;
 	settle(): Promise<void>;
+	/** Webhook calls whose webhook() has not returned yet. */
+	webhookCallsInFlight(): number;
 	emittedIds(): string[];
 	close(): Promise<void>;
 }
@@ -252,6 +254,7 @@ export async function startHarness(nodeType: INodeType, options: HarnessOptions)
 		async settle() {
 			while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
 		},
+		webhookCallsInFlight: () => inFlight.size,
 		emittedIds: () =>
 			executions.flatMap((execution) => execution.items.map((item) => String(item.json.id))),
 		async close() {
