@@ -157,6 +157,28 @@ export async function* ingest<Cursor, Item>(
 	return { failures, more };
 }
 
+/**
+ * The whole of one run in one result, for callers that hand everything on at once (a webhook
+ * pass, a direct poll): `limit` items at most, no batches.
+ */
+export async function ingestAll<Cursor, Item>(
+	state: IngestState<Cursor>,
+	sources: Array<IngestSource<Cursor, Item>>,
+	options: { memoryKey: string; limit: number; retryBudget?: number },
+): Promise<IngestResult & { items: Item[] }> {
+	const items: Item[] = [];
+	const run = ingest(state, sources, {
+		memoryKey: options.memoryKey,
+		limit: options.limit,
+		batchSize: options.limit,
+		retryBudget: options.retryBudget ?? DEFAULT_RETRY_BUDGET,
+	});
+	for (let step = await run.next(); ; step = await run.next()) {
+		if (step.done) return { items, ...step.value };
+		items.push(...step.value);
+	}
+}
+
 function asMailIntelError(error: unknown, scope: string): MailIntelError {
 	if (isMailIntelError(error)) return error;
 	return new MailIntelError(`${scope}: ${errorMessage(error)}`, {

@@ -1,5 +1,5 @@
 import { verifyGoogleOidcToken, type OidcOptions } from '../../auth/oidc';
-import { DEFAULT_RETRY_BUDGET, ingest, type ScopeFailure } from '../../ingest/core';
+import { ingestAll, type ScopeFailure } from '../../ingest/core';
 import {
 	exclusivePass,
 	newestCursor,
@@ -139,21 +139,18 @@ export class GmailPushSession<T> {
 			key,
 			() => (state.scopes[this.scope] ??= {}),
 			async (start) => {
+				const result = await ingestAll(
+					state,
+					[gmailSource(this.options.provider, this.options.source)],
+					{
+						memoryKey: `${this.options.owner}:${state.epoch}`,
+						limit: this.options.maxItemsPerPass,
+						retryBudget: this.options.retryBudget,
+					},
+				);
 				const scope = state.scopes[this.scope];
-				const items: GmailItem<T>[] = [];
-				const run = ingest(state, [gmailSource(this.options.provider, this.options.source)], {
-					memoryKey: `${this.options.owner}:${state.epoch}`,
-					limit: this.options.maxItemsPerPass,
-					batchSize: this.options.maxItemsPerPass,
-					retryBudget: this.options.retryBudget ?? DEFAULT_RETRY_BUDGET,
-				});
-				for (let step = await run.next(); ; step = await run.next()) {
-					if (step.done) {
-						if (scope.cursor) scope.cursor = { ...scope.cursor, seq: (start?.seq ?? 0) + 1 };
-						return { items, failures: step.value.failures, more: step.value.more };
-					}
-					items.push(...step.value);
-				}
+				if (scope.cursor) scope.cursor = { ...scope.cursor, seq: (start?.seq ?? 0) + 1 };
+				return result;
 			},
 			this.options.sharedPasses,
 		);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import type { Clock, HttpTimeouts } from '../../http/types';
-import { DEFAULT_RETRY_BUDGET, ingest, type ScopeFailure } from '../../ingest/core';
+import { ingestAll, type ScopeFailure } from '../../ingest/core';
 import { newState } from '../../ingest/state';
 import type { SharedPasses } from '../../ingest/shared-passes';
 import type { IngestSource } from '../../ingest/source';
@@ -208,17 +208,12 @@ export class GraphMailSession<T> {
 			key,
 			() => (state.scopes[scopeKey(scope)] ??= {}),
 			async () => {
-				const items: ParsedEmail<T>[] = [];
-				const run = ingest(state, [this.source(scope)], {
+				const { items, failures } = await ingestAll(state, [this.source(scope)], {
 					memoryKey: `${this.options.lockPrefix}:${state.epoch}`,
 					limit: this.options.maxItemsPerPass,
-					batchSize: this.options.maxItemsPerPass,
-					retryBudget: this.options.retryBudget ?? DEFAULT_RETRY_BUDGET,
+					retryBudget: this.options.retryBudget,
 				});
-				for (let step = await run.next(); ; step = await run.next()) {
-					if (step.done) return { items, failures: step.value.failures };
-					items.push(...step.value);
-				}
+				return { items, failures };
 			},
 			this.options.sharedPasses,
 		);

@@ -1,4 +1,4 @@
-import { DEFAULT_RETRY_BUDGET, ingest } from '../../ingest/core';
+import { ingestAll } from '../../ingest/core';
 import { currentState, identityOf, newState, type IngestState } from '../../ingest/state';
 import type { MailIntelError } from '../../errors';
 import type { ImapCursor } from './cursor';
@@ -66,24 +66,18 @@ export async function pollImap<T>(
 	options: ImapPollOptions<T>,
 ): Promise<ImapPollResult<T>> {
 	const state = currentState(previous, imapIdentity(provider.session.settings), options.mailboxes);
-	const emails: PolledEmail<T>[] = [];
-	const run = ingest(
+	const result = await ingestAll(
 		state,
 		options.mailboxes.map((mailbox) => imapSource(provider, mailbox, options)),
 		{
 			memoryKey: `${options.owner ?? 'direct'}:${state.epoch}`,
 			limit: options.maxItems,
-			batchSize: options.maxItems,
-			retryBudget: options.retryBudget ?? DEFAULT_RETRY_BUDGET,
+			retryBudget: options.retryBudget,
 		},
 	);
-	for (let step = await run.next(); ; step = await run.next()) {
-		if (step.done)
-			return {
-				emails,
-				state,
-				errors: step.value.failures.map(({ scope, error }) => ({ mailbox: scope, error })),
-			};
-		emails.push(...step.value);
-	}
+	return {
+		emails: result.items,
+		state,
+		errors: result.failures.map(({ scope, error }) => ({ mailbox: scope, error })),
+	};
 }
