@@ -31,6 +31,8 @@
  *
  * Environment:
  * - E2E_BENCH_MESSAGES: messages per mailbox (default 10,000).
+ * - E2E_BENCH_READ_LIVE=1: read each execution's data as soon as it has finished, as runs 1–4
+ *   did (to compare with them).
  * - EMAIL_INTEL_BENCH_BATCH: our trigger's Max Items per Execution (default: the node's
  *   default, 100, with the option left unset). Printed as `ours_batch`. For the lead's choice of
  *   a default: the same run with 250 or 500 shows what bigger executions buy and cost (RSS).
@@ -60,7 +62,7 @@ const BATCH = process.env.EMAIL_INTEL_BENCH_BATCH
 	: undefined;
 const RUN_TIMEOUT_MS = 40 * 60_000;
 /** n8n idle (no execution running or finishing) this long: the drain is over, read the data. */
-const READ_WHEN_IDLE_MS = 3000;
+const READ_WHEN_IDLE_MS = process.env.E2E_BENCH_READ_LIVE === '1' ? undefined : 3000;
 
 const log = (text: string) => process.stderr.write(`[e2e bench] ${text}\n`);
 
@@ -168,6 +170,7 @@ async function main() {
 			n8n: install.version,
 			messages: MESSAGES,
 			ours_batch: BATCH ?? DEFAULT_BATCH,
+			data_read: READ_WHEN_IDLE_MS === undefined ? 'live' : 'when idle',
 			p12_e2e_vs_n8n: round(ours.msgsPerS / theirs.msgsPerS, 2),
 			p12_e2e_rss_mb: round(ours.rssMb, 0),
 			p12_e2e_rss_n8n_mb: round(theirs.rssMb, 0),
