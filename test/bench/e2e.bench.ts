@@ -22,11 +22,26 @@
  * p12_e2e_rss_mb — the peak RSS of the n8n process group (n8n and its task runner) while ours
  *   ran, sampled twice a second; p12_e2e_rss_n8n_mb the same while n8n's trigger ran. Goal: ours
  *   below n8n's.
+ *
+ * Since round 16 the executions' data (the trigger's items, to count messages and duplicates) is
+ * read once n8n has been idle for READ_WHEN_IDLE_MS, not while the executions run: reading each
+ * execution of 100 items through the public API took ~10% of n8n's main thread during the drain
+ * (docs/performance.md "Run 5"), which no user's n8n spends. The times are n8n's own
+ * startedAt/stoppedAt either way.
+ *
+ * Environment:
+ * - E2E_BENCH_MESSAGES: messages per mailbox (default 10,000).
+ * - E2E_BENCH_READ_LIVE=1: read each execution's data as soon as it has finished, as runs 1–4
+ *   did (to compare with them).
+ * - EMAIL_INTEL_BENCH_BATCH: our trigger's Max Items per Execution (default: the node's
+ *   default, 100, with the option left unset). Printed as `ours_batch`. For the lead's choice of
+ *   a default: the same run with 250 or 500 shows what bigger executions buy and cost (RSS).
  */
 import os from 'node:os';
 
 import { startDovecot } from '../imap/dovecot';
 import {
+	DEFAULT_BATCH,
 	followBacklog,
 	messagesPerSecond,
 	N8N_TRIGGER,
@@ -42,7 +57,12 @@ import {
 import { ensureN8n, newWorkflowId, startN8n, type CredentialSeed } from '../e2e/harness';
 
 const MESSAGES = Number(process.env.E2E_BENCH_MESSAGES ?? 10_000);
+const BATCH = process.env.EMAIL_INTEL_BENCH_BATCH
+	? Number(process.env.EMAIL_INTEL_BENCH_BATCH)
+	: undefined;
 const RUN_TIMEOUT_MS = 40 * 60_000;
+/** n8n idle (no execution running or finishing) this long: the drain is over, read the data. */
+const READ_WHEN_IDLE_MS = process.env.E2E_BENCH_READ_LIVE === '1' ? undefined : 3000;
 
 const log = (text: string) => process.stderr.write(`[e2e bench] ${text}\n`);
 
@@ -71,6 +91,7 @@ async function measure(contender: Contender) {
 			run = await followBacklog(n8n, workflowId, contender.trigger, {
 				total: contender.expected,
 				timeoutMs: RUN_TIMEOUT_MS,
+				readDataWhenIdleMs: READ_WHEN_IDLE_MS,
 			});
 		} finally {
 			clearInterval(loadTimer);
@@ -132,7 +153,8 @@ async function main() {
 			trigger: OUR_TRIGGER,
 			expected: MESSAGES,
 			credential: ourCredential(dovecot, 'alice', 'benchOurs0000001'),
-			workflow: ourWorkflow,
+			workflow: (id, credential) =>
+				ourWorkflow(id, credential, BATCH === undefined ? {} : { maxItemsPerExecution: BATCH }),
 		});
 		const theirs = await measure({
 			name: "n8n's",
@@ -147,6 +169,8 @@ async function main() {
 			bench: 'e2e',
 			n8n: install.version,
 			messages: MESSAGES,
+			ours_batch: BATCH ?? DEFAULT_BATCH,
+			data_read: READ_WHEN_IDLE_MS === undefined ? 'live' : 'when idle',
 			p12_e2e_vs_n8n: round(ours.msgsPerS / theirs.msgsPerS, 2),
 			p12_e2e_rss_mb: round(ours.rssMb, 0),
 			p12_e2e_rss_n8n_mb: round(theirs.rssMb, 0),

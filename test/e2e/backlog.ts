@@ -87,15 +87,26 @@ function triggerToNoOp(id: string, name: string, trigger: Record<string, unknown
 	};
 }
 
-/** Our IMAP trigger (version 2, every option at its default) → No Operation. */
-export function ourWorkflow(id: string, credential: CredentialSeed) {
+/**
+ * Our IMAP trigger (version 2) → No Operation: every option at its default, unless `options`
+ * sets some (the benchmark's Max Items per Execution, EMAIL_INTEL_BENCH_BATCH).
+ */
+export function ourWorkflow(
+	id: string,
+	credential: CredentialSeed,
+	options: Record<string, unknown> = {},
+) {
 	return triggerToNoOp(id, 'backlog: Email Intel IMAP Trigger', {
 		id: 'ours-0000-4000-8000-000000000001',
 		name: OUR_TRIGGER,
 		type: packNodeType('emailIntelImapTrigger'),
 		typeVersion: 2,
 		position: [0, 0],
-		parameters: { pollTimes: { item: [{ mode: 'everyMinute' }] }, mailboxes: 'INBOX' },
+		parameters: {
+			pollTimes: { item: [{ mode: 'everyMinute' }] },
+			mailboxes: 'INBOX',
+			...(Object.keys(options).length > 0 ? { options } : {}),
+		},
 		credentials: { emailIntelImapApi: { id: credential.id, name: credential.name } },
 	});
 }
@@ -164,6 +175,15 @@ export interface FollowOptions {
 	idleMs?: number;
 	/** runs between samples with the run so far (the restart test restarts n8n from here) */
 	onProgress?: (run: BacklogRun) => Promise<void> | void;
+	/**
+	 * Reads the executions' data only once n8n has had no execution running and none finishing
+	 * for this long, instead of each one as soon as it has finished. Reading an execution of 100
+	 * items through the public API (parse of ~0.5 MB of stored data, a ~1 MB JSON answer) runs on
+	 * n8n's main thread, the thread the triggers and the executions share: measured at ~10% of it
+	 * during a drain (docs/performance.md, run 5), work a user's n8n does not do. The benchmark
+	 * sets it; the tests, which follow progress (the restart test), do not.
+	 */
+	readDataWhenIdleMs?: number;
 }
 
 /** Every execution of a workflow without its data (id, status, times), oldest first: cheap to poll. */
@@ -199,11 +219,22 @@ export async function followBacklog(
 	const subjects = new Set<string>();
 	const deadline = Date.now() + options.timeoutMs;
 	let lastFinished = Date.now();
-	const collect = async () => {
-		for (const listed of await listExecutions(n8n, workflowId)) {
+	const unread: Json[] = [];
+	const collect = async (readAll = false) => {
+		const listing = await listExecutions(n8n, workflowId);
+		for (const listed of listing) {
 			if (seen.has(listed.id) || !FINISHED.has(listed.status)) continue;
 			seen.add(listed.id);
 			lastFinished = Date.now();
+			unread.push(listed);
+		}
+		const defer = options.readDataWhenIdleMs;
+		const idle =
+			defer === undefined ||
+			readAll ||
+			(listing.every((listed) => FINISHED.has(listed.status)) && Date.now() - lastFinished > defer);
+		if (!idle) return;
+		for (const listed of unread.splice(0)) {
 			const full = (await n8n.api('GET', `/executions/${listed.id}?includeData=true`)) as Json;
 			const items = triggerItems(full?.data, triggerNode);
 			const names = items.map((item) => String(item.json?.subject ?? ''));
@@ -243,7 +274,7 @@ export async function followBacklog(
 		}
 		// An execution still running now (a duplicate would be one) has a few seconds to finish.
 		await new Promise((resolve) => setTimeout(resolve, 3000));
-		await collect();
+		await collect(true);
 	} finally {
 		clearInterval(sampler);
 	}
