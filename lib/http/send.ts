@@ -153,10 +153,9 @@ function abortError(signal: AbortSignal): Error {
  * Pipes `source` into `target`; an error on either side destroys the other.
  *
  * The error listener, which reaches `target` (a whole request), leaves the source when the source
- * closes (nothing is emitted after 'close'). Left on, it tied every request to its body stream,
- * and a spent stream is itself kept past its end by dead old-generation objects until the next
- * full GC (a `Readable.from` stream's own `_destroy` closure is one such path): then each
- * request's objects were promoted with it (docs/performance.md, round 16).
+ * closes (nothing is emitted after 'close'). Left on, it tied every request to its spent body
+ * stream, which in the scan path stays referenced by dead old-generation objects until the next
+ * full GC: each request's objects were then promoted with it (docs/performance.md, round 16).
  */
 export function streamInto(source: Readable, target: Writable): void {
 	const onError = (error: Error) => target.destroy(error);
