@@ -149,9 +149,18 @@ function abortError(signal: AbortSignal): Error {
 	});
 }
 
-/** Pipes `source` into `target`; an error on either side destroys the other. */
+/**
+ * Pipes `source` into `target`; an error on either side destroys the other.
+ *
+ * The error listener, which reaches `target` (a whole request), leaves the source when the source
+ * closes (nothing is emitted after 'close'). Left on, it tied every request to its spent body
+ * stream, which in the scan path stays referenced by dead old-generation objects until the next
+ * full GC: each request's objects were then promoted with it (docs/performance.md, round 16).
+ */
 export function streamInto(source: Readable, target: Writable): void {
-	source.once('error', (error) => target.destroy(error));
+	const onError = (error: Error) => target.destroy(error);
+	source.once('error', onError);
+	source.once('close', () => source.off('error', onError));
 	target.once('close', () => {
 		if (!source.readableEnded) source.destroy();
 	});
@@ -241,11 +250,28 @@ function guardBody(
 	socket?.on('data', noteBytes);
 	res.once('end', stop);
 	res.once('close', stop);
-	const destroyResponse = res._destroy;
-	res._destroy = function (error, callback) {
-		destroyResponse.call(this, error, (final) =>
-			callback(final && !isMailIntelError(final) ? failure(final) : final),
-		);
-	};
+	(res as GuardedResponse)[FAILURE] = failure;
+	res._destroy = destroyGuarded;
 	return res;
+}
+
+/** Where a guarded response keeps the transport's error mapping for its own destroy. */
+const FAILURE = Symbol('failure');
+type GuardedResponse = http.IncomingMessage & { [FAILURE]: (error: unknown) => Error };
+
+/**
+ * The response's destroy with its error mapped to the one error type. One function for every
+ * response, its per-request part read from the response: a closure per response stored as its
+ * `_destroy` (as up to round 15) kept each response and everything it reaches alive across two
+ * scavenges, so all of it was promoted to the old generation (docs/performance.md, round 16).
+ */
+function destroyGuarded(
+	this: GuardedResponse,
+	error: Error | null,
+	callback: (error?: Error | null) => void,
+): void {
+	const failure = this[FAILURE];
+	(Object.getPrototypeOf(this) as http.IncomingMessage)._destroy.call(this, error, (final) =>
+		callback(final && !isMailIntelError(final) ? failure(final) : final),
+	);
 }

@@ -47,3 +47,33 @@ describe('Deadlines (many waits on one timer)', () => {
 		expect(expired).toEqual(['response']);
 	});
 });
+
+describe('Deadlines, what a deleted deadline keeps', () => {
+	it('a deadline deleted by an earlier expiry of the same firing never runs', async () => {
+		let now = 0; // both fall due at the same moment, whenever the timer runs
+		const deadlines = new Deadlines(() => now);
+		const expired: string[] = [];
+		// The first one's expiry ends the second's wait (a scan run's stop settling a request
+		// whose own timeout is due at the same moment).
+		deadlines.add(20, () => {
+			expired.push('first');
+			deadlines.delete(second);
+		});
+		const second = deadlines.add(20, () => void expired.push('second'));
+		now = 100;
+		await pause(80);
+		expect(expired).toEqual(['first']);
+		expect(deadlines.size).toBe(0);
+	});
+
+	it('a deleted deadline holds no link to the deadlines still waiting (dead entries pin nothing)', () => {
+		const deadlines = new Deadlines();
+		const waiting = [deadlines.add(1_000, () => undefined), deadlines.add(1_000, () => undefined)];
+		const done = deadlines.add(1_000, () => undefined);
+		waiting.push(deadlines.add(1_000, () => undefined));
+		deadlines.delete(done);
+		for (const value of Object.values(done)) expect(waiting).not.toContain(value);
+		for (const deadline of waiting) deadlines.delete(deadline);
+		expect(deadlines.size).toBe(0);
+	});
+});
