@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 
+import { MailIntelError } from '../errors';
 import { RedisClient, type RedisOptions } from '../redis/client';
 import { region } from '../state/registry';
 import { RedisSharedPasses, type SharedPasses } from './shared-passes';
@@ -18,11 +20,12 @@ export function queueModeSharedPasses(
 	env: NodeJS.ProcessEnv = process.env,
 ): SharedPasses | undefined {
 	if (env.EXECUTIONS_MODE !== 'queue') return undefined;
-	const options = queueRedisOptions(env);
-	const key = `${options.host}:${options.port}/${options.db ?? 0}/${options.username ?? ''}`;
+	const key = queueSettingsKey(env);
 	let passes = clients.get(key);
 	if (!passes) {
-		const client = new RedisClient(options);
+		// Read (files included) only here: n8n reads them once at its start too, and a webhook
+		// call then costs no file read.
+		const client = new RedisClient(queueRedisOptions(env));
 		passes = { client, passes: new RedisSharedPasses(client) };
 		clients.set(key, passes);
 	}
@@ -32,17 +35,30 @@ export function queueModeSharedPasses(
 const clients = region<{ client: RedisClient; passes: SharedPasses }>({
 	name: 'redis.queueClients',
 	holds: "the Redis client of n8n's queue (one connection) that shares webhook passes",
-	key: 'host:port/db/user',
+	key: 'SHA-256 of the QUEUE_BULL_REDIS_* variables as set (a _FILE variable by its path)',
 	maxEntries: 4,
 	clearedWhen: 'never while the process runs (one per Redis n8n is configured with)',
 	dispose: (entry) => entry.client.close(),
 });
 
+/**
+ * The queue's Redis settings as the environment gives them, hashed: a password set directly in a
+ * variable is part of them and must not sit in memory as a readable key.
+ */
+function queueSettingsKey(env: NodeJS.ProcessEnv): string {
+	const settings = Object.keys(env)
+		.filter((name) => name.startsWith('QUEUE_BULL_REDIS_'))
+		.sort()
+		.map((name) => `${name}=${env[name]}`)
+		.join('\n');
+	return createHash('sha256').update(settings).digest('hex');
+}
+
 /** n8n's own Redis settings for its queue, with n8n's defaults. */
 export function queueRedisOptions(env: NodeJS.ProcessEnv): RedisOptions {
 	const read = (name: string): string | undefined => {
 		const file = env[`${name}_FILE`];
-		if (file) return fs.readFileSync(file, 'utf8').trim();
+		if (file) return readSettingFile(`${name}_FILE`, file);
 		const value = env[name];
 		return value === undefined || value === '' ? undefined : value;
 	};
@@ -66,4 +82,22 @@ export function queueRedisOptions(env: NodeJS.ProcessEnv): RedisOptions {
 				}
 			: {}),
 	};
+}
+
+/** A `_FILE` variable's file, or an error that names the variable (never the file's contents). */
+function readSettingFile(variable: string, file: string): string {
+	try {
+		return fs.readFileSync(file, 'utf8').trim();
+	} catch (cause) {
+		throw new MailIntelError(
+			`${variable} names ${file}, which this n8n process cannot read (${(cause as NodeJS.ErrnoException).code ?? 'error'})`,
+			{
+				source: 'redis',
+				code: 'REDIS_SETTINGS',
+				field: variable,
+				hint: `Point ${variable} at the file n8n itself reads for its queue (mounted in every n8n process), or unset it`,
+				cause,
+			},
+		);
+	}
 }
