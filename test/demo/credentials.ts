@@ -96,12 +96,7 @@ export function demoCredentials(servers: DemoServers): CredentialSeed[] {
 			id: ids.gmail,
 			name: `Gmail (stand-in, ${DEMO_ACCOUNTS.gmail})`,
 			type: 'emailIntelGoogleApi',
-			data: {
-				authMethod: 'tokenJson',
-				googleTokenJson: servers.gmail.tokenJson(),
-				apiBaseUrl: servers.gmail.apiBaseUrl,
-				tokenUrl: '',
-			},
+			data: servers.gmail.credentialData(),
 		},
 	);
 	if (servers.clamd)

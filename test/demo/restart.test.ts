@@ -19,7 +19,14 @@ function standIns(run: number): DemoServers {
 		postfix: { host: '127.0.0.1', submissionPort: 40000 + run },
 		clamd: { host: '127.0.0.1', port: 41000 + run },
 		graph: { credentialData: () => ({ tenantId: 'tenant', certificate: `run ${run}` }) },
-		gmail: { tokenJson: () => `{"refresh_token":"run ${run}"}`, apiBaseUrl: url(5682) },
+		gmail: {
+			credentialData: () => ({
+				authMethod: 'tokenJson',
+				googleTokenJson: `{"refresh_token":"run ${run}"}`,
+				apiBaseUrl: url(5682),
+				tokenUrl: '',
+			}),
+		},
 		opencti: { url: url(5680) },
 		dsxa: { url: url(5683) },
 		dsxConnect: { url: url(5684) },
