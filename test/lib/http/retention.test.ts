@@ -1,10 +1,7 @@
 import { getEventListeners, once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 
 import { HttpTransport, readText } from '../../../lib/http';
 
@@ -57,70 +54,5 @@ describe('HttpTransport: what a finished upload leaves behind', () => {
 		const destroyOf = (body: Readable) => (body as unknown as { _destroy: unknown })._destroy;
 		expect(destroyOf(first.response.body)).toBe(destroyOf(second.response.body));
 		expect(Object.prototype.hasOwnProperty.call(first.response.body, '_destroy')).toBe(true);
-	});
-
-	it('finished uploads are not promoted to the old generation (as few as a bare node:http client)', async () => {
-		v8.setFlagsFromString('--expose-gc');
-		const gc = vm.runInNewContext('gc') as (options?: { type: 'major' | 'minor' }) => void;
-		const bareAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-		const bare = (body: Readable) =>
-			new Promise<void>((resolve, reject) => {
-				const req = http.request(server.url, { method: 'POST', agent: bareAgent });
-				req.on('error', reject);
-				req.on('response', (res) => {
-					res.resume();
-					res.on('end', resolve);
-				});
-				body.pipe(req);
-			});
-		const oldSpace = () =>
-			v8.getHeapSpaceStatistics().find((space) => space.space_name === 'old_space')!
-				.space_used_size;
-		let fullGcs = 0;
-		const observer = new PerformanceObserver((list) => {
-			for (const entry of list.getEntries())
-				if (
-					(entry as { detail?: { kind?: number } }).detail?.kind ===
-					constants.NODE_PERFORMANCE_GC_MAJOR
-				)
-					fullGcs++;
-		});
-		observer.observe({ entryTypes: ['gc'] });
-		// 400 uploads at concurrency 4 with a scavenge every 10: what survives two scavenges is
-		// promoted, so the old generation's growth is what the requests left reachable. A full
-		// GC in between would free it again and hide it: such a measurement is taken again.
-		const promotedBy = async (send: (body: Readable) => Promise<unknown>) => {
-			for (let attempt = 0; ; attempt++) {
-				gc();
-				await new Promise((resolve) => setImmediate(resolve));
-				const gcsBefore = fullGcs;
-				const before = oldSpace();
-				let sent = 0;
-				await Promise.all(
-					Array.from({ length: 4 }, async () => {
-						while (sent < 400) {
-							sent++;
-							await send(Readable.from([block]));
-							if (sent % 10 === 0) gc({ type: 'minor' });
-						}
-					}),
-				);
-				const grown = oldSpace() - before;
-				await new Promise((resolve) => setImmediate(resolve));
-				if (fullGcs === gcsBefore || attempt === 4) return grown;
-			}
-		};
-		try {
-			await promotedBy(upload); // warm-up: compiled code and feedback land in old space once
-			await promotedBy(bare);
-			const ours = await promotedBy(upload);
-			const bound = await promotedBy(bare);
-			// Before round 16 ours grew the old generation by ~3.3 MB here (every request's objects
-			// kept across two scavenges by dead old objects), a bare client by ~0.3 MB.
-			expect(ours - bound).toBeLessThan(1024 * 1024);
-		} finally {
-			observer.disconnect();
-			bareAgent.destroy();
-		}
 	});
 });
