@@ -93,6 +93,11 @@ function proxyVariableSet(protocol: string): boolean {
 }
 
 export function routeFor(url: URL, trust: TlsTrust, options: AgentOptions): Route {
+	if (!proxyVariableSet(url.protocol)) return directRoute(url, trust, options);
+	return poolRoute(url, trust, options);
+}
+
+function poolRoute(url: URL, trust: TlsTrust, options: AgentOptions): Route {
 	const secure = url.protocol === 'https:';
 	const tlsOptions = secure ? tlsOptionsFor(trust) : {};
 	const trustKey = trust.dangerouslySkipTlsVerification ? 'insecure' : (trust.ca ?? '');
@@ -139,4 +144,21 @@ export function routeFor(url: URL, trust: TlsTrust, options: AgentOptions): Rout
 			: new http.Agent({ keepAlive: options.keepAlive, maxSockets: options.maxSockets }),
 	);
 	return { agent, tlsOptions };
+}
+
+/**
+ * The direct route (no proxy) of each (trust, agent options) pair, per scheme, so a request
+ * without a proxy builds no pool key and no TLS options: a scan upload is one request per file,
+ * and that string and those objects showed in its profile. Keyed by the objects themselves (a
+ * transport's own, never changed after it is built) and weakly, so a transport let go takes its
+ * entries with it. Proxies are still looked up at every request.
+ */
+const directRoutes = new WeakMap<TlsTrust, WeakMap<AgentOptions, Record<string, Route>>>();
+
+function directRoute(url: URL, trust: TlsTrust, options: AgentOptions): Route {
+	let byOptions = directRoutes.get(trust);
+	if (!byOptions) directRoutes.set(trust, (byOptions = new WeakMap()));
+	let byScheme = byOptions.get(options);
+	if (!byScheme) byOptions.set(options, (byScheme = {}));
+	return (byScheme[url.protocol] ??= poolRoute(url, trust, options));
 }

@@ -42,16 +42,20 @@ export function sendOnce(request: HttpRequest, options: AttemptOptions): Promise
 	const deadlines = options.deadlines;
 	return new Promise<HttpResponse>((resolve, reject) => {
 		let phase: Phase = 'connect';
+		let armedMs = 0;
 		let deadline: Deadline | undefined;
+		// One expiry for both waits (connect, then response): the phase and wait it reports are
+		// the ones armed last.
+		const expire = () => {
+			const error = new HttpTimeoutError(phase, armedMs);
+			req.destroy(error);
+			// A request still waiting for its socket (a proxy tunnel that never opens) emits no
+			// error when destroyed: settle it here.
+			fail(error);
+		};
 		const arm = (ms: number, next: Phase) => {
 			phase = next;
-			const expire = () => {
-				const error = new HttpTimeoutError(next, ms);
-				req.destroy(error);
-				// A request still waiting for its socket (a proxy tunnel that never opens) emits no
-				// error when destroyed: settle it here.
-				fail(error);
-			};
+			armedMs = ms;
 			if (deadline) deadlines.restart(deadline, ms, expire);
 			else deadline = deadlines.add(ms, expire);
 		};
@@ -110,18 +114,17 @@ export function sendOnce(request: HttpRequest, options: AttemptOptions): Promise
 				});
 		arm(connectMs, 'connect');
 		req.on('socket', (socket: Socket) => {
-			const connected = () => arm(responseMs, 'response');
 			// A pooled keep-alive socket is connected already; a new one counts until TLS is up.
+			if (!socket.connecting) return arm(responseMs, 'response');
 			const viaTls = (forward?.url ?? url).protocol === 'https:';
-			if (!socket.connecting) connected();
-			else socket.once(viaTls ? 'secureConnect' : 'connect', connected);
+			socket.once(viaTls ? 'secureConnect' : 'connect', () => arm(responseMs, 'response'));
 		});
 		req.on('error', fail);
 		req.on('response', (res) => {
 			deadlines.delete(deadline);
 			req.off('error', fail);
 			// Errors after this point belong to the body: they reach its reader.
-			req.on('error', () => undefined);
+			req.on('error', ignore);
 			const body = guardBody(res, idleMs, deadlines, (error) => {
 				phase = 'body';
 				return failure(error);
@@ -140,6 +143,9 @@ export function sendOnce(request: HttpRequest, options: AttemptOptions): Promise
 		} else req.end(body);
 	});
 }
+
+/** Errors that belong to someone else (a request's, once its response has them). */
+function ignore(): void {}
 
 /** What Node's own signal handling destroys a request with (networkFailure calls it ABORTED). */
 function abortError(signal: AbortSignal): Error {
@@ -167,7 +173,7 @@ export function streamInto(source: Readable, target: Writable): void {
 	source.pipe(target);
 }
 
-function isStream(body: HttpRequest['body']): body is Readable {
+export function isStream(body: HttpRequest['body']): body is Readable {
 	return typeof body === 'object' && body !== null && typeof (body as Readable).pipe === 'function';
 }
 

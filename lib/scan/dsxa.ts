@@ -1,5 +1,5 @@
 import { MailIntelError } from '../errors';
-import { HttpTransport, readText, type HttpResponse, type TlsTrust } from '../http';
+import { HttpTransport, readBuffer, type HttpResponse, type TlsTrust } from '../http';
 import { httpError } from '../util/http-error';
 import { readDsxaAnswer, toEngineVerdict } from './dsxa-response';
 import { DEFAULT_SCAN_TIMEOUT_MS } from './run';
@@ -37,9 +37,11 @@ export class DsxaEngine implements ScanEngine {
 	private readonly transport: HttpTransport;
 	private readonly base: string;
 	private readonly uploadHeaders: Readonly<Record<string, string>>;
+	private readonly uploadUrl: string;
 
 	constructor(private readonly options: DsxaOptions) {
 		this.base = scannerBase(options.url);
+		this.uploadUrl = `${this.base}/scan/binary/v2`;
 		if (this.base.startsWith('http:') && options.token && !options.allowUnencryptedHttp)
 			throw new MailIntelError(
 				`"${this.base}" is unencrypted HTTP: the DSXA auth token would be sent in clear text`,
@@ -65,15 +67,20 @@ export class DsxaEngine implements ScanEngine {
 	}
 
 	async scan(input: ScanInput): Promise<EngineVerdict> {
-		// Built once per engine; the transport copies what it is given, never changes it.
-		const headers: Record<string, string> = { ...this.uploadHeaders };
+		// Built once per engine and shared while a file adds nothing of its own: the transport
+		// copies what it is given, never changes it.
+		let headers = this.uploadHeaders;
 		const metadata = customMetadata(input.metadata);
-		if (metadata) headers['x-custom-metadata'] = metadata;
-		if (input.archivePassword)
-			headers['scan_password'] = Buffer.from(input.archivePassword, 'utf8').toString('base64');
+		if (metadata || input.archivePassword) {
+			const own: Record<string, string> = { ...headers };
+			if (metadata) own['x-custom-metadata'] = metadata;
+			if (input.archivePassword)
+				own['scan_password'] = Buffer.from(input.archivePassword, 'utf8').toString('base64');
+			headers = own;
+		}
 		const response = await this.transport.request({
 			method: 'POST',
-			url: `${this.base}/scan/binary/v2`,
+			url: this.uploadUrl,
 			headers,
 			body: await input.open(),
 			...(input.signal ? { signal: input.signal } : {}),
@@ -111,8 +118,14 @@ export class DsxaEngine implements ScanEngine {
 		return headers;
 	}
 
-	private async json(response: HttpResponse): Promise<unknown> {
-		const text = await readText(response.body, { maxBytes: MAX_ANSWER_BYTES, source: 'dsx' });
+	/** The answer's JSON; one promise on the body's bytes, no async frame (it runs per file). */
+	private json(response: HttpResponse): Promise<unknown> {
+		return readBuffer(response.body, { maxBytes: MAX_ANSWER_BYTES, source: 'dsx' }).then((bytes) =>
+			this.parse(response, bytes.toString('utf8')),
+		);
+	}
+
+	private parse(response: HttpResponse, text: string): unknown {
 		if (response.status === 401 || response.status === 403)
 			throw new MailIntelError(
 				`the DSXA scanner refused the auth token (HTTP ${response.status})`,

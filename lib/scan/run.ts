@@ -2,7 +2,7 @@ import { errorMessage, isMailIntelError } from '../errors';
 import { streamInto } from '../http/send';
 import { Deadlines } from '../util/deadlines';
 import { mapLimited } from '../util/limit';
-import { withRetry, type RetryOptions } from '../util/retry';
+import { retryAfter, type RetryOptions } from '../util/retry';
 import { sha256Of } from './hash';
 import { MeteredStream } from './metered';
 import type { EngineVerdict, FileVerdict, ScanEngine, ScanInput, ScannedFile } from './types';
@@ -49,23 +49,17 @@ export async function scanFiles(
 	options: ScanRunOptions = {},
 ): Promise<FileVerdict[]> {
 	const stop = new AbortController();
-	const run = new FileSignals(stop.signal);
+	const run = new FileSignals(stop);
 	const onCallerAbort = () => stop.abort(options.signal?.reason);
 	if (options.signal?.aborted) onCallerAbort();
 	else options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+	// Built once per run, not per file: each file adds only its own signal.
+	const retry: RetryOptions = { ...SCAN_RETRY, ...options.retry };
 	try {
 		return await mapLimited(
 			inputs,
 			options.concurrency ?? DEFAULT_SCAN_CONCURRENCY,
-			async (input) => {
-				stop.signal.throwIfAborted();
-				try {
-					return await scanOne(engine, input, options, run);
-				} catch (error) {
-					stop.abort(error);
-					throw error;
-				}
-			},
+			(input) => scanOne(engine, input, options, retry, run),
 		);
 	} finally {
 		options.signal?.removeEventListener('abort', onCallerAbort);
@@ -90,8 +84,24 @@ class FileSignals {
 		for (const file of this.active) file.abort(this.stop.reason);
 	};
 
-	constructor(private readonly stop: AbortSignal) {
-		stop.addEventListener('abort', this.onStop, { once: true });
+	private readonly stop: AbortSignal;
+
+	constructor(private readonly controller: AbortController) {
+		this.stop = controller.signal;
+		this.stop.addEventListener('abort', this.onStop, { once: true });
+	}
+
+	get stopped(): boolean {
+		return this.stop.aborted;
+	}
+
+	get stopReason(): unknown {
+		return this.stop.reason;
+	}
+
+	/** Stops the run: a failure that is the same for every file; the files still waiting never start. */
+	fail(error: unknown): void {
+		this.controller.abort(error);
 	}
 
 	/** A controller for one file; aborted at once when the run has stopped already. */
@@ -112,74 +122,124 @@ class FileSignals {
 	}
 }
 
+const monotonic = () => performance.now();
+
+/**
+ * One file, start to verdict. The first attempt is called directly and the retry machinery
+ * (lib/util/retry's policy) is built only after a failure: the runner is the path every file of
+ * a scan takes, and its frames and closures were part of what a small upload cost beyond a bare
+ * client (docs/performance.md, round 17).
+ */
 async function scanOne(
 	engine: ScanEngine,
 	input: ScanInput,
 	options: ScanRunOptions,
+	retry: RetryOptions,
 	run: FileSignals,
 ): Promise<FileVerdict> {
-	const now = options.now ?? (() => performance.now());
+	if (run.stopped) throw run.stopReason;
+	const now = options.now ?? monotonic;
 	const started = now();
 	const file: ScannedFile = { ...input.file };
-	const verdict = (result: EngineVerdict): FileVerdict => ({
-		attachment: file,
-		...result,
-		engine: engine.name,
-		durationMs: Math.round(now() - started),
-	});
 	const max = options.maxSizeBytes;
 	if (max !== undefined && file.size > max)
-		return verdict({ verdict: 'NotScanned', reason: 'size' });
+		return fileVerdict(file, { verdict: 'NotScanned', reason: 'size' }, engine, now() - started);
 
 	const timeoutMs = options.timeoutMs ?? DEFAULT_SCAN_TIMEOUT_MS;
 	const scope = run.open();
-	let timedOut = false;
+	const scan = new FileScan(engine, input, file, max, options.hashFirst === true, scope.signal);
 	const deadline = run.deadlines.add(timeoutMs, () => {
-		timedOut = true;
+		scan.timedOut = true;
 		scope.abort(new Error(`no verdict within ${timeoutMs} ms`));
 	});
-	const signal = scope.signal;
-	let meter: MeteredStream | undefined;
+	let result: EngineVerdict;
 	try {
-		const result = await withRetry(
-			async () => {
-				if (options.hashFirst && engine.byHash) {
-					file.sha256 ??= await sha256Of(input, signal);
-					const known = await engine.byHash(file.sha256, file);
-					if (known) return { ...known, reason: known.reason ?? 'hash' };
-				}
-				// A hash the item already carries (every trigger of the pack computes it while the
-				// attachment is stored) is not computed again; Scan File of a bare binary hashes.
-				// Without a hash to compute or a cap to enforce the meter has nothing to do, and
-				// the bytes go to the engine as they are opened (one stream hop less per file).
-				if (file.sha256 !== undefined && max === undefined)
-					return await engine.scan({ ...input, file, signal });
-				meter = new MeteredStream(max, { hash: file.sha256 === undefined });
-				const metered = meter;
-				const source = await input.open();
-				streamInto(source, metered);
-				const answer = await engine.scan({ ...input, file, open: async () => metered, signal });
-				if (metered.sha256) {
-					file.sha256 = metered.sha256;
-					file.size = metered.size;
-				}
-				return answer;
-			},
-			{ ...SCAN_RETRY, ...options.retry, signal },
-		);
-		return verdict(result);
+		try {
+			result = await scan.attempt();
+		} catch (first) {
+			// The retry's closure and options are built only for a file that needs them.
+			result = await retryAfter(first, () => scan.attempt(), { ...retry, signal: scope.signal });
+		}
 	} catch (error) {
-		if (meter?.exceeded) return verdict({ verdict: 'NotScanned', reason: 'size' });
-		if (timedOut)
-			return verdict({ verdict: 'Error', reason: `timeout: no verdict within ${timeoutMs} ms` });
-		if (signal.aborted || isConfigurationError(error)) throw error;
-		if (isMailIntelError(error) && error.code === SCANNER_INITIALIZING)
-			return verdict({ verdict: 'NotScanned', reason: 'initializing' });
-		return verdict({ verdict: 'Error', reason: errorMessage(error) });
+		const outcome = failedVerdict(error, scan, timeoutMs);
+		if (!outcome) {
+			run.fail(error);
+			throw error;
+		}
+		result = outcome;
 	} finally {
 		run.deadlines.delete(deadline);
 		run.release(scope);
 	}
+	return fileVerdict(file, result, engine, now() - started);
+}
+
+/** One file's attempts: each opens the bytes again (a streamed body is gone once sent). */
+class FileScan {
+	/** Set once the bytes go through a meter (a size cap, or a hash to compute). */
+	meter: MeteredStream | undefined;
+	timedOut = false;
+
+	constructor(
+		private readonly engine: ScanEngine,
+		private readonly input: ScanInput,
+		private readonly file: ScannedFile,
+		private readonly max: number | undefined,
+		private readonly hashFirst: boolean,
+		readonly signal: AbortSignal,
+	) {}
+
+	async attempt(): Promise<EngineVerdict> {
+		const { engine, input, file, max, signal } = this;
+		if (this.hashFirst && engine.byHash) {
+			file.sha256 ??= await sha256Of(input, signal);
+			const known = await engine.byHash(file.sha256, file);
+			if (known) return { ...known, reason: known.reason ?? 'hash' };
+		}
+		// A hash the item already carries (every trigger of the pack computes it while the
+		// attachment is stored) is not computed again; Scan File of a bare binary hashes.
+		// Without a hash to compute or a cap to enforce the meter has nothing to do, and
+		// the bytes go to the engine as they are opened (one stream hop less per file).
+		if (file.sha256 !== undefined && max === undefined)
+			return engine.scan({ ...input, file, signal });
+		const metered = new MeteredStream(max, { hash: file.sha256 === undefined });
+		this.meter = metered;
+		const source = await input.open();
+		streamInto(source, metered);
+		const answer = await engine.scan({ ...input, file, open: async () => metered, signal });
+		if (metered.sha256) {
+			file.sha256 = metered.sha256;
+			file.size = metered.size;
+		}
+		return answer;
+	}
+}
+
+function fileVerdict(
+	file: ScannedFile,
+	result: EngineVerdict,
+	engine: ScanEngine,
+	elapsedMs: number,
+): FileVerdict {
+	return { attachment: file, ...result, engine: engine.name, durationMs: Math.round(elapsedMs) };
+}
+
+/**
+ * What a file that failed after its retries is recorded as, or undefined when the failure ends
+ * the run (the caller aborted, or a configuration failure that is the same for every file).
+ */
+function failedVerdict(
+	error: unknown,
+	scan: FileScan,
+	timeoutMs: number,
+): EngineVerdict | undefined {
+	if (scan.meter?.exceeded) return { verdict: 'NotScanned', reason: 'size' };
+	if (scan.timedOut)
+		return { verdict: 'Error', reason: `timeout: no verdict within ${timeoutMs} ms` };
+	if (scan.signal.aborted || isConfigurationError(error)) return undefined;
+	if (isMailIntelError(error) && error.code === SCANNER_INITIALIZING)
+		return { verdict: 'NotScanned', reason: 'initializing' };
+	return { verdict: 'Error', reason: errorMessage(error) };
 }
 
 /** The same for every file, so no use trying the others: a credential field to fix. */

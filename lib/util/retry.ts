@@ -45,20 +45,54 @@ export function retryDelayMs(
 	return Math.round(ceiling / 2 + (options.random ?? Math.random)() * (ceiling / 2));
 }
 
-export async function withRetry<T>(
+/**
+ * `operation` until it succeeds, with the policy above. The first attempt runs without an async
+ * frame of its own (a `.catch` on its promise): nearly every operation succeeds at once, and the
+ * scan runner calls this per file, where each frame on the path showed in what a small upload
+ * costs (docs/performance.md, round 17).
+ */
+export function withRetry<T>(
 	operation: (attempt: number) => Promise<T>,
 	options: RetryOptions = DEFAULT_RETRY,
 ): Promise<T> {
+	let first: Promise<T>;
+	try {
+		first = operation(0);
+	} catch (error) {
+		first = Promise.reject(error);
+	}
+	return first.catch((error: unknown) => retryAfterFailure(error, operation, options));
+}
+
+/**
+ * The retries after a first attempt that failed with `failure` (made by the caller itself):
+ * rethrows it at once when it is not retryable; otherwise waits and calls `operation(1)`, ...
+ */
+export function retryAfter<T>(
+	failure: unknown,
+	operation: (attempt: number) => Promise<T>,
+	options: RetryOptions = DEFAULT_RETRY,
+): Promise<T> {
+	return retryAfterFailure(failure, operation, options);
+}
+
+async function retryAfterFailure<T>(
+	failure: unknown,
+	operation: (attempt: number) => Promise<T>,
+	options: RetryOptions,
+): Promise<T> {
 	const wait = options.sleep ?? defaultSleep;
+	let error = failure;
 	for (let attempt = 0; ; attempt++) {
+		if (!isMailIntelError(error) || !error.retryable) throw error;
+		if (attempt >= options.retries || options.signal?.aborted) throw error;
+		const delay = retryDelayMs(error.retryAfterMs, attempt, options);
+		options.onRetry?.(error, attempt + 1, delay);
+		await wait(delay, options.signal);
 		try {
-			return await operation(attempt);
-		} catch (error) {
-			const retryable = isMailIntelError(error) && error.retryable;
-			if (!retryable || attempt >= options.retries || options.signal?.aborted) throw error;
-			const delay = retryDelayMs(error.retryAfterMs, attempt, options);
-			options.onRetry?.(error, attempt + 1, delay);
-			await wait(delay, options.signal);
+			return await operation(attempt + 1);
+		} catch (next) {
+			error = next;
 		}
 	}
 }
