@@ -33,13 +33,15 @@ export function readBuffer(
 			);
 		};
 		body.on('data', onData);
-		body.once('end', () => {
+		// `on` rather than `once` (a wrapper per listener, per answer): 'end' and 'close' come once,
+		// and a second 'error' would find a listener instead of crashing the process.
+		body.on('end', () => {
 			ended = true;
 			resolve(Buffer.concat(chunks));
 		});
-		body.once('error', reject);
+		body.on('error', reject);
 		// Destroyed without an error (and not by us): the body is cut short, as `for await` says.
-		body.once('close', () => {
+		body.on('close', () => {
 			if (!ended)
 				reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
 		});

@@ -14,7 +14,6 @@ export interface AttemptOptions {
 	timeouts: HttpTimeouts;
 	trust: TlsTrust;
 	agent: AgentOptions;
-	clientRequestId: string;
 	field?: string;
 	/** Where the attempt's waits are kept (one timer for all the attempts of a transport). */
 	deadlines: Deadlines;
@@ -26,7 +25,11 @@ export interface AttemptOptions {
  * One attempt, no retry: resolves with the status and headers and a body stream guarded by the
  * idle timeout, or rejects with a MailIntelError saying which wait ran out where.
  */
-export function sendOnce(request: HttpRequest, options: AttemptOptions): Promise<HttpResponse> {
+export function sendOnce(
+	request: HttpRequest,
+	options: AttemptOptions,
+	clientRequestId: string,
+): Promise<HttpResponse> {
 	const url = new URL(request.url);
 	const route = routeFor(url, options.trust, options.agent);
 	const { connectMs, responseMs, idleMs } = options.timeouts;
@@ -64,7 +67,7 @@ export function sendOnce(request: HttpRequest, options: AttemptOptions): Promise
 				source: options.source,
 				method: request.method,
 				url,
-				clientRequestId: options.clientRequestId,
+				clientRequestId: clientRequestId,
 				phase,
 				...(route.proxy ? { proxy: route.proxy } : {}),
 				...(options.field ? { field: options.field } : {}),
@@ -92,7 +95,7 @@ export function sendOnce(request: HttpRequest, options: AttemptOptions): Promise
 			req.destroy(error);
 			fail(error); // a request still waiting for its socket emits no error when destroyed
 		};
-		signal?.addEventListener('abort', onAbort, { once: true });
+		signal?.addEventListener('abort', onAbort, ONCE);
 		const common = { method: request.method, agent: route.agent };
 		const forward = route.forward;
 		const req = forward
@@ -130,8 +133,8 @@ export function sendOnce(request: HttpRequest, options: AttemptOptions): Promise
 				return failure(error);
 			});
 			response = body;
-			body.once('close', finish);
-			resolve(new Answer(res, body, options.clientRequestId));
+			body.on('close', finish); // 'close' comes once; `on` spares the once-wrapper
+			resolve(new Answer(res, body, clientRequestId));
 		});
 		const body = request.body;
 		if (isStream(body)) {
@@ -143,6 +146,9 @@ export function sendOnce(request: HttpRequest, options: AttemptOptions): Promise
 		} else req.end(body);
 	});
 }
+
+/** Listener options shared by every attempt (one object, not one per request). */
+const ONCE = { once: true } as const;
 
 /** Errors that belong to someone else (a request's, once its response has them). */
 function ignore(): void {}
@@ -165,9 +171,11 @@ function abortError(signal: AbortSignal): Error {
  */
 export function streamInto(source: Readable, target: Writable): void {
 	const onError = (error: Error) => target.destroy(error);
-	source.once('error', onError);
-	source.once('close', () => source.off('error', onError));
-	target.once('close', () => {
+	// `on`, not `once`, for events that come once anyway ('close') or whose listener leaves at
+	// 'close': `once` builds a wrapper per listener, three per upload here.
+	source.on('error', onError);
+	source.on('close', () => source.off('error', onError));
+	target.on('close', () => {
 		if (!source.readableEnded) source.destroy();
 	});
 	source.pipe(target);
@@ -254,8 +262,8 @@ function guardBody(
 		socket?.off('data', noteBytes);
 	};
 	socket?.on('data', noteBytes);
-	res.once('end', stop);
-	res.once('close', stop);
+	res.on('end', stop); // stop runs twice at most, and twice is harmless
+	res.on('close', stop);
 	(res as GuardedResponse)[FAILURE] = failure;
 	res._destroy = destroyGuarded;
 	return res;

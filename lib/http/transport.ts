@@ -4,10 +4,10 @@ import { isMailIntelError, type ErrorSource, type MailIntelError } from '../erro
 import { parseRetryAfter } from '../util/http-error';
 import { Deadlines } from '../util/deadlines';
 import { DEFAULT_RETRY, retryDelayMs, type RetryOptions } from '../util/retry';
-import type { AgentOptions, TlsTrust } from './agents';
+import type { TlsTrust } from './agents';
 import { systemClock } from './clock';
 import { HttpTimeoutError } from './errors';
-import { isStream, sendOnce } from './send';
+import { isStream, sendOnce, type AttemptOptions } from './send';
 import {
 	DEFAULT_TIMEOUTS,
 	isIdempotent,
@@ -79,7 +79,7 @@ export class HttpTransport {
 	private readonly retryStatuses: readonly number[];
 	/** The connect, response and body-idle waits of every attempt in flight, on one timer. */
 	private readonly deadlines = new Deadlines();
-	private readonly agentOptions: AgentOptions;
+	private readonly attemptOptions: AttemptOptions;
 
 	constructor(private readonly options: HttpTransportOptions) {
 		this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -89,9 +89,15 @@ export class HttpTransport {
 			sleep: this.retry.sleep ?? systemClock.sleep,
 		};
 		this.retryStatuses = options.retryStatuses ?? RETRY_STATUSES;
-		this.agentOptions = {
-			keepAlive: options.keepAlive ?? true,
-			maxSockets: options.maxSockets ?? 16,
+		// The same for every attempt of this transport, so built once (a request without an
+		// admit hook passes it as it is).
+		this.attemptOptions = {
+			source: options.source,
+			timeouts: this.timeouts,
+			deadlines: this.deadlines,
+			trust: options,
+			agent: { keepAlive: options.keepAlive ?? true, maxSockets: options.maxSockets ?? 16 },
+			...(options.field ? { field: options.field } : {}),
 		};
 	}
 
@@ -201,20 +207,9 @@ export class HttpTransport {
 	/** Always a promise: a URL that does not parse rejects it, as it did the old async attempt. */
 	private send(request: HttpRequest, release: (() => void) | undefined): Promise<HttpResponse> {
 		const headers = withDefaults(request.headers);
+		const options = release ? { ...this.attemptOptions, onDone: release } : this.attemptOptions;
 		try {
-			return sendOnce(
-				{ ...request, headers },
-				{
-					source: this.options.source,
-					timeouts: this.timeouts,
-					deadlines: this.deadlines,
-					trust: this.options,
-					agent: this.agentOptions,
-					clientRequestId: headers['client-request-id']!,
-					...(this.options.field ? { field: this.options.field } : {}),
-					...(release ? { onDone: release } : {}),
-				},
-			);
+			return sendOnce({ ...request, headers }, options, headers['client-request-id']!);
 		} catch (error) {
 			return Promise.reject(error);
 		}

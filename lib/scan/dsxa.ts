@@ -1,5 +1,11 @@
 import { MailIntelError } from '../errors';
-import { HttpTransport, readBuffer, type HttpResponse, type TlsTrust } from '../http';
+import {
+	HttpTransport,
+	readBuffer,
+	type HttpRequest,
+	type HttpResponse,
+	type TlsTrust,
+} from '../http';
 import { httpError } from '../util/http-error';
 import { readDsxaAnswer, toEngineVerdict } from './dsxa-response';
 import { DEFAULT_SCAN_TIMEOUT_MS } from './run';
@@ -78,13 +84,14 @@ export class DsxaEngine implements ScanEngine {
 				own['scan_password'] = Buffer.from(input.archivePassword, 'utf8').toString('base64');
 			headers = own;
 		}
-		const response = await this.transport.request({
+		const request: HttpRequest = {
 			method: 'POST',
 			url: this.uploadUrl,
 			headers,
 			body: await input.open(),
-			...(input.signal ? { signal: input.signal } : {}),
-		});
+		};
+		if (input.signal) request.signal = input.signal;
+		const response = await this.transport.request(request);
 		return toEngineVerdict(readDsxaAnswer(await this.json(response)));
 	}
 

@@ -56,10 +56,8 @@ export async function scanFiles(
 	// Built once per run, not per file: each file adds only its own signal.
 	const retry: RetryOptions = { ...SCAN_RETRY, ...options.retry };
 	try {
-		return await mapLimited(
-			inputs,
-			options.concurrency ?? DEFAULT_SCAN_CONCURRENCY,
-			(input) => scanOne(engine, input, options, retry, run),
+		return await mapLimited(inputs, options.concurrency ?? DEFAULT_SCAN_CONCURRENCY, (input) =>
+			scanOne(engine, input, options, retry, run),
 		);
 	} finally {
 		options.signal?.removeEventListener('abort', onCallerAbort);

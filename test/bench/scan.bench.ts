@@ -117,7 +117,10 @@ async function bareHttp(url: string, bytes: Buffer[]): Promise<void> {
 }
 
 async function dsxaThroughput() {
-	const fake = await startFakeDsxa();
+	// No per-request records: the fake shares this process, where 14,000 kept records (each with
+	// its parsed headers) were 5 of the 13 MB live at the end, promoted and marked at every full
+	// GC during both sides' runs (docs/performance.md, round 17).
+	const fake = await startFakeDsxa({ record: false });
 	try {
 		const bytes = files(FILES);
 		// Built (and hashed) once, before any clock starts: the bound hashes nothing either.

@@ -37,7 +37,7 @@ export interface FakeDsxa {
 	/** Requests sending their body or waiting for their answer right now, and the most there ever were. */
 	readonly inFlight: number;
 	readonly maxInFlight: number;
-	/** Every scan and hash request answered, in order. */
+	/** Every scan and hash request answered, in order (none with `record: false`). */
 	readonly scans: ScanRecord[];
 	shape: AnswerShape;
 	/** Delay before each answer, after the body. */
@@ -56,6 +56,14 @@ export interface FakeDsxaOptions {
 	/** Serve https with this key and certificate (PEM). */
 	tls?: { keyPem: string; certPem: string };
 	port?: number;
+	/**
+	 * Keep a record (path, headers, size, hash, verdict) of each request; default true. A
+	 * throughput benchmark turns it off: it runs the fake in its own process, where thousands of
+	 * kept records (each with its parsed headers) are promoted and marked at every full GC, a cost
+	 * of the fake and not of the client being measured, and larger for the client that sends more
+	 * headers.
+	 */
+	record?: boolean;
 }
 
 /** An encrypted body is buffered to decode it; beyond this the fake refuses it (a test bug). */
@@ -68,6 +76,10 @@ export async function startFakeDsxa(options: FakeDsxaOptions = {}): Promise<Fake
 	let failures = { left: 0, status: 503 };
 	const known = new Map<string, { verdict: string; threatType?: string }>();
 	const scans: ScanRecord[] = [];
+	// Built only when kept: reading req.headers parses them.
+	const keep = (record: () => ScanRecord) => {
+		if (options.record !== false) scans.push(record());
+	};
 	const timers = new Set<NodeJS.Timeout>();
 	const state = { shape: options.shape ?? ('flat' as AnswerShape), delayMs: 0 };
 
@@ -148,7 +160,7 @@ export async function startFakeDsxa(options: FakeDsxaOptions = {}): Promise<Fake
 		req.once('end', () => {
 			const sha256 = hash.digest('hex');
 			const record = (verdict: string) =>
-				scans.push({ path, headers: req.headers, bytes, sha256, verdict });
+				keep(() => ({ path, headers: req.headers, bytes, sha256, verdict }));
 			if (failures.left > 0) {
 				failures.left--;
 				record(`HTTP ${failures.status}`);
@@ -226,13 +238,13 @@ export async function startFakeDsxa(options: FakeDsxaOptions = {}): Promise<Fake
 				// the Python SDK's raw hash text
 			}
 			const hit = known.get(hash.toLowerCase());
-			scans.push({
+			keep(() => ({
 				path,
 				headers: req.headers,
 				bytes: 0,
 				sha256: hash,
 				verdict: hit?.verdict ?? 'Unknown',
-			});
+			}));
 			answer(
 				200,
 				shaped(state.shape, {
