@@ -82,11 +82,13 @@ class FileSignals {
 		for (const file of this.active) file.abort(this.stop.reason);
 	};
 
-	private readonly stop: AbortSignal;
-
 	constructor(private readonly controller: AbortController) {
-		this.stop = controller.signal;
 		this.stop.addEventListener('abort', this.onStop, { once: true });
+	}
+
+	/** The run's own signal: aborted by the caller's signal or by a configuration failure. */
+	private get stop(): AbortSignal {
+		return this.controller.signal;
 	}
 
 	get stopped(): boolean {

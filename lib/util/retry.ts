@@ -46,10 +46,9 @@ export function retryDelayMs(
 }
 
 /**
- * `operation` until it succeeds, with the policy above. The first attempt runs without an async
- * frame of its own (a `.catch` on its promise): nearly every operation succeeds at once, and the
- * scan runner calls this per file, where each frame on the path showed in what a small upload
- * costs (docs/performance.md, round 17).
+ * `operation` until it succeeds, with the policy above: its first attempt, then `retryAfter`
+ * when that fails. The first attempt runs without an async frame of its own (a `.catch` on its
+ * promise), as nearly every operation succeeds at once.
  */
 export function withRetry<T>(
 	operation: (attempt: number) => Promise<T>,
@@ -61,25 +60,18 @@ export function withRetry<T>(
 	} catch (error) {
 		first = Promise.reject(error);
 	}
-	return first.catch((error: unknown) => retryAfterFailure(error, operation, options));
+	return first.catch((error: unknown) => retryAfter(error, operation, options));
 }
 
 /**
- * The retries after a first attempt that failed with `failure` (made by the caller itself):
- * rethrows it at once when it is not retryable; otherwise waits and calls `operation(1)`, ...
+ * The retries after a first attempt that failed with `failure` (for a caller that makes the
+ * first attempt itself, as the scan runner does per file): rethrows it at once when it is not
+ * retryable; otherwise waits and calls `operation(1)`, and so on.
  */
-export function retryAfter<T>(
+export async function retryAfter<T>(
 	failure: unknown,
 	operation: (attempt: number) => Promise<T>,
 	options: RetryOptions = DEFAULT_RETRY,
-): Promise<T> {
-	return retryAfterFailure(failure, operation, options);
-}
-
-async function retryAfterFailure<T>(
-	failure: unknown,
-	operation: (attempt: number) => Promise<T>,
-	options: RetryOptions,
 ): Promise<T> {
 	const wait = options.sleep ?? defaultSleep;
 	let error = failure;
