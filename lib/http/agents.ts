@@ -8,8 +8,10 @@ import { getProxyForUrl } from 'proxy-from-env';
 /**
  * Where a request's socket comes from: a keep-alive pool per (proxy, TLS trust), and the TLS
  * options that go with every request. Proxies are chosen as n8n's own HTTP helpers choose them
- * (proxy-from-env: HTTPS_PROXY / HTTP_PROXY / ALL_PROXY, NO_PROXY), read at each request so a
- * changed environment applies without a restart.
+ * (proxy-from-env: HTTPS_PROXY / HTTP_PROXY / ALL_PROXY, NO_PROXY). Whether a proxy variable is
+ * set at all is read when a transport is built (each node run, each trigger activation), so a
+ * changed environment applies without a restart; with one set, the proxy and NO_PROXY are read
+ * at each request.
  */
 export interface TlsTrust {
 	/** Extra trusted CA certificate(s), PEM, in addition to Node's roots (and NODE_EXTRA_CA_CERTS). */
@@ -76,7 +78,7 @@ export interface AgentOptions {
  * The variables proxy-from-env takes a proxy from for a scheme, each read in lower and upper case
  * (`npm_config_https_proxy`, `https_proxy`, `npm_config_proxy`, `all_proxy`). When none is set it
  * answers "direct" whatever NO_PROXY says, so the common case skips its legacy URL parse (~9 µs a
- * request, 2% of a small upload's CPU); the environment is still read at every request.
+ * request, 2% of a small upload's CPU).
  */
 const PROXY_VARIABLES: Record<string, readonly string[]> = Object.fromEntries(
 	['http', 'https'].map((scheme) => [
@@ -92,12 +94,31 @@ function proxyVariableSet(protocol: string): boolean {
 	return names === undefined || names.some((name) => Boolean(process.env[name]));
 }
 
-export function routeFor(url: URL, trust: TlsTrust, options: AgentOptions): Route {
-	if (!proxyVariableSet(url.protocol)) return directRoute(url, trust, options);
-	return poolRoute(url, trust, options);
+/**
+ * For each scheme, whether any of its proxy variables was set when this was read. Read once per
+ * transport: the eight lookups in the environment (each a call into C++ and getenv) were the
+ * largest single cost of a small scan upload beyond a bare client (docs/performance.md, round 18).
+ */
+export type ProxySchemes = Readonly<Record<string, boolean>>;
+
+export function proxySchemes(): ProxySchemes {
+	return { 'http:': proxyVariableSet('http:'), 'https:': proxyVariableSet('https:') };
 }
 
-function poolRoute(url: URL, trust: TlsTrust, options: AgentOptions): Route {
+/** The route of one request; `proxies` as the transport read them (a scheme not in it: looked up). */
+export function routeFor(
+	url: URL,
+	trust: TlsTrust,
+	options: AgentOptions,
+	proxies: ProxySchemes,
+): Route {
+	if (!(proxies[url.protocol] ?? proxyVariableSet(url.protocol)))
+		return directRoute(url, trust, options);
+	return proxiedRoute(url, trust, options);
+}
+
+/** Through the proxy the environment names for this URL now, or direct where NO_PROXY says so. */
+function proxiedRoute(url: URL, trust: TlsTrust, options: AgentOptions): Route {
 	const secure = url.protocol === 'https:';
 	const tlsOptions = secure ? tlsOptionsFor(trust) : {};
 	const trustKey = trust.dangerouslySkipTlsVerification ? 'insecure' : (trust.ca ?? '');
@@ -138,12 +159,21 @@ function poolRoute(url: URL, trust: TlsTrust, options: AgentOptions): Route {
 		proxy.password = '';
 		return { agent, tlsOptions, proxy: proxy.origin };
 	}
-	const agent = pooled(`${secure ? 'https' : 'http'}|${poolKey}`, () =>
-		secure
-			? new https.Agent({ keepAlive: options.keepAlive, maxSockets: options.maxSockets })
-			: new http.Agent({ keepAlive: options.keepAlive, maxSockets: options.maxSockets }),
+	return unproxied(url, trust, options);
+}
+
+/** Straight to the target: its scheme's pool for this trust. */
+function unproxied(url: URL, trust: TlsTrust, options: AgentOptions): Route {
+	const secure = url.protocol === 'https:';
+	const trustKey = trust.dangerouslySkipTlsVerification ? 'insecure' : (trust.ca ?? '');
+	const agent = pooled(
+		`${secure ? 'https' : 'http'}|${options.keepAlive}|${options.maxSockets}|${trustKey}`,
+		() =>
+			secure
+				? new https.Agent({ keepAlive: options.keepAlive, maxSockets: options.maxSockets })
+				: new http.Agent({ keepAlive: options.keepAlive, maxSockets: options.maxSockets }),
 	);
-	return { agent, tlsOptions };
+	return { agent, tlsOptions: secure ? tlsOptionsFor(trust) : {} };
 }
 
 /**
@@ -151,7 +181,7 @@ function poolRoute(url: URL, trust: TlsTrust, options: AgentOptions): Route {
  * without a proxy builds no pool key and no TLS options: a scan upload is one request per file,
  * and that string and those objects showed in its profile. Keyed by the objects themselves (a
  * transport's own, never changed after it is built) and weakly, so a transport let go takes its
- * entries with it. Proxies are still looked up at every request.
+ * entries with it.
  */
 const directRoutes = new WeakMap<TlsTrust, WeakMap<AgentOptions, Record<string, Route>>>();
 
@@ -160,5 +190,5 @@ function directRoute(url: URL, trust: TlsTrust, options: AgentOptions): Route {
 	if (!byOptions) directRoutes.set(trust, (byOptions = new WeakMap()));
 	let byScheme = byOptions.get(options);
 	if (!byScheme) byOptions.set(options, (byScheme = {}));
-	return (byScheme[url.protocol] ??= poolRoute(url, trust, options));
+	return (byScheme[url.protocol] ??= unproxied(url, trust, options));
 }

@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 
 import { isMailIntelError, type ErrorSource } from '../errors';
 import { Deadlines, type Deadline } from '../util/deadlines';
-import { routeFor, type AgentOptions, type TlsTrust } from './agents';
+import { routeFor, type AgentOptions, type ProxySchemes, type TlsTrust } from './agents';
 import { HttpTimeoutError, networkFailure, type Phase } from './errors';
 import type { HttpRequest, HttpResponse, HttpTimeouts } from './types';
 
@@ -14,6 +14,8 @@ export interface AttemptOptions {
 	timeouts: HttpTimeouts;
 	trust: TlsTrust;
 	agent: AgentOptions;
+	/** Which schemes had a proxy variable set when the transport was built. */
+	proxies: ProxySchemes;
 	field?: string;
 	/** Where the attempt's waits are kept (one timer for all the attempts of a transport). */
 	deadlines: Deadlines;
@@ -23,15 +25,17 @@ export interface AttemptOptions {
 
 /**
  * One attempt, no retry: resolves with the status and headers and a body stream guarded by the
- * idle timeout, or rejects with a MailIntelError saying which wait ran out where.
+ * idle timeout, or rejects with a MailIntelError saying which wait ran out where. `headers` are
+ * the ones sent (the request's with the transport's defaults), `client-request-id` among them.
  */
 export function sendOnce(
 	request: HttpRequest,
 	options: AttemptOptions,
-	clientRequestId: string,
+	headers: Record<string, string>,
 ): Promise<HttpResponse> {
 	const url = new URL(request.url);
-	const route = routeFor(url, options.trust, options.agent);
+	const route = routeFor(url, options.trust, options.agent, options.proxies);
+	const clientRequestId = headers['client-request-id']!;
 	const { connectMs, responseMs, idleMs } = options.timeouts;
 	const signal = request.signal;
 	let done = false;
@@ -67,7 +71,7 @@ export function sendOnce(
 				source: options.source,
 				method: request.method,
 				url,
-				clientRequestId: clientRequestId,
+				clientRequestId,
 				phase,
 				...(route.proxy ? { proxy: route.proxy } : {}),
 				...(options.field ? { field: options.field } : {}),
@@ -105,14 +109,14 @@ export function sendOnce(
 					port: forward.url.port || (forward.url.protocol === 'https:' ? 443 : 80),
 					path: url.href,
 					headers: {
-						...request.headers,
+						...headers,
 						host: url.host,
 						...(forward.authorization ? { 'proxy-authorization': forward.authorization } : {}),
 					},
 				})
 			: (url.protocol === 'https:' ? https.request : http.request)(url, {
 					...common,
-					headers: request.headers,
+					headers,
 					...route.tlsOptions,
 				});
 		arm(connectMs, 'connect');

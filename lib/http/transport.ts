@@ -4,7 +4,7 @@ import { isMailIntelError, type ErrorSource, type MailIntelError } from '../erro
 import { parseRetryAfter } from '../util/http-error';
 import { Deadlines } from '../util/deadlines';
 import { DEFAULT_RETRY, retryDelayMs, type RetryOptions } from '../util/retry';
-import type { TlsTrust } from './agents';
+import { proxySchemes, type TlsTrust } from './agents';
 import { systemClock } from './clock';
 import { HttpTimeoutError } from './errors';
 import { isStream, sendOnce, type AttemptOptions } from './send';
@@ -97,6 +97,7 @@ export class HttpTransport {
 			deadlines: this.deadlines,
 			trust: options,
 			agent: { keepAlive: options.keepAlive ?? true, maxSockets: options.maxSockets ?? 16 },
+			proxies: proxySchemes(),
 			...(options.field ? { field: options.field } : {}),
 		};
 	}
@@ -206,10 +207,9 @@ export class HttpTransport {
 
 	/** Always a promise: a URL that does not parse rejects it, as it did the old async attempt. */
 	private send(request: HttpRequest, release: (() => void) | undefined): Promise<HttpResponse> {
-		const headers = withDefaults(request.headers);
 		const options = release ? { ...this.attemptOptions, onDone: release } : this.attemptOptions;
 		try {
-			return sendOnce({ ...request, headers }, options, headers['client-request-id']!);
+			return sendOnce(request, options, withDefaults(request.headers));
 		} catch (error) {
 			return Promise.reject(error);
 		}

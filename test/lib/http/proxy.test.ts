@@ -95,7 +95,7 @@ describe('proxies from the environment (as n8n: HTTPS_PROXY, NO_PROXY)', () => {
 		return response.status;
 	}
 
-	it('honours every variable proxy-from-env reads (lower case, ALL_PROXY, npm_config_*), read at each request', async () => {
+	it('honours every variable proxy-from-env reads (lower case, ALL_PROXY, npm_config_*), read when a transport is built', async () => {
 		// The transport skips proxy-from-env when none of them is set: this pins the list it checks.
 		for (const name of [
 			'https_proxy',
@@ -117,6 +117,25 @@ describe('proxies from the environment (as n8n: HTTPS_PROXY, NO_PROXY)', () => {
 		expect(await get()).toBe(401); // none set: direct
 		expect(proxy.tunnels.length).toBe(before);
 		proxy.tunnels.length = 0;
+	});
+
+	it('applies a changed environment to the transports built after it (each node run), not to one built before', async () => {
+		const before = new HttpTransport({ source: 'graph', ca: fake.caPem, keepAlive: false });
+		process.env.HTTPS_PROXY = proxy.url;
+		try {
+			const tunnels = proxy.tunnels.length;
+			const response = await before.request({
+				method: 'GET',
+				url: `${fake.url}/v1.0/users/a@b.c/mailFolders`,
+			});
+			response.body.resume();
+			expect(proxy.tunnels.length).toBe(tunnels); // built with no proxy set: direct
+			expect(await get()).toBe(401); // a new transport: through the proxy
+			expect(proxy.tunnels.length).toBe(tunnels + 1);
+		} finally {
+			delete process.env.HTTPS_PROXY;
+			proxy.tunnels.length = 0;
+		}
 	});
 
 	it('goes through the proxy named by HTTPS_PROXY, with TLS to the target verified end to end', async () => {
