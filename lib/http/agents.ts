@@ -119,22 +119,17 @@ export function routeFor(
 
 /** Through the proxy the environment names for this URL now, or direct where NO_PROXY says so. */
 function proxiedRoute(url: URL, trust: TlsTrust, options: AgentOptions): Route {
-	const secure = url.protocol === 'https:';
-	const tlsOptions = secure ? tlsOptionsFor(trust) : {};
-	const trustKey = trust.dangerouslySkipTlsVerification ? 'insecure' : (trust.ca ?? '');
-	const poolKey = `${options.keepAlive}|${options.maxSockets}|${trustKey}`;
 	const proxyUrl = proxyVariableSet(url.protocol) ? getProxyForUrl(url.href) : '';
-	if (proxyUrl && !secure) {
-		const proxy = new URL(proxyUrl);
+	if (!proxyUrl) return unproxied(url, trust, options);
+	const proxy = new URL(proxyUrl);
+	if (url.protocol !== 'https:') {
 		const authorization =
 			proxy.username || proxy.password
 				? `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`
 				: undefined;
 		const viaTls = proxy.protocol === 'https:';
-		const agent = pooled(`forward|${viaTls}|${poolKey}`, () =>
-			viaTls
-				? new https.Agent({ keepAlive: options.keepAlive, maxSockets: options.maxSockets })
-				: new http.Agent({ keepAlive: options.keepAlive, maxSockets: options.maxSockets }),
+		const agent = pooled(`forward|${viaTls}|${poolKey(trust, options)}`, () =>
+			keepAliveAgent(viaTls, options),
 		);
 		proxy.username = '';
 		proxy.password = '';
@@ -145,35 +140,37 @@ function proxiedRoute(url: URL, trust: TlsTrust, options: AgentOptions): Route {
 			forward: { url: proxy, ...(authorization ? { authorization } : {}) },
 		};
 	}
-	if (proxyUrl) {
-		const proxy = new URL(proxyUrl);
-		const agent = pooled(
-			`proxy|${proxy.href}|${poolKey}`,
-			() =>
-				new HttpsProxyAgent(proxy, {
-					keepAlive: options.keepAlive,
-					maxSockets: options.maxSockets,
-				}) as unknown as http.Agent,
-		);
-		proxy.username = '';
-		proxy.password = '';
-		return { agent, tlsOptions, proxy: proxy.origin };
-	}
-	return unproxied(url, trust, options);
+	const agent = pooled(
+		`proxy|${proxy.href}|${poolKey(trust, options)}`,
+		() =>
+			new HttpsProxyAgent(proxy, {
+				keepAlive: options.keepAlive,
+				maxSockets: options.maxSockets,
+			}) as unknown as http.Agent,
+	);
+	proxy.username = '';
+	proxy.password = '';
+	return { agent, tlsOptions: tlsOptionsFor(trust), proxy: proxy.origin };
 }
 
 /** Straight to the target: its scheme's pool for this trust. */
 function unproxied(url: URL, trust: TlsTrust, options: AgentOptions): Route {
 	const secure = url.protocol === 'https:';
-	const trustKey = trust.dangerouslySkipTlsVerification ? 'insecure' : (trust.ca ?? '');
-	const agent = pooled(
-		`${secure ? 'https' : 'http'}|${options.keepAlive}|${options.maxSockets}|${trustKey}`,
-		() =>
-			secure
-				? new https.Agent({ keepAlive: options.keepAlive, maxSockets: options.maxSockets })
-				: new http.Agent({ keepAlive: options.keepAlive, maxSockets: options.maxSockets }),
+	const agent = pooled(`${secure ? 'https' : 'http'}|${poolKey(trust, options)}`, () =>
+		keepAliveAgent(secure, options),
 	);
 	return { agent, tlsOptions: secure ? tlsOptionsFor(trust) : {} };
+}
+
+/** What tells pools apart besides the route: the agent options and the TLS trust. */
+function poolKey(trust: TlsTrust, options: AgentOptions): string {
+	const trustKey = trust.dangerouslySkipTlsVerification ? 'insecure' : (trust.ca ?? '');
+	return `${options.keepAlive}|${options.maxSockets}|${trustKey}`;
+}
+
+function keepAliveAgent(tls: boolean, options: AgentOptions): http.Agent {
+	const settings = { keepAlive: options.keepAlive, maxSockets: options.maxSockets };
+	return tls ? new https.Agent(settings) : new http.Agent(settings);
 }
 
 /**
