@@ -24,13 +24,7 @@ export function readBuffer(
 			if (size <= maxBytes) return void chunks.push(chunk);
 			body.off('data', onData);
 			body.destroy();
-			reject(
-				new MailIntelError(`a response body passed ${maxBytes} bytes`, {
-					source: options.source ?? 'config',
-					code: 'BODY_TOO_LARGE',
-					hint: 'The server sent far more than such an answer holds; check the URL points at the right service.',
-				}),
-			);
+			reject(bodyTooLarge(maxBytes, options.source ?? 'config'));
 		};
 		body.on('data', onData);
 		// `on` rather than `once` (a wrapper per listener, per answer): 'end' and 'close' come once,
@@ -45,6 +39,15 @@ export function readBuffer(
 			if (!ended)
 				reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
 		});
+	});
+}
+
+/** A body that passed the bytes such an answer can hold: refused, not buffered. */
+export function bodyTooLarge(maxBytes: number, source: ErrorSource): MailIntelError {
+	return new MailIntelError(`a response body passed ${maxBytes} bytes`, {
+		source,
+		code: 'BODY_TOO_LARGE',
+		hint: 'The server sent far more than such an answer holds; check the URL points at the right service.',
 	});
 }
 

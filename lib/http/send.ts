@@ -7,7 +7,8 @@ import { isMailIntelError, type ErrorSource } from '../errors';
 import { Deadlines, type Deadline } from '../util/deadlines';
 import { routeFor, type AgentOptions, type ProxySchemes, type TlsTrust } from './agents';
 import { HttpTimeoutError, networkFailure, type Phase } from './errors';
-import type { HttpRequest, HttpResponse, HttpTimeouts } from './types';
+import { bodyTooLarge } from './body';
+import type { BufferedResponse, HttpRequest, HttpResponse, HttpTimeouts } from './types';
 
 export interface AttemptOptions {
 	source: ErrorSource;
@@ -19,8 +20,13 @@ export interface AttemptOptions {
 	field?: string;
 	/** Where the attempt's waits are kept (one timer for all the attempts of a transport). */
 	deadlines: Deadlines;
-	/** Called once when the response body has ended, failed or been destroyed, or the attempt failed. */
-	onDone?: () => void;
+	/**
+	 * Called once when the response body has ended, failed or been destroyed, or the attempt
+	 * failed. Always present (undefined when unused): the transport sets it on a copy of its
+	 * shared options, and a key that is replaced rather than added keeps the copy's hidden class
+	 * stable in optimized code (see `exchange`).
+	 */
+	onDone: (() => void) | undefined;
 }
 
 /**
@@ -33,6 +39,32 @@ export function sendOnce(
 	options: AttemptOptions,
 	headers: Record<string, string>,
 ): Promise<HttpResponse> {
+	return exchange(request, options, headers, undefined) as Promise<HttpResponse>;
+}
+
+/**
+ * One attempt whose answer is read whole before it resolves: for the small JSON documents most
+ * calls get back (a DSXA verdict, a Graph page, a token). The body is collected where the answer
+ * arrives, under the same idle timeout, so no guarded stream, reader promise or listeners of its
+ * own are built for it: on a DSXA upload those were ~10% of the instructions beyond a bare
+ * `node:http` client (docs/performance.md, round 19). More than `maxBytes` is refused.
+ */
+export function sendBuffered(
+	request: HttpRequest,
+	options: AttemptOptions,
+	headers: Record<string, string>,
+	maxBytes: number,
+): Promise<BufferedResponse> {
+	return exchange(request, options, headers, maxBytes) as Promise<BufferedResponse>;
+}
+
+/** Both kinds of attempt: `collectBytes` undefined hands the body on as a stream. */
+function exchange(
+	request: HttpRequest,
+	options: AttemptOptions,
+	headers: Record<string, string>,
+	collectBytes: number | undefined,
+): Promise<HttpResponse | BufferedResponse> {
 	const url = new URL(request.url);
 	const route = routeFor(url, options.trust, options.agent, options.proxies);
 	const clientRequestId = headers['client-request-id']!;
@@ -47,12 +79,12 @@ export function sendOnce(
 		options.onDone?.();
 	};
 	const deadlines = options.deadlines;
-	return new Promise<HttpResponse>((resolve, reject) => {
+	return new Promise<HttpResponse | BufferedResponse>((resolve, reject) => {
 		let phase: Phase = 'connect';
 		let armedMs = 0;
 		let deadline: Deadline | undefined;
-		// One expiry for both waits (connect, then response): the phase and wait it reports are
-		// the ones armed last.
+		// One expiry for every wait (connect, response, and the body's idle wait when it is
+		// collected here): the phase and wait it reports are the ones armed last.
 		const expire = () => {
 			const error = new HttpTimeoutError(phase, armedMs);
 			req.destroy(error);
@@ -100,11 +132,15 @@ export function sendOnce(
 			fail(error); // a request still waiting for its socket emits no error when destroyed
 		};
 		signal?.addEventListener('abort', onAbort, ONCE);
-		const common = { method: request.method, agent: route.agent };
+		// Each options object is written out in full: a literal that starts with a spread (a shared
+		// `{ method, agent }` spread into both) gets a map of its own in Node 20's optimized code,
+		// and each key added after it then builds a new hidden class per request, which every
+		// inline cache in Node's http client meets as a new shape (docs/performance.md, round 19).
 		const forward = route.forward;
 		const req = forward
 			? (forward.url.protocol === 'https:' ? https.request : http.request)({
-					...common,
+					method: request.method,
+					agent: route.agent,
 					hostname: forward.url.hostname,
 					port: forward.url.port || (forward.url.protocol === 'https:' ? 443 : 80),
 					path: url.href,
@@ -115,7 +151,8 @@ export function sendOnce(
 					},
 				})
 			: (url.protocol === 'https:' ? https.request : http.request)(url, {
-					...common,
+					method: request.method,
+					agent: route.agent,
 					headers,
 					...route.tlsOptions,
 				});
@@ -128,10 +165,36 @@ export function sendOnce(
 		});
 		req.on('error', fail);
 		req.on('response', (res) => {
-			deadlines.delete(deadline);
 			req.off('error', fail);
 			// Errors after this point belong to the body: they reach its reader.
 			req.on('error', ignore);
+			if (collectBytes !== undefined) {
+				// Read here, whole. The deadline becomes the body's idle wait, moved on at each
+				// piece; a failure (a connection cut mid-body, the idle timeout, an abort, which
+				// destroys the request) rejects as the one error type, saying it was the body.
+				arm(idleMs, 'body');
+				const pieces: Buffer[] = [];
+				let size = 0;
+				res.on('data', (piece: Buffer) => {
+					size += piece.length;
+					if (size > collectBytes) {
+						deadlines.delete(deadline);
+						finish();
+						res.destroy();
+						return reject(bodyTooLarge(collectBytes, options.source));
+					}
+					pieces.push(piece);
+					arm(idleMs, 'body');
+				});
+				res.on('end', () => {
+					deadlines.delete(deadline);
+					finish();
+					resolve(new BufferedAnswer(res, Buffer.concat(pieces, size), clientRequestId));
+				});
+				res.on('error', fail);
+				return;
+			}
+			deadlines.delete(deadline);
 			const body = guardBody(res, idleMs, deadlines, (error) => {
 				phase = 'body';
 				return failure(error);
@@ -192,18 +255,17 @@ export function isStream(body: HttpRequest['body']): body is Readable {
 }
 
 /**
- * The answer handed to the caller. Its headers are flattened when first read: Node parses a
- * response's raw headers into `res.headers` only on demand, and a scan answer whose headers no
+ * What every answer says before its body. Its headers are flattened when first read: Node parses
+ * a response's raw headers into `res.headers` only on demand, and a scan answer whose headers no
  * one reads (a 200 with its verdict in the body) need not pay for it. The getters live on the
  * prototype, so an answer costs no closures.
  */
-class Answer implements HttpResponse {
+class AnswerHead {
 	readonly status: number;
 	private flat: Record<string, string> | undefined;
 
 	constructor(
 		private readonly res: http.IncomingMessage,
-		readonly body: Readable,
 		readonly clientRequestId: string,
 	) {
 		this.status = res.statusCode ?? 0;
@@ -216,6 +278,28 @@ class Answer implements HttpResponse {
 	get requestId(): string | undefined {
 		const id = this.res.headers['request-id'];
 		return typeof id === 'string' ? id : undefined;
+	}
+}
+
+/** An answer whose body the caller reads (or discards). */
+class Answer extends AnswerHead implements HttpResponse {
+	constructor(
+		res: http.IncomingMessage,
+		readonly body: Readable,
+		clientRequestId: string,
+	) {
+		super(res, clientRequestId);
+	}
+}
+
+/** An answer read whole. */
+class BufferedAnswer extends AnswerHead implements BufferedResponse {
+	constructor(
+		res: http.IncomingMessage,
+		readonly body: Buffer,
+		clientRequestId: string,
+	) {
+		super(res, clientRequestId);
 	}
 }
 

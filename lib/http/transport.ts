@@ -7,11 +7,14 @@ import { DEFAULT_RETRY, retryDelayMs, type RetryOptions } from '../util/retry';
 import { proxySchemes, type TlsTrust } from './agents';
 import { systemClock } from './clock';
 import { HttpTimeoutError } from './errors';
-import { isStream, sendOnce, type AttemptOptions } from './send';
+import { MAX_BUFFERED_BODY_BYTES } from './body';
+import { isStream, sendBuffered, sendOnce, type AttemptOptions } from './send';
 import {
 	DEFAULT_TIMEOUTS,
 	isIdempotent,
+	type BufferedResponse,
 	type Clock,
+	type HttpAnswer,
 	type HttpRequest,
 	type HttpResponse,
 	type HttpTimeouts,
@@ -56,7 +59,7 @@ export interface AttemptHooks {
 	/** Waits for whatever an attempt needs (a mailbox slot); the release runs when its body is done. */
 	admit?: (signal?: AbortSignal) => Promise<() => void>;
 	/** Every answer, before its body is read (e.g. a success widens a throttle). */
-	onAnswer?: (response: HttpResponse) => void;
+	onAnswer?: (response: HttpAnswer) => void;
 	/**
 	 * Before a retry waits. Return true when the wait is arranged elsewhere (a pause every request
 	 * of the mailbox observes in `admit`); otherwise the transport sleeps `waitMs` itself.
@@ -98,6 +101,7 @@ export class HttpTransport {
 			trust: options,
 			agent: { keepAlive: options.keepAlive ?? true, maxSockets: options.maxSockets ?? 16 },
 			proxies: proxySchemes(),
+			onDone: undefined,
 			...(options.field ? { field: options.field } : {}),
 		};
 	}
@@ -131,8 +135,26 @@ export class HttpTransport {
 	 * small upload costs beyond a bare `node:http` client (docs/performance.md, round 17).
 	 */
 	request(request: HttpRequest, hooks: AttemptHooks = {}): Promise<HttpResponse> {
-		if (!isStream(request.body)) return this.retrying(request, hooks);
-		const answer = this.attempt(request, hooks);
+		if (!isStream(request.body)) return this.retrying(request, hooks, undefined);
+		return this.answered(this.attempt(request, hooks), hooks);
+	}
+
+	/**
+	 * As `request`, with the answer read whole before it resolves (at most `maxBytes`, or
+	 * BODY_TOO_LARGE): for the small JSON answers most calls get. Nothing is left to read or
+	 * discard, and a streamed upload whose verdict comes back (DSXA) costs no body stream.
+	 */
+	requestBuffered(
+		request: HttpRequest,
+		hooks: AttemptHooks = {},
+		maxBytes = MAX_BUFFERED_BODY_BYTES,
+	): Promise<BufferedResponse> {
+		if (!isStream(request.body)) return this.retrying(request, hooks, maxBytes);
+		return this.answered(this.sendAttempt(request, hooks, maxBytes), hooks);
+	}
+
+	/** A streamed body's one attempt with the onAnswer hook, which the retry loop calls otherwise. */
+	private answered<R extends HttpAnswer>(answer: Promise<R>, hooks: AttemptHooks): Promise<R> {
 		const onAnswer = hooks.onAnswer;
 		return onAnswer
 			? answer.then((response) => {
@@ -142,13 +164,27 @@ export class HttpTransport {
 			: answer;
 	}
 
-	private async retrying(request: HttpRequest, hooks: AttemptHooks): Promise<HttpResponse> {
+	private retrying(
+		request: HttpRequest,
+		hooks: AttemptHooks,
+		maxBytes: undefined,
+	): Promise<HttpResponse>;
+	private retrying(
+		request: HttpRequest,
+		hooks: AttemptHooks,
+		maxBytes: number,
+	): Promise<BufferedResponse>;
+	private async retrying(
+		request: HttpRequest,
+		hooks: AttemptHooks,
+		maxBytes: number | undefined,
+	): Promise<HttpResponse | BufferedResponse> {
 		const idempotent = isIdempotent(request);
 		for (let attempt = 0; ; attempt++) {
 			const lastTry = attempt >= this.retry.retries;
-			let response: HttpResponse;
+			let response: HttpResponse | BufferedResponse;
 			try {
-				response = await this.attempt(request, hooks);
+				response = await this.sendAttempt(request, hooks, maxBytes);
 			} catch (error) {
 				if (
 					!isMailIntelError(error) ||
@@ -177,8 +213,8 @@ export class HttpTransport {
 				return response;
 			const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
 			// The answer of a retried status is a short error document: read it away, which keeps
-			// the keep-alive socket and frees the slot it holds.
-			response.body.resume();
+			// the keep-alive socket and frees the slot it holds (a buffered one is read already).
+			if (isStream(response.body)) response.body.resume();
 			await this.wait(request, hooks, {
 				method: request.method,
 				url: request.url,
@@ -195,10 +231,33 @@ export class HttpTransport {
 	 * is awaited before the send, so no async frame is built for it.
 	 */
 	attempt(request: HttpRequest, hooks: Pick<AttemptHooks, 'admit'> = {}): Promise<HttpResponse> {
+		return this.sendAttempt(request, hooks, undefined);
+	}
+
+	private sendAttempt(
+		request: HttpRequest,
+		hooks: Pick<AttemptHooks, 'admit'>,
+		maxBytes: undefined,
+	): Promise<HttpResponse>;
+	private sendAttempt(
+		request: HttpRequest,
+		hooks: Pick<AttemptHooks, 'admit'>,
+		maxBytes: number,
+	): Promise<BufferedResponse>;
+	private sendAttempt(
+		request: HttpRequest,
+		hooks: Pick<AttemptHooks, 'admit'>,
+		maxBytes: number | undefined,
+	): Promise<HttpResponse | BufferedResponse>;
+	private sendAttempt(
+		request: HttpRequest,
+		hooks: Pick<AttemptHooks, 'admit'>,
+		maxBytes: number | undefined,
+	): Promise<HttpResponse | BufferedResponse> {
 		const admit = hooks.admit;
-		if (!admit) return this.send(request, undefined);
+		if (!admit) return this.send(request, undefined, maxBytes);
 		return admit(request.signal).then((release) =>
-			this.send(request, release).catch((error: unknown) => {
+			this.send(request, release, maxBytes).catch((error: unknown) => {
 				release();
 				throw error;
 			}),
@@ -206,10 +265,17 @@ export class HttpTransport {
 	}
 
 	/** Always a promise: a URL that does not parse rejects it, as it did the old async attempt. */
-	private send(request: HttpRequest, release: (() => void) | undefined): Promise<HttpResponse> {
+	private send(
+		request: HttpRequest,
+		release: (() => void) | undefined,
+		maxBytes: number | undefined,
+	): Promise<HttpResponse | BufferedResponse> {
 		const options = release ? { ...this.attemptOptions, onDone: release } : this.attemptOptions;
 		try {
-			return sendOnce(request, options, withDefaults(request.headers));
+			const headers = withDefaults(request.headers);
+			return maxBytes === undefined
+				? sendOnce(request, options, headers)
+				: sendBuffered(request, options, headers, maxBytes);
 		} catch (error) {
 			return Promise.reject(error);
 		}

@@ -38,19 +38,28 @@ export interface HttpRequest {
 	signal?: AbortSignal;
 }
 
-export interface HttpResponse {
+/** What an answer says before its body: status and headers. */
+export interface HttpAnswer {
 	status: number;
 	/** Lower-case names; repeated headers joined with ", ". */
 	headers: Record<string, string>;
+	/** The `client-request-id` this attempt was sent with (what Microsoft support asks for). */
+	clientRequestId: string;
+	/** The server's own id (`request-id` on Graph), when it sent one. */
+	requestId?: string;
+}
+
+export interface HttpResponse extends HttpAnswer {
 	/**
 	 * The body. Whatever was reserved for the request (a mailbox slot) stays reserved until it
 	 * has been read to the end or destroyed: read it, or call `discard()`.
 	 */
 	body: Readable;
-	/** The `client-request-id` this attempt was sent with (what Microsoft support asks for). */
-	clientRequestId: string;
-	/** The server's own id (`request-id` on Graph), when it sent one. */
-	requestId?: string;
+}
+
+/** An answer read whole by the transport (`requestBuffered`): a small JSON or error document. */
+export interface BufferedResponse extends HttpAnswer {
+	body: Buffer;
 }
 
 export interface Clock {

@@ -1,11 +1,5 @@
 import { MailIntelError } from '../errors';
-import {
-	HttpTransport,
-	readBuffer,
-	type HttpRequest,
-	type HttpResponse,
-	type TlsTrust,
-} from '../http';
+import { HttpTransport, type BufferedResponse, type HttpRequest, type TlsTrust } from '../http';
 import { httpError } from '../util/http-error';
 import { readDsxaAnswer, toEngineVerdict } from './dsxa-response';
 import { DEFAULT_SCAN_TIMEOUT_MS } from './run';
@@ -31,6 +25,9 @@ export interface DsxaOptions extends TlsTrust {
 
 /** DSXA answers are a small JSON document. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/** No throttle or retry hooks: one object for every call. */
+const NO_HOOKS = {} as const;
 
 /**
  * The Deep Instinct DSXA scanner as a ScanEngine: the bytes streamed to `POST /scan/binary/v2`
@@ -91,24 +88,25 @@ export class DsxaEngine implements ScanEngine {
 			body: await input.open(),
 		};
 		if (input.signal) request.signal = input.signal;
-		const response = await this.transport.request(request);
-		return toEngineVerdict(readDsxaAnswer(await this.json(response)));
+		const response = await this.transport.requestBuffered(request, NO_HOOKS, MAX_ANSWER_BYTES);
+		return toEngineVerdict(readDsxaAnswer(this.parse(response)));
 	}
 
 	/** The verdict DSXA already holds for this SHA-256, or undefined when it has none. */
 	async byHash(sha256: string): Promise<EngineVerdict | undefined> {
-		const response = await this.transport.request({
-			method: 'POST',
-			url: `${this.base}/scan/by_hash`,
-			headers: { ...this.commonHeaders(), 'content-type': 'application/json' },
-			body: JSON.stringify({ hash: sha256 }),
-			idempotent: true,
-		});
-		if (response.status === 404) {
-			response.body.resume();
-			return undefined;
-		}
-		const answer = readDsxaAnswer(await this.json(response));
+		const response = await this.transport.requestBuffered(
+			{
+				method: 'POST',
+				url: `${this.base}/scan/by_hash`,
+				headers: { ...this.commonHeaders(), 'content-type': 'application/json' },
+				body: JSON.stringify({ hash: sha256 }),
+				idempotent: true,
+			},
+			NO_HOOKS,
+			MAX_ANSWER_BYTES,
+		);
+		if (response.status === 404) return undefined;
+		const answer = readDsxaAnswer(this.parse(response));
 		// Unknown / Not Scanned by hash = never seen: upload the bytes.
 		if (answer.verdict === 'Unknown' || answer.verdict === 'Not Scanned') return undefined;
 		return toEngineVerdict(answer);
@@ -125,14 +123,9 @@ export class DsxaEngine implements ScanEngine {
 		return headers;
 	}
 
-	/** The answer's JSON; one promise on the body's bytes, no async frame (it runs per file). */
-	private json(response: HttpResponse): Promise<unknown> {
-		return readBuffer(response.body, { maxBytes: MAX_ANSWER_BYTES, source: 'dsx' }).then((bytes) =>
-			this.parse(response, bytes.toString('utf8')),
-		);
-	}
-
-	private parse(response: HttpResponse, text: string): unknown {
+	/** The answer's JSON, or the error its status means. */
+	private parse(response: BufferedResponse): unknown {
+		const text = response.body.toString('utf8');
 		if (response.status === 401 || response.status === 403)
 			throw new MailIntelError(
 				`the DSXA scanner refused the auth token (HTTP ${response.status})`,
