@@ -1,3 +1,4 @@
+import { monotonicNow } from '../util/monotonic';
 import { sleep } from '../util/sleep';
 import type { Clock } from './types';
 
@@ -7,7 +8,7 @@ import type { Clock } from './types';
  * early (a Retry-After window) is topped up until it really has.
  */
 export const systemClock: Clock = {
-	now: () => performance.now(),
+	now: monotonicNow,
 	sleep,
 };
 

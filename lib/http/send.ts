@@ -5,6 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 
 import { isMailIntelError, type ErrorSource } from '../errors';
 import { Deadlines, type Deadline } from '../util/deadlines';
+import { monotonicNow } from '../util/monotonic';
 import { routeFor, type AgentOptions, type ProxySchemes, type TlsTrust } from './agents';
 import { HttpTimeoutError, networkFailure, type Phase } from './errors';
 import { bodyTooLarge } from './body';
@@ -335,15 +336,15 @@ function guardBody(
 	failure: (error: unknown) => Error,
 ): Readable {
 	const socket = res.socket;
-	let lastBytesAt = performance.now();
+	let lastBytesAt = monotonicNow();
 	const noteBytes = () => {
-		lastBytesAt = performance.now();
+		lastBytesAt = monotonicNow();
 	};
 	const watch = deadlines.add(idleMs, () => {
 		// All of it arrived (an unread body stays buffered): nothing is left to wait for.
 		if (res.complete) return undefined;
-		if (res.readableLength > 0) return performance.now() + idleMs; // the reader is not waiting
-		if (lastBytesAt + idleMs > performance.now()) return lastBytesAt + idleMs;
+		if (res.readableLength > 0) return monotonicNow() + idleMs; // the reader is not waiting
+		if (lastBytesAt + idleMs > monotonicNow()) return lastBytesAt + idleMs;
 		res.destroy(new HttpTimeoutError('body', idleMs));
 		return undefined;
 	});

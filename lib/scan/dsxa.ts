@@ -1,6 +1,7 @@
 import { MailIntelError } from '../errors';
 import { HttpTransport, type BufferedResponse, type HttpRequest, type TlsTrust } from '../http';
 import { httpError } from '../util/http-error';
+import { SharedTexts } from '../util/shared-texts';
 import { readDsxaAnswer, toEngineVerdict } from './dsxa-response';
 import { DEFAULT_SCAN_TIMEOUT_MS } from './run';
 import type { EngineVerdict, ScanEngine, ScanInput } from './types';
@@ -41,6 +42,8 @@ export class DsxaEngine implements ScanEngine {
 	private readonly base: string;
 	private readonly uploadHeaders: Readonly<Record<string, string>>;
 	private readonly uploadUrl: string;
+	/** DSXA's few reason texts ("File identified as benign"), one copy each for all verdicts. */
+	private readonly reasons = new SharedTexts();
 
 	constructor(private readonly options: DsxaOptions) {
 		this.base = scannerBase(options.url);
@@ -89,7 +92,9 @@ export class DsxaEngine implements ScanEngine {
 		};
 		if (input.signal) request.signal = input.signal;
 		const response = await this.transport.requestBuffered(request, NO_HOOKS, MAX_ANSWER_BYTES);
-		return toEngineVerdict(readDsxaAnswer(this.parse(response)));
+		const verdict = toEngineVerdict(readDsxaAnswer(this.parse(response)));
+		if (verdict.reason) verdict.reason = this.reasons.shared(verdict.reason);
+		return verdict;
 	}
 
 	/** The verdict DSXA already holds for this SHA-256, or undefined when it has none. */

@@ -1,3 +1,5 @@
+import { monotonicNow } from './monotonic';
+
 /**
  * Many deadlines on one timer. An HTTP attempt has up to three waits (connect, response, body
  * idle) and a scan run one per file; a Node timer each (set, cleared, set again at every phase)
@@ -46,7 +48,7 @@ export class Deadlines {
 	/** When the timer fires; Infinity when none is set. */
 	private timerAt = Infinity;
 
-	constructor(private readonly now: () => number = () => performance.now()) {}
+	constructor(private readonly now: () => number = monotonicNow) {}
 
 	get size(): number {
 		return this.count;
