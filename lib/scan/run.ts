@@ -123,7 +123,6 @@ class FileSignals {
 	}
 }
 
-
 /**
  * One file, start to verdict. The first attempt is called directly and the retry machinery
  * (lib/util/retry's policy) is built only after a failure: the runner is the path every file of
