@@ -164,11 +164,15 @@ function exchange(
 			const viaTls = (forward?.url ?? url).protocol === 'https:';
 			socket.once(viaTls ? 'secureConnect' : 'connect', () => arm(responseMs, 'response'));
 		});
-		req.on('error', fail);
+		// One listener for the request's errors: until the answer they fail the attempt; after it
+		// they belong to the body, whose reader hears them (swapping listeners at the answer was
+		// two more listener changes per request).
+		let answered = false;
+		req.on('error', (error) => {
+			if (!answered) fail(error);
+		});
 		req.on('response', (res) => {
-			req.off('error', fail);
-			// Errors after this point belong to the body: they reach its reader.
-			req.on('error', ignore);
+			answered = true;
 			if (collectBytes !== undefined) {
 				// Read here, whole. The deadline becomes the body's idle wait, moved on at each
 				// piece; a failure (a connection cut mid-body, the idle timeout, an abort, which
@@ -218,9 +222,6 @@ function exchange(
 /** Listener options shared by every attempt (one object, not one per request). */
 const ONCE = { once: true } as const;
 
-/** Errors that belong to someone else (a request's, once its response has them). */
-function ignore(): void {}
-
 /** What Node's own signal handling destroys a request with (networkFailure calls it ABORTED). */
 function abortError(signal: AbortSignal): Error {
 	return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), {
@@ -239,12 +240,16 @@ function abortError(signal: AbortSignal): Error {
  */
 export function streamInto(source: Readable, target: Writable): void {
 	const onError = (error: Error) => target.destroy(error);
-	// Nothing may stay on the spent source: its 'close' listener leaves with `once`, the error
-	// listener at 'close'. A plain `on('close')` left there (round 17) reached the request through
+	// Nothing may stay on the spent source: at 'close' both its listeners leave (removed by hand:
+	// `once` builds a wrapper per call). A plain `on('close')` left there (round 17) reached the request through
 	// `onError` and promoted 96 MB over 14,000 uploads, as the error listener had in round 16.
 	// On the request (`target`), which dies with the attempt, `on` spares once's wrapper.
+	const onClose = () => {
+		source.off('error', onError);
+		source.off('close', onClose);
+	};
 	source.on('error', onError);
-	source.once('close', () => source.off('error', onError));
+	source.on('close', onClose);
 	target.on('close', () => {
 		if (!source.readableEnded) source.destroy();
 	});

@@ -252,13 +252,24 @@ function engineInput(
 	return forEngine;
 }
 
+/**
+ * The verdict as the caller gets it. An engine's usual answer (a scan id and a reason, no threat)
+ * is written as one literal, in the order the spread below gives: its fields then live in the
+ * object itself, where the spread grows a separate property array per verdict. Every verdict
+ * is kept until the run ends, and the smaller shape left V8 fewer full collections in a
+ * 2,000-file scan (docs/performance.md, round 19).
+ */
 function fileVerdict(
 	file: ScannedFile,
 	result: EngineVerdict,
 	engine: ScanEngine,
 	elapsedMs: number,
 ): FileVerdict {
-	return { attachment: file, ...result, engine: engine.name, durationMs: Math.round(elapsedMs) };
+	const durationMs = Math.round(elapsedMs);
+	const { verdict, threatType, scanId, reason } = result;
+	if (threatType === undefined && scanId !== undefined && reason !== undefined)
+		return { attachment: file, verdict, scanId, reason, engine: engine.name, durationMs };
+	return { attachment: file, ...result, engine: engine.name, durationMs };
 }
 
 /**
