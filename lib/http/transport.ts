@@ -143,6 +143,7 @@ export class HttpTransport {
 	 * As `request`, with the answer read whole before it resolves (at most `maxBytes`, or
 	 * BODY_TOO_LARGE): for the small JSON answers most calls get. Nothing is left to read or
 	 * discard, and a streamed upload whose verdict comes back (DSXA) costs no body stream.
+	 * `onAnswer` hears each answer once its body has been read.
 	 */
 	requestBuffered(
 		request: HttpRequest,

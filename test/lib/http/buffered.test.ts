@@ -1,0 +1,181 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+
+import { HttpTransport } from '../../../lib/http';
+import { mailIntelFailure as failure } from '../../helpers/failure';
+
+/** A local server whose handler the test chooses; counts the connections it accepted. */
+async function serve(handler: http.RequestListener) {
+	const server = http.createServer(handler);
+	let connections = 0;
+	server.on('connection', () => connections++);
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const port = (server.address() as AddressInfo).port;
+	return {
+		url: `http://127.0.0.1:${port}`,
+		connections: () => connections,
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.close(() => resolve());
+				server.closeAllConnections();
+			}),
+	};
+}
+
+describe('HttpTransport.requestBuffered (an answer read whole by the transport)', () => {
+	it('resolves with status, headers and the whole body, sent in pieces', async () => {
+		const server = await serve((_req, res) => {
+			res.writeHead(201, { 'content-type': 'application/json', 'request-id': 'srv-1' });
+			res.write('{"verdict":');
+			setTimeout(() => res.end('"Benign"}'), 20);
+		});
+		try {
+			const transport = new HttpTransport({ source: 'dsx' });
+			const answer = await transport.requestBuffered({ method: 'GET', url: `${server.url}/a` });
+			expect(answer.status).toBe(201);
+			expect(answer.headers['content-type']).toBe('application/json');
+			expect(answer.requestId).toBe('srv-1');
+			expect(answer.clientRequestId).toMatch(/^[0-9a-f-]{36}$/);
+			expect(JSON.parse(answer.body.toString('utf8'))).toEqual({ verdict: 'Benign' });
+		} finally {
+			await server.close();
+		}
+	});
+
+	it('a streamed upload gets its answer read whole, and the keep-alive socket serves the next one', async () => {
+		const server = await serve((req, res) => {
+			let bytes = 0;
+			req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+			req.on('end', () => res.end(JSON.stringify({ bytes })));
+		});
+		try {
+			const transport = new HttpTransport({ source: 'dsx', retry: { retries: 0 } });
+			for (let n = 0; n < 3; n++) {
+				const answer = await transport.requestBuffered({
+					method: 'POST',
+					url: `${server.url}/scan`,
+					body: Readable.from([Buffer.alloc(70_000), Buffer.alloc(30_000)]),
+				});
+				expect(JSON.parse(answer.body.toString())).toEqual({ bytes: 100_000 });
+			}
+			expect(server.connections()).toBe(1);
+		} finally {
+			await server.close();
+		}
+	});
+
+	it('refuses more than maxBytes with BODY_TOO_LARGE instead of buffering it', async () => {
+		const server = await serve((_req, res) => {
+			res.writeHead(200);
+			res.write(Buffer.alloc(600));
+			res.end(Buffer.alloc(600));
+		});
+		try {
+			const transport = new HttpTransport({ source: 'dsx', retry: { retries: 0 } });
+			const error = await failure(
+				transport.requestBuffered({ method: 'GET', url: `${server.url}/big` }, {}, 1000),
+			);
+			expect(error).toMatchObject({ source: 'dsx', code: 'BODY_TOO_LARGE' });
+			expect(error.message).toContain('passed 1000 bytes');
+		} finally {
+			await server.close();
+		}
+	});
+
+	it('a body that stops arriving fails after the idle timeout, saying it was the body', async () => {
+		const server = await serve((_req, res) => {
+			res.writeHead(200, { 'content-length': '100' });
+			res.write('x'.repeat(10)); // then nothing more
+		});
+		try {
+			const transport = new HttpTransport({
+				source: 'dsx',
+				timeouts: { idleMs: 200 },
+				retry: { retries: 0 },
+			});
+			const error = await failure(
+				transport.requestBuffered({ method: 'POST', url: `${server.url}/slow` }),
+			);
+			expect(error).toMatchObject({ source: 'dsx', code: 'TIMEOUT' });
+			expect(error.message).toContain('the response body stalled for 200 ms');
+		} finally {
+			await server.close();
+		}
+	});
+
+	it('a connection cut mid-body fails as the one error type', async () => {
+		const server = await serve((_req, res) => {
+			res.writeHead(200, { 'content-length': '100' });
+			res.write('x'.repeat(10), () => res.socket?.destroy());
+		});
+		try {
+			const transport = new HttpTransport({ source: 'dsx', retry: { retries: 0 } });
+			const error = await failure(
+				transport.requestBuffered({ method: 'POST', url: `${server.url}/cut` }),
+			);
+			expect(error).toMatchObject({ source: 'dsx', retryable: true });
+			expect(error.message).toContain('POST http://127.0.0.1');
+		} finally {
+			await server.close();
+		}
+	});
+
+	it('an abort while the body arrives cancels the attempt', async () => {
+		const stop = new AbortController();
+		const server = await serve((_req, res) => {
+			res.writeHead(200, { 'content-length': '100' });
+			res.write('x'.repeat(10), () => setTimeout(() => stop.abort(), 20));
+		});
+		try {
+			const transport = new HttpTransport({ source: 'dsx', retry: { retries: 0 } });
+			const error = await failure(
+				transport.requestBuffered({
+					method: 'POST',
+					url: `${server.url}/abort`,
+					signal: stop.signal,
+				}),
+			);
+			expect(error).toMatchObject({ source: 'dsx', code: 'ABORTED' });
+		} finally {
+			await server.close();
+		}
+	});
+
+	it('retries an idempotent request answered 503 and returns the next answer', async () => {
+		let calls = 0;
+		const server = await serve((_req, res) => {
+			calls++;
+			if (calls === 1) {
+				res.writeHead(503, { 'retry-after': '0' });
+				return void res.end('busy');
+			}
+			res.end('ok');
+		});
+		try {
+			const transport = new HttpTransport({ source: 'dsx', retry: { retries: 2, baseDelayMs: 1 } });
+			const answer = await transport.requestBuffered({ method: 'GET', url: `${server.url}/r` });
+			expect(answer.status).toBe(200);
+			expect(answer.body.toString()).toBe('ok');
+			expect(calls).toBe(2);
+		} finally {
+			await server.close();
+		}
+	});
+
+	it('releases what an admit hook reserved once the body has been read', async () => {
+		const server = await serve((_req, res) => res.end('done'));
+		try {
+			const transport = new HttpTransport({ source: 'graph' });
+			const released: string[] = [];
+			const answer = await transport.requestBuffered(
+				{ method: 'GET', url: `${server.url}/slot` },
+				{ admit: async () => () => released.push('slot') },
+			);
+			expect(answer.body.toString()).toBe('done');
+			expect(released).toEqual(['slot']);
+		} finally {
+			await server.close();
+		}
+	});
+});
