@@ -8,6 +8,7 @@ import { Deadlines, type Deadline } from '../util/deadlines';
 import { monotonicNow } from '../util/monotonic';
 import { routeFor, type AgentOptions, type ProxySchemes, type TlsTrust } from './agents';
 import { HttpTimeoutError, networkFailure, type Phase } from './errors';
+import type { LastUrl } from './last-url';
 import { bodyTooLarge } from './body';
 import type { BufferedResponse, HttpRequest, HttpResponse, HttpTimeouts } from './types';
 
@@ -18,6 +19,8 @@ export interface AttemptOptions {
 	agent: AgentOptions;
 	/** Which schemes had a proxy variable set when the transport was built. */
 	proxies: ProxySchemes;
+	/** The transport's last parsed URL, reused while requests go to the same address. */
+	urls: LastUrl;
 	field?: string;
 	/** Where the attempt's waits are kept (one timer for all the attempts of a transport). */
 	deadlines: Deadlines;
@@ -66,7 +69,7 @@ function exchange(
 	headers: Record<string, string>,
 	collectBytes: number | undefined,
 ): Promise<HttpResponse | BufferedResponse> {
-	const url = new URL(request.url);
+	const url = options.urls.parse(request.url);
 	const route = routeFor(url, options.trust, options.agent, options.proxies);
 	const clientRequestId = headers['client-request-id']!;
 	const { connectMs, responseMs, idleMs } = options.timeouts;

@@ -8,6 +8,7 @@ import { proxySchemes, type TlsTrust } from './agents';
 import { systemClock } from './clock';
 import { HttpTimeoutError } from './errors';
 import { MAX_BUFFERED_BODY_BYTES } from './body';
+import { LastUrl } from './last-url';
 import { isStream, sendBuffered, sendOnce, type AttemptOptions } from './send';
 import {
 	DEFAULT_TIMEOUTS,
@@ -101,6 +102,7 @@ export class HttpTransport {
 			trust: options,
 			agent: { keepAlive: options.keepAlive ?? true, maxSockets: options.maxSockets ?? 16 },
 			proxies: proxySchemes(),
+			urls: new LastUrl(),
 			onDone: undefined,
 			...(options.field ? { field: options.field } : {}),
 		};
