@@ -1,27 +1,8 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 
 import { HttpTransport } from '../../../lib/http';
 import { mailIntelFailure as failure } from '../../helpers/failure';
-
-/** A local server whose handler the test chooses; counts the connections it accepted. */
-async function serve(handler: http.RequestListener) {
-	const server = http.createServer(handler);
-	let connections = 0;
-	server.on('connection', () => connections++);
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const port = (server.address() as AddressInfo).port;
-	return {
-		url: `http://127.0.0.1:${port}`,
-		connections: () => connections,
-		close: () =>
-			new Promise<void>((resolve) => {
-				server.close(() => resolve());
-				server.closeAllConnections();
-			}),
-	};
-}
+import { serve } from '../../helpers/serve';
 
 describe('HttpTransport.requestBuffered (an answer read whole by the transport)', () => {
 	it('resolves with status, headers and the whole body, sent in pieces', async () => {

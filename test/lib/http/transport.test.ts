@@ -1,34 +1,13 @@
 import { getEventListeners } from 'node:events';
-import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 
 import { HttpTransport, readText, USER_AGENT } from '../../../lib/http';
 import { makeSelfSigned, startFakeGraph } from '../../fakes/graph';
+import { serve } from '../../helpers/serve';
 import { virtualClock } from '../../helpers/virtual-clock';
 import { mailIntelFailure as failure } from '../../helpers/failure';
-
-/** A local server whose handler the test chooses; every request is recorded. */
-async function serve(handler: http.RequestListener) {
-	const seen: http.IncomingMessage[] = [];
-	const server = http.createServer((req, res) => {
-		seen.push(req);
-		handler(req, res);
-	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const port = (server.address() as AddressInfo).port;
-	return {
-		url: `http://127.0.0.1:${port}`,
-		port,
-		seen,
-		close: () =>
-			new Promise<void>((resolve) => {
-				server.close(() => resolve());
-				server.closeAllConnections();
-			}),
-	};
-}
 
 describe('HttpTransport', () => {
 	it('a server that accepts and never answers fails after the response timeout, naming host:port', async () => {
