@@ -243,10 +243,10 @@ function abortError(signal: AbortSignal): Error {
  */
 export function streamInto(source: Readable, target: Writable): void {
 	const onError = (error: Error) => target.destroy(error);
-	// Nothing may stay on the spent source: at 'close' both its listeners leave (removed by hand:
-	// `once` builds a wrapper per call). A plain `on('close')` left there (round 17) reached the request through
-	// `onError` and promoted 96 MB over 14,000 uploads, as the error listener had in round 16.
-	// On the request (`target`), which dies with the attempt, `on` spares once's wrapper.
+	// Nothing may stay on the spent source: at 'close' both its listeners leave (removed by hand,
+	// as `once` builds a wrapper per call). A close listener that stayed there (round 17) reached
+	// the request through `onError` and promoted 96 MB over 14,000 uploads, as the error listener
+	// had in round 16. The request (`target`) dies with the attempt, so its listener may stay.
 	const onClose = () => {
 		source.off('error', onError);
 		source.off('close', onClose);
