@@ -47,8 +47,8 @@ export function sendOnce(
 }
 
 /**
- * One attempt whose answer is read whole before it resolves: for the small JSON documents most
- * calls get back (a DSXA verdict, a Graph page, a token). The body is collected where the answer
+ * One attempt whose answer is read whole before it resolves: for a small JSON document (a DSXA
+ * verdict). The body is collected where the answer
  * arrives, under the same idle timeout, so no guarded stream, reader promise or listeners of its
  * own are built for it: on a DSXA upload those were ~10% of the instructions beyond a bare
  * `node:http` client (docs/performance.md, round 19). More than `maxBytes` is refused.

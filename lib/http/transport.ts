@@ -59,7 +59,10 @@ export interface RetryNotice {
 export interface AttemptHooks {
 	/** Waits for whatever an attempt needs (a mailbox slot); the release runs when its body is done. */
 	admit?: (signal?: AbortSignal) => Promise<() => void>;
-	/** Every answer, before its body is read (e.g. a success widens a throttle). */
+	/**
+	 * Every answer, before its body is read (e.g. a success widens a throttle); with
+	 * `requestBuffered`, once the body has been read.
+	 */
 	onAnswer?: (response: HttpAnswer) => void;
 	/**
 	 * Before a retry waits. Return true when the wait is arranged elsewhere (a pause every request

@@ -41,6 +41,7 @@ export class DsxaEngine implements ScanEngine {
 	private readonly transport: HttpTransport;
 	private readonly base: string;
 	private readonly uploadHeaders: Readonly<Record<string, string>>;
+	private readonly hashHeaders: Readonly<Record<string, string>>;
 	private readonly uploadUrl: string;
 	/** DSXA's few reason texts ("File identified as benign"), one copy each for all verdicts. */
 	private readonly reasons = new SharedTexts();
@@ -59,6 +60,7 @@ export class DsxaEngine implements ScanEngine {
 				},
 			);
 		this.uploadHeaders = { ...this.commonHeaders(), 'content-type': 'application/octet-stream' };
+		this.hashHeaders = { ...this.commonHeaders(), 'content-type': 'application/json' };
 		const timeoutMs = options.timeoutMs ?? DEFAULT_SCAN_TIMEOUT_MS;
 		this.transport =
 			options.transport ??
@@ -103,7 +105,7 @@ export class DsxaEngine implements ScanEngine {
 			{
 				method: 'POST',
 				url: `${this.base}/scan/by_hash`,
-				headers: { ...this.commonHeaders(), 'content-type': 'application/json' },
+				headers: this.hashHeaders,
 				body: JSON.stringify({ hash: sha256 }),
 				idempotent: true,
 			},
