@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 
 import { HttpTransport } from '../../../lib/http';
+import { serve } from '../../helpers/serve';
 
 /** A server that hashes each request body as it streams in and answers `status`. */
 async function hashingServer(status: () => number) {
@@ -81,6 +82,82 @@ describe('HttpTransport with a streamed request body', () => {
 			).rejects.toMatchObject({ source: 'dsx' });
 		} finally {
 			await server.stop();
+		}
+	});
+
+	test("what a streamed upload sends: Host with its port, the caller's headers and the pack's, on one kept-alive connection", async () => {
+		const server = await serve((req, res) => {
+			req.resume();
+			req.on('end', () => res.end('{}'));
+		});
+		try {
+			for (let n = 0; n < 2; n++) {
+				const response = await transport.requestBuffered({
+					method: 'POST',
+					url: `${server.url}/scan/binary/v2`,
+					headers: { 'Content-Type': 'application/octet-stream', protected_entity: '3' },
+					body: generated(100_000),
+				});
+				expect(response.status).toBe(200);
+			}
+			const [first, second] = server.seen;
+			expect(first!.headers).toMatchObject({
+				host: `127.0.0.1:${server.port}`,
+				'content-type': 'application/octet-stream',
+				protected_entity: '3',
+				'transfer-encoding': 'chunked',
+				connection: 'keep-alive',
+			});
+			expect(first!.headers['user-agent']).toMatch(/^n8n-nodes-email-intel\//);
+			expect(first!.headers['client-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+			expect(second!.headers['client-request-id']).not.toBe(first!.headers['client-request-id']);
+			// Each header once: none added twice by the transport and by Node.
+			expect(
+				first!.rawHeaders
+					.filter((_, at) => at % 2 === 0)
+					.map((name) => name.toLowerCase())
+					.sort(),
+			).toEqual([
+				'client-request-id',
+				'connection',
+				'content-type',
+				'host',
+				'protected_entity',
+				'transfer-encoding',
+				'user-agent',
+			]);
+			expect(server.connections()).toBe(1);
+		} finally {
+			await server.close();
+		}
+	});
+
+	test('a streamed upload with a given Content-Length goes unchunked; URL credentials still become Basic authorization', async () => {
+		const server = await serve((req, res) => {
+			req.resume();
+			req.on('end', () => res.end('{}'));
+		});
+		try {
+			await transport.requestBuffered({
+				method: 'PUT',
+				url: `${server.url}/sized`,
+				headers: { 'content-length': '100000' },
+				body: generated(100_000),
+			});
+			await transport.requestBuffered({
+				method: 'PUT',
+				url: `http://scanner:s%40cret@127.0.0.1:${server.port}/with-credentials`,
+				body: generated(1000),
+			});
+			const [sized, withCredentials] = server.seen;
+			expect(sized!.headers['content-length']).toBe('100000');
+			expect(sized!.headers['transfer-encoding']).toBeUndefined();
+			expect(withCredentials!.headers['authorization']).toBe(
+				`Basic ${Buffer.from('scanner:s@cret').toString('base64')}`,
+			);
+			expect(withCredentials!.headers.host).toBe(`127.0.0.1:${server.port}`);
+		} finally {
+			await server.close();
 		}
 	});
 });
