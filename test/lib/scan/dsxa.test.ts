@@ -6,6 +6,7 @@ import { scanFiles } from '../../../lib/scan/run';
 import type { ScanInput } from '../../../lib/scan/types';
 import { scanReport } from '../../../lib/scan/verdicts';
 import { EICAR, encryptForFake, startFakeDsxa, type FakeDsxa } from '../../fakes/dsxa';
+import { makeSelfSigned } from '../../fakes/graph/certs';
 
 const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 20 };
 const PDF_HEAD = Buffer.from('%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n');
@@ -224,5 +225,35 @@ describe('a token over plain HTTP', () => {
 			() => new DsxaEngine({ url: 'https://dsxa.example.com', token: 'scanner-token' }),
 		).not.toThrow();
 		expect(() => new DsxaEngine({ url: 'http://dsxa.internal:5000' })).not.toThrow();
+	});
+});
+
+describe('a scanner on https', () => {
+	it("gets the bytes streamed over TLS verified with the credential's CA, and nothing without it", async () => {
+		const identity = makeSelfSigned('dsxa.test');
+		const fake = await startFakeDsxa({
+			token: 'scanner-token',
+			tls: { keyPem: identity.keyPem, certPem: identity.certPem },
+		});
+		try {
+			const bytes = Buffer.concat([PDF_HEAD, EICAR]);
+			const [trusted] = await scanFiles(
+				new DsxaEngine({ url: fake.url, token: 'scanner-token', ca: identity.certPem }),
+				[attachment('att-0', 'invoice.pdf', bytes)],
+			);
+			expect(trusted).toMatchObject({ verdict: 'Malicious', threatType: 'VIRUS' });
+			expect(fake.scans).toHaveLength(1);
+			expect(fake.scans[0]!.bytes).toBe(bytes.length);
+			expect(fake.scans[0]!.headers['host']).toBe(new URL(fake.url).host);
+			// Without the CA the certificate is refused, a configuration failure that stops the run.
+			await expect(
+				scanFiles(new DsxaEngine({ url: fake.url, token: 'scanner-token' }), [
+					attachment('att-1', 'invoice.pdf', bytes),
+				]),
+			).rejects.toMatchObject({ source: 'dsx', message: expect.stringContaining('not trusted') });
+			expect(fake.scans).toHaveLength(1);
+		} finally {
+			await fake.stop();
+		}
 	});
 });
