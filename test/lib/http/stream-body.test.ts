@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import http from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 
@@ -29,6 +29,12 @@ async function hashingServer(status: () => number) {
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/upload`;
 	return { url, bodies, stop: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+/** Reads the whole request, then answers `{}`: for tests that look at what was sent. */
+function readAndAnswer(req: IncomingMessage, res: ServerResponse): void {
+	req.resume();
+	req.on('end', () => res.end('{}'));
 }
 
 function generated(totalBytes: number, fail?: Error): Readable {
@@ -86,10 +92,7 @@ describe('HttpTransport with a streamed request body', () => {
 	});
 
 	test("what a streamed upload sends: Host with its port, the caller's headers and the pack's, on one kept-alive connection", async () => {
-		const server = await serve((req, res) => {
-			req.resume();
-			req.on('end', () => res.end('{}'));
-		});
+		const server = await serve(readAndAnswer);
 		try {
 			for (let n = 0; n < 2; n++) {
 				const response = await transport.requestBuffered({
@@ -133,10 +136,7 @@ describe('HttpTransport with a streamed request body', () => {
 	});
 
 	test('a streamed upload with a given Content-Length goes unchunked; URL credentials still become Basic authorization', async () => {
-		const server = await serve((req, res) => {
-			req.resume();
-			req.on('end', () => res.end('{}'));
-		});
+		const server = await serve(readAndAnswer);
 		try {
 			await transport.requestBuffered({
 				method: 'PUT',
