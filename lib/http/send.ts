@@ -227,8 +227,9 @@ function exchange(
  * http.request also takes (the shape of `message.rawHeaders`). Node then writes them as they are,
  * checking each name and value once, where an object goes through `setHeader` per header first
  * (a name check, a value check, a lower-casing and a store each) and is then walked again: that
- * was ~10,000 instructions of each DSXA upload, a third of what it cost beyond a bare client
- * (docs/performance.md, round 20). In this form Node adds no Host (added here, as Node writes it:
+ * was ~12,000 instructions of each DSXA upload, over a third of what it cost beyond a bare client
+ * (docs/performance.md, round 20). The https agent takes the TLS server name from the URL when
+ * the request has no Host to read. In this form Node adds no Host (added here, as Node writes it:
  * the URL's host, with the port when not the scheme's default) and no Authorization from URL
  * credentials (a URL carrying them keeps the object form). Only for a streamed body: Node
  * computes a buffered body's Content-Length only for headers given as an object.
