@@ -1,8 +1,34 @@
+import type { RequestListener } from 'node:http';
 import { Readable } from 'node:stream';
 
-import { HttpTransport } from '../../../lib/http';
+import { HttpTransport, type HttpRequest } from '../../../lib/http';
 import { mailIntelFailure as failure } from '../../helpers/failure';
 import { serve } from '../../helpers/serve';
+
+/**
+ * The error a buffered request fails with against a local server answering with `handler`, on a
+ * DSX transport without retries (and the given body idle timeout and size cap).
+ */
+async function bufferedFailure(
+	handler: RequestListener,
+	request: Omit<HttpRequest, 'url'> & { path: string },
+	limits: { idleMs?: number; maxBytes?: number } = {},
+) {
+	const server = await serve(handler);
+	try {
+		const transport = new HttpTransport({
+			source: 'dsx',
+			retry: { retries: 0 },
+			...(limits.idleMs !== undefined ? { timeouts: { idleMs: limits.idleMs } } : {}),
+		});
+		const { path, ...rest } = request;
+		return await failure(
+			transport.requestBuffered({ ...rest, url: `${server.url}${path}` }, {}, limits.maxBytes),
+		);
+	} finally {
+		await server.close();
+	}
+}
 
 describe('HttpTransport.requestBuffered (an answer read whole by the transport)', () => {
 	it('resolves with status, headers and the whole body, sent in pieces', async () => {
@@ -47,80 +73,54 @@ describe('HttpTransport.requestBuffered (an answer read whole by the transport)'
 	});
 
 	it('refuses more than maxBytes with BODY_TOO_LARGE instead of buffering it', async () => {
-		const server = await serve((_req, res) => {
-			res.writeHead(200);
-			res.write(Buffer.alloc(600));
-			res.end(Buffer.alloc(600));
-		});
-		try {
-			const transport = new HttpTransport({ source: 'dsx', retry: { retries: 0 } });
-			const error = await failure(
-				transport.requestBuffered({ method: 'GET', url: `${server.url}/big` }, {}, 1000),
-			);
-			expect(error).toMatchObject({ source: 'dsx', code: 'BODY_TOO_LARGE' });
-			expect(error.message).toContain('passed 1000 bytes');
-		} finally {
-			await server.close();
-		}
+		const error = await bufferedFailure(
+			(_req, res) => {
+				res.writeHead(200);
+				res.write(Buffer.alloc(600));
+				res.end(Buffer.alloc(600));
+			},
+			{ method: 'GET', path: '/big' },
+			{ maxBytes: 1000 },
+		);
+		expect(error).toMatchObject({ source: 'dsx', code: 'BODY_TOO_LARGE' });
+		expect(error.message).toContain('passed 1000 bytes');
 	});
 
 	it('a body that stops arriving fails after the idle timeout, saying it was the body', async () => {
-		const server = await serve((_req, res) => {
-			res.writeHead(200, { 'content-length': '100' });
-			res.write('x'.repeat(10)); // then nothing more
-		});
-		try {
-			const transport = new HttpTransport({
-				source: 'dsx',
-				timeouts: { idleMs: 200 },
-				retry: { retries: 0 },
-			});
-			const error = await failure(
-				transport.requestBuffered({ method: 'POST', url: `${server.url}/slow` }),
-			);
-			expect(error).toMatchObject({ source: 'dsx', code: 'TIMEOUT' });
-			expect(error.message).toContain('the response body stalled for 200 ms');
-		} finally {
-			await server.close();
-		}
+		const error = await bufferedFailure(
+			(_req, res) => {
+				res.writeHead(200, { 'content-length': '100' });
+				res.write('x'.repeat(10)); // then nothing more
+			},
+			{ method: 'POST', path: '/slow' },
+			{ idleMs: 200 },
+		);
+		expect(error).toMatchObject({ source: 'dsx', code: 'TIMEOUT' });
+		expect(error.message).toContain('the response body stalled for 200 ms');
 	});
 
 	it('a connection cut mid-body fails as the one error type', async () => {
-		const server = await serve((_req, res) => {
-			res.writeHead(200, { 'content-length': '100' });
-			res.write('x'.repeat(10), () => res.socket?.destroy());
-		});
-		try {
-			const transport = new HttpTransport({ source: 'dsx', retry: { retries: 0 } });
-			const error = await failure(
-				transport.requestBuffered({ method: 'POST', url: `${server.url}/cut` }),
-			);
-			expect(error).toMatchObject({ source: 'dsx', retryable: true });
-			expect(error.message).toContain('POST http://127.0.0.1');
-		} finally {
-			await server.close();
-		}
+		const error = await bufferedFailure(
+			(_req, res) => {
+				res.writeHead(200, { 'content-length': '100' });
+				res.write('x'.repeat(10), () => res.socket?.destroy());
+			},
+			{ method: 'POST', path: '/cut' },
+		);
+		expect(error).toMatchObject({ source: 'dsx', retryable: true });
+		expect(error.message).toContain('POST http://127.0.0.1');
 	});
 
 	it('an abort while the body arrives cancels the attempt', async () => {
 		const stop = new AbortController();
-		const server = await serve((_req, res) => {
-			res.writeHead(200, { 'content-length': '100' });
-			res.write('x'.repeat(10), () => setTimeout(() => stop.abort(), 20));
-		});
-		try {
-			const transport = new HttpTransport({ source: 'dsx', retry: { retries: 0 } });
-			const error = await failure(
-				transport.requestBuffered({
-					method: 'POST',
-					url: `${server.url}/abort`,
-					signal: stop.signal,
-				}),
-			);
-			expect(error).toMatchObject({ source: 'dsx', code: 'ABORTED' });
-		} finally {
-			await server.close();
-		}
+		const error = await bufferedFailure(
+			(_req, res) => {
+				res.writeHead(200, { 'content-length': '100' });
+				res.write('x'.repeat(10), () => setTimeout(() => stop.abort(), 20));
+			},
+			{ method: 'POST', path: '/abort', signal: stop.signal },
+		);
+		expect(error).toMatchObject({ source: 'dsx', code: 'ABORTED' });
 	});
 
 	it('retries an idempotent request answered 503 and returns the next answer', async () => {
