@@ -136,6 +136,8 @@ function exchange(
 			fail(error); // a request still waiting for its socket emits no error when destroyed
 		};
 		signal?.addEventListener('abort', onAbort, ONCE);
+		const body = request.body;
+		const streamed = isStream(body);
 		// Each options object is written out in full: a literal that starts with a spread (a shared
 		// `{ method, agent }` spread into both) gets a map of its own in Node 20's optimized code,
 		// and each key added after it then builds a new hidden class per request, which every
@@ -157,7 +159,7 @@ function exchange(
 			: (url.protocol === 'https:' ? https.request : http.request)(url, {
 					method: request.method,
 					agent: route.agent,
-					headers: isStream(request.body) && !route.proxy ? headerList(url, headers) : headers,
+					headers: streamed && !route.proxy ? headerList(url, headers) : headers,
 					...route.tlsOptions,
 				});
 		arm(connectMs, 'connect');
@@ -203,16 +205,15 @@ function exchange(
 				return;
 			}
 			deadlines.delete(deadline);
-			const body = guardBody(res, idleMs, deadlines, (error) => {
+			const guarded = guardBody(res, idleMs, deadlines, (error) => {
 				phase = 'body';
 				return failure(error);
 			});
-			response = body;
-			body.on('close', finish); // 'close' comes once; `on` spares the once-wrapper
-			resolve(new Answer(res, body, clientRequestId));
+			response = guarded;
+			guarded.on('close', finish); // 'close' comes once; `on` spares the once-wrapper
+			resolve(new Answer(res, guarded, clientRequestId));
 		});
-		const body = request.body;
-		if (isStream(body)) {
+		if (streamed) {
 			// A failing source (a binary store read error) aborts the request and reaches the
 			// caller through req's 'error' (fail above); a failed request stops reading the source.
 			// `.pipe` rather than `pipeline`: pipeline aborts an AbortController per call, whose
