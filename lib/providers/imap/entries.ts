@@ -9,6 +9,7 @@ import { toUtcIso } from '../../mail/dates';
 import { formatLocator } from '../../mail/locator';
 import type { EmailAddress } from '../../mail/types';
 import { normalizeMessageId } from './cursor';
+import { isListingAnswer } from './listing-answer';
 import type { ImapSession } from './session';
 
 /**
@@ -62,7 +63,7 @@ export async function fetchEntries(
 	const uidValidity = String(box.uidValidity);
 	const entries: MessageEntry[] = [];
 	for await (const message of client.fetch(range, ENTRY_QUERY, { uid: byUid }))
-		entries.push(toEntry(session, box.path, uidValidity, message));
+		if (isListingAnswer(message)) entries.push(toEntry(session, box.path, uidValidity, message));
 	return entries.sort((a, b) => b.uid - a.uid);
 }
 

@@ -4,6 +4,7 @@ import { MailIntelError } from '../../errors';
 import type { ChangeBatch, ChangeOptions, MessageSummary } from '../../mail/message-ref';
 import { emittedKey, mailboxWasReset, type ImapCursor } from './cursor';
 import { imapError } from './errors';
+import { isListingAnswer } from './listing-answer';
 import type { ImapSession, MailboxStatus } from './session';
 import { summarize } from './summary';
 import { uidSet } from './uid-set';
@@ -190,6 +191,6 @@ async function fetchMetadata(
 	const query: FetchQueryObject = { uid: true, internalDate: true, size: true, flags: true };
 	if (withIdentity) query.headers = ['message-id', 'date'];
 	for await (const message of client.fetch(uidSet(uids), query, { uid: true }))
-		result.set(message.uid, message);
+		if (isListingAnswer(message)) result.set(message.uid, message);
 	return result;
 }

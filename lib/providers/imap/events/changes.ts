@@ -24,9 +24,10 @@ export interface KnownChanges {
  * QRESYNC: UID FETCH 1:n FLAGS), so a known UID missing from it was deleted; otherwise the
  * listing holds only what changed since the last HIGHESTMODSEQ and deletions come from VANISHED.
  *
- * Duplicates are impossible by construction while `known` is there: a change the server reports
- * twice (it happened after the HIGHESTMODSEQ snapshot, so the next pass reports it again) has no
- * diff the second time, and a UID is deleted only while it is still known. Linear in the listing.
+ * Duplicates are impossible by construction while `known` is there and the listing names each UID
+ * once (listFlags sees to it): a change the server reports twice (it happened after the
+ * HIGHESTMODSEQ snapshot, so the next pass reports it again) has no diff the second time, and a
+ * UID is deleted only while it is still known. Linear in the listing.
  */
 export function changesAmongKnown(
 	lastUid: number,
